@@ -1,0 +1,1 @@
+"""Warehouse orchestration: the raw-data generator, Dagster definitions, reports and alerts."""

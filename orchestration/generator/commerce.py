@@ -1,0 +1,346 @@
+"""Online-store simulation for one tenant, vectorised with NumPy.
+
+Customers arrive with growth and seasonality and buy again with decaying
+probability; orders carry items (some products are bought together), refunds
+and cancellations; web sessions fall off through the funnel and the purchasing
+ones end in the order. The clickstream is produced in chunks.
+"""
+from datetime import datetime
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import profiles as P
+from .schema import TABLES
+from .timeutil import DAY, HOUR, US, to_us
+
+SEASON = np.array([0.85, 0.8, 0.9, 0.95, 1.0, 0.95, 0.9, 0.95, 1.0, 1.1, 1.45, 1.6])  # Jan..Dec
+CHANNELS = np.array(["web", "mobile", "marketplace", "pos", "referral", "paid_social", "paid_search"],
+                    dtype=object)
+CHANNEL_SHARE = [0.3, 0.15, 0.08, 0.05, 0.1, 0.17, 0.15]
+SPEND_CHANNELS = ("paid_search", "paid_social", "referral", "event")
+UTM = np.array([None, "google", "facebook", "instagram", "email", "tiktok", "affiliate"], dtype=object)
+UTM_SHARE = [0.35, 0.25, 0.12, 0.1, 0.1, 0.05, 0.03]
+FIRST = np.array(["ana", "ben", "carla", "dev", "emma", "felix", "gina", "hiro", "ines", "jon",
+                  "kai", "lena", "marco", "nora", "omar", "pia", "rosa", "sam", "tara", "yuki"], dtype=object)
+LAST = np.array(["garcia", "smith", "muller", "tanaka", "rossi", "dubois", "lopez", "kim", "brown",
+                 "sato", "jones", "silva"], dtype=object)
+
+
+def ids(prefix: str, n: np.ndarray | int, start: int = 1) -> pa.Array:
+    nums = np.arange(start, start + n) if isinstance(n, (int, np.integer)) else n
+    return pc.binary_join_element_wise(prefix, pc.cast(pa.array(nums), pa.string()), "")
+
+
+def ts(us: np.ndarray) -> pa.Array:
+    return pa.array(us.astype(np.int64), pa.timestamp("us"))
+
+
+def money(x: np.ndarray) -> pa.Array:
+    return pc.cast(pa.array(np.round(x, 2)), pa.decimal128(18, 2))
+
+
+def _seasonal_times(rng, n, start_us, now_us, growth=0.8):
+    """n timestamps in [start, now) with rising density and year-end peaks (thinning)."""
+    out = np.empty(0, dtype=np.int64)
+    while out.size < n:
+        k = int((n - out.size) * 1.6) + 16
+        t = start_us + (rng.random(k) ** growth * (now_us - start_us)).astype(np.int64)
+        month = t.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64) % 12
+        keep = rng.random(k) < SEASON[month] / SEASON.max()
+        out = np.concatenate([out, t[keep]])
+    return np.sort(out[:n])
+
+
+class CommerceSimulation:
+    def __init__(self, tenant_id, prof: P.TenantProfile, scale, rng, start: datetime, now: datetime,
+                 billing_emails: list[str]):
+        self.t, self.prof, self.rng = tenant_id, prof, rng
+        self.start_us, self.now_us = to_us(start), to_us(now)
+        self.size = prof.weight * prof.commerce * scale
+        self.billing_emails = billing_emails
+        self.currency = prof.store_currency
+        self.fx = P.PRICE_FX[self.currency]
+
+    def _tenant_col(self, n):
+        return pa.array(np.full(n, self.t, dtype=object), pa.string())
+
+    def _loaded(self, t_us):
+        lag = self.rng.integers(5 * 60, 6 * 3600, t_us.size) * US
+        return np.minimum(t_us + lag, self.now_us - US)
+
+    def run(self) -> dict:
+        if self.size <= 0:
+            return {}
+        out = {}
+        out[("raw_commerce", "products")] = self._products()
+        out[("raw_commerce", "customers")] = self._customers()
+        out.update(self._orders())
+        out[("raw_commerce", "marketing_spend")] = self._spend()
+        return out
+
+    def _products(self):
+        rng = self.rng
+        n = max(20, int(round(150 * self.size ** 0.3)))
+        self.n_products = n
+        cats = np.array(self.prof.product_categories, dtype=object)
+        self.product_cat = rng.integers(0, cats.size, n)
+        self.product_price = np.round(rng.lognormal(np.log(30), 0.6, n) * self.fx, 0 if self.fx > 50 else 2)
+        self.product_cost = np.round(self.product_price * rng.uniform(0.3, 0.6, n), 2)
+        self.popularity = 1.0 / np.arange(1, n + 1) ** 0.9
+        self.popularity /= self.popularity.sum()
+        created = np.full(n, self.start_us - 60 * DAY) + rng.integers(0, 30, n) * DAY
+        updated = created + (rng.random(n) < 0.2) * rng.integers(1, 400, n) * DAY
+        updated = np.minimum(updated, self.now_us - DAY)
+        return pa.table({
+            "id": ids("prd_", n), "tenant_id": self._tenant_col(n),
+            "title": pa.array([f"{c.replace('_', ' ').title()} item {i + 1}" for i, c in enumerate(cats[self.product_cat])]),
+            "category": pa.array(cats[self.product_cat], pa.string()),
+            "vendor": pa.array(rng.choice(np.array(["acme", "globex", "initech", "umbrella"], dtype=object), n), pa.string()),
+            "price": money(self.product_price), "cost": money(self.product_cost),
+            "created_at": ts(created), "updated_at": ts(updated), "_loaded_at": ts(self._loaded(updated)),
+        }, schema=TABLES["raw_commerce"]["products"])
+
+    def _customers(self):
+        rng = self.rng
+        n = max(30, int(round(70000 * self.size)))
+        self.n_customers = n
+        created = _seasonal_times(rng, n, self.start_us, self.now_us - DAY)
+        self.customer_created = created
+        first = rng.choice(FIRST, n)
+        last = rng.choice(LAST, n)
+        emails = pc.binary_join_element_wise(
+            pc.binary_join_element_wise(pa.array(first, pa.string()), pa.array(last, pa.string()), "."),
+            ids("", n), "@shopper.example")
+        emails = emails.to_numpy(zero_copy_only=False).astype(object)
+        # a few shoppers are also billing customers of the tenant (same person, same email)
+        k = min(len(self.billing_emails), int(n * 0.03))
+        if k:
+            pos = rng.choice(n, k, replace=False)
+            emails[pos] = rng.choice(np.array(self.billing_emails, dtype=object), k, replace=False)
+        # and a few shoppers registered twice with one email
+        dup = rng.choice(n, max(1, int(n * 0.01)), replace=False)
+        emails[dup] = emails[rng.choice(n, dup.size)]
+        self.acq = rng.choice(CHANNELS, n, p=CHANNEL_SHARE)
+        countries = np.array(list(self.prof.countries), dtype=object)
+        cp = np.array(list(self.prof.countries.values()))
+        updated = np.minimum(created + (rng.random(n) < 0.1) * rng.integers(1, 300, n) * DAY, self.now_us - US)
+        return pa.table({
+            "id": ids("cust_", n), "tenant_id": self._tenant_col(n),
+            "email": pa.array(emails, pa.string()),
+            "first_name": pa.array([f.title() for f in first], pa.string()),
+            "last_name": pa.array([l.title() for l in last], pa.string()),
+            "country_code": pa.array(rng.choice(countries, n, p=cp / cp.sum()), pa.string()),
+            "accepts_marketing": pa.array(rng.random(n) < 0.6),
+            "acquisition_channel": pa.array(self.acq, pa.string()),
+            "created_at": ts(created), "updated_at": ts(updated), "_loaded_at": ts(self._loaded(updated)),
+        }, schema=TABLES["raw_commerce"]["customers"])
+
+    def _orders(self):
+        rng, now = self.rng, self.now_us
+        n_c = self.n_customers
+        # orders per customer: 1 + geometric repeats (many buy once)
+        k = 1 + rng.geometric(0.5, n_c) - 1 + (rng.random(n_c) < 0.15) * rng.geometric(0.25, n_c)
+        cust = np.repeat(np.arange(n_c), k)
+        offsets = np.cumsum(k) - k
+        j = np.arange(cust.size) - np.repeat(offsets, k)          # order sequence within customer
+        gaps = rng.exponential(40, cust.size) * 1.4 ** j * DAY
+        gaps[j == 0] = rng.exponential(1.5, (j == 0).sum()) * DAY
+        csum = np.cumsum(gaps)
+        first_of_cust = np.repeat(csum[offsets], k) - np.repeat(gaps[offsets], k)
+        placed = self.customer_created[cust] + (csum - first_of_cust).astype(np.int64)
+        month = placed.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64) % 12
+        keep = (placed < now - HOUR) & ((j == 0) | (rng.random(cust.size) < SEASON[month] / SEASON.max()))
+        cust, placed = cust[keep], placed[keep]
+        # guest checkouts
+        n_guest = int(cust.size * 0.12)
+        g_placed = _seasonal_times(rng, n_guest, self.start_us, now - HOUR)
+        cust = np.concatenate([cust, np.full(n_guest, -1)])
+        placed = np.concatenate([placed, g_placed])
+        order = np.argsort(placed, kind="stable")
+        cust, placed = cust[order], placed[order]
+        n = placed.size
+        channel = rng.choice(np.array(["web", "mobile", "pos", "marketplace"], dtype=object), n,
+                             p=[0.55, 0.3, 0.08, 0.07])
+        # items
+        n_items = np.minimum(1 + rng.poisson(0.9, n), 6)
+        item_order = np.repeat(np.arange(n), n_items)
+        pos = np.arange(item_order.size) - np.repeat(np.cumsum(n_items) - n_items, n_items)
+        prod = rng.choice(self.n_products, item_order.size, p=self.popularity)
+        first_prod = np.repeat(prod[np.cumsum(n_items) - n_items], n_items)
+        pair = (pos == 1) & (rng.random(item_order.size) < 0.35)
+        prod = np.where(pair, first_prod ^ 1, prod)                # complements bought together
+        prod = np.minimum(prod, self.n_products - 1)
+        qty = 1 + rng.poisson(0.3, item_order.size)
+        unit = self.product_price[prod]
+        item_disc = np.where(rng.random(item_order.size) < 0.1, np.round(unit * qty * 0.1, 2), 0.0)
+        line = unit * qty - item_disc
+        subtotal = np.round(np.bincount(item_order, line, minlength=n), 2)
+        discount = np.where(rng.random(n) < 0.15, np.round(subtotal * 0.1, 2), 0.0)
+        shipping = np.where(subtotal - discount >= 50 * self.fx, 0.0, round(5.99 * self.fx, 2))
+        tax = np.round((subtotal - discount) * 0.08, 2)
+        total = np.round(subtotal - discount + shipping + tax, 2)
+        # status
+        age = now - placed
+        u = rng.random(n)
+        status = np.where(age < 2 * DAY, "pending", np.where(age < 5 * DAY, "paid", "fulfilled")).astype(object)
+        status[(u < 0.03)] = "cancelled"
+        refunded = (u >= 0.03) & (u < 0.05) & (age > 20 * DAY)
+        partial = (u >= 0.05) & (u < 0.08) & (age > 20 * DAY)
+        status[refunded] = "refunded"
+        status[partial] = "partially_refunded"
+        cancelled_at = np.where(status == "cancelled", placed + rng.integers(1, 48, n) * HOUR, 0)
+        fulfilled_at = np.where(np.isin(status, ["fulfilled", "refunded", "partially_refunded"]),
+                                placed + rng.integers(1, 4, n) * DAY, 0)
+        ref_idx = np.flatnonzero(refunded | partial)
+        merch = subtotal - discount
+        ref_amount = np.where(refunded[ref_idx], merch[ref_idx],
+                              np.round(merch[ref_idx] * rng.uniform(0.2, 0.6, ref_idx.size), 2))
+        ref_at = placed[ref_idx] + rng.integers(3, 19, ref_idx.size) * DAY
+        updated = np.maximum.reduce([placed, cancelled_at, fulfilled_at])
+        updated[ref_idx] = np.maximum(updated[ref_idx], ref_at)
+        order_ids = ids("ord_", n)
+        cust_ids = pc.if_else(pa.array(cust < 0), pa.scalar(None, pa.string()), ids("cust_", np.maximum(cust, 0) + 1))
+        def null_ts(a):  # 0 means "not set"
+            return pc.if_else(pa.array(a > 0), ts(a), pa.scalar(None, pa.timestamp("us")))
+
+        orders = pa.table({
+            "id": order_ids, "tenant_id": self._tenant_col(n), "customer_id": cust_ids,
+            "order_number": pa.array(np.arange(1001, 1001 + n, dtype=np.int64)),
+            "status": pa.array(status, pa.string()), "currency": pa.array(np.full(n, self.currency, dtype=object), pa.string()),
+            "subtotal": money(subtotal), "discount_total": money(discount), "shipping_total": money(shipping),
+            "tax_total": money(tax), "total": money(total), "channel": pa.array(channel, pa.string()),
+            "placed_at": ts(placed), "cancelled_at": null_ts(cancelled_at), "fulfilled_at": null_ts(fulfilled_at),
+            "updated_at": ts(updated), "_loaded_at": ts(self._loaded(updated)),
+        }, schema=TABLES["raw_commerce"]["orders"])
+        # earlier versions: fulfilled orders were first loaded as paid
+        early_mask = (status == "fulfilled") & (rng.random(n) < P.EARLIER_VERSION_RATE)
+        if early_mask.any():
+            e = orders.filter(pa.array(early_mask))
+            e_placed = placed[early_mask]
+            e = e.set_column(e.schema.get_field_index("status"), "status", pa.array(np.full(e.num_rows, "paid", dtype=object), pa.string()))
+            e = e.set_column(e.schema.get_field_index("fulfilled_at"), "fulfilled_at", pa.nulls(e.num_rows, pa.timestamp("us")))
+            e = e.set_column(e.schema.get_field_index("updated_at"), "updated_at", ts(e_placed))
+            e = e.set_column(e.schema.get_field_index("_loaded_at"), "_loaded_at", ts(self._loaded(e_placed)))
+            orders = pa.concat_tables([e, orders])
+        items = pa.table({
+            "id": ids("oi_", item_order.size), "tenant_id": self._tenant_col(item_order.size),
+            "order_id": order_ids.take(pa.array(item_order)), "product_id": ids("prd_", prod + 1),
+            "quantity": pa.array(qty.astype(np.int32)), "unit_price": money(unit), "discount": money(item_disc),
+            "_loaded_at": ts(self._loaded(placed[item_order])),
+        }, schema=TABLES["raw_commerce"]["order_items"])
+        refunds = pa.table({
+            "id": ids("re_", ref_idx.size), "tenant_id": self._tenant_col(ref_idx.size),
+            "order_id": order_ids.take(pa.array(ref_idx)), "amount": money(ref_amount),
+            "reason": pa.array(rng.choice(np.array(["damaged", "wrong_item", "not_as_described", "changed_mind"], dtype=object), ref_idx.size), pa.string()),
+            "created_at": ts(ref_at), "_loaded_at": ts(self._loaded(ref_at)),
+        }, schema=TABLES["raw_commerce"]["refunds"])
+        # keep what the clickstream needs
+        web = np.isin(channel, ["web", "mobile"])
+        self.web_orders = dict(idx=np.flatnonzero(web), placed=placed[web], cust=cust[web],
+                               mobile=channel[web] == "mobile",
+                               first_prod=prod[np.cumsum(n_items) - n_items][web])
+        self.order_ids = order_ids
+        self.all_placed = placed
+        return {("raw_commerce", "orders"): orders, ("raw_commerce", "order_items"): items,
+                ("raw_commerce", "refunds"): refunds}
+
+    def web_event_chunks(self, chunk_sessions: int = 200_000):
+        """Yield Arrow tables of web events, a chunk of sessions at a time."""
+        if self.size <= 0:
+            return
+        rng, now = self.rng, self.now_us
+        wo = self.web_orders
+        n_buy = wo["placed"].size
+        n_browse = n_buy * (P.WEB_SESSIONS_PER_PURCHASE - 1)
+        # browsing sessions follow the order-time distribution (growth, seasonality)
+        base = self.all_placed[rng.integers(0, self.all_placed.size, n_browse)] if self.all_placed.size else \
+            np.empty(0, np.int64)
+        b_start = np.clip(base + rng.integers(-15 * DAY, 15 * DAY, n_browse), self.start_us, now - HOUR)
+        total = n_buy + n_browse
+        order = rng.permutation(total)
+        next_event = 1
+        for lo in range(0, total, chunk_sessions):
+            sel = np.sort(order[lo:lo + chunk_sessions])
+            is_buy = sel < n_buy
+            bi = sel[is_buy]
+            wi = sel[~is_buy] - n_buy
+            m = sel.size
+            n_pv = np.where(is_buy, 1 + rng.poisson(0.8, m), 0)
+            browse_pv = rng.random(m) < 0.55
+            n_pv = np.where(~is_buy & browse_pv, 1 + rng.poisson(0.6, m), n_pv)
+            atc = is_buy | (browse_pv & (rng.random(m) < 0.3))
+            chk = is_buy | (atc & (rng.random(m) < 0.45))
+            buy = is_buy.copy()
+            n_ev = 1 + n_pv + atc + chk + buy
+            start = np.empty(m, np.int64)
+            start[is_buy] = wo["placed"][bi] - (n_ev[is_buy] - 1) * 60 * US
+            start[~is_buy] = b_start[wi]
+            cust = np.full(m, -1)
+            cust[is_buy] = wo["cust"][bi]
+            known = ~is_buy & (rng.random(m) < 0.25)
+            cust[known] = rng.integers(0, self.n_customers, known.sum())
+            device = rng.choice(np.array(["desktop", "mobile", "tablet"], dtype=object), m, p=[0.55, 0.35, 0.1])
+            device[is_buy] = np.where(wo["mobile"][bi], "mobile", device[is_buy])
+            utm = rng.choice(UTM, m, p=UTM_SHARE)
+            product = rng.choice(self.n_products, m, p=self.popularity)
+            product[is_buy] = wo["first_prod"][bi]
+            ses_num = sel + 1
+            # expand to events
+            s = np.repeat(np.arange(m), n_ev)
+            p = np.arange(s.size) - np.repeat(np.cumsum(n_ev) - n_ev, n_ev)
+            k1 = 1 + n_pv[s]
+            k2 = k1 + atc[s]
+            k3 = k2 + chk[s]
+            etype = np.where(p == 0, "page_view", np.where(p < k1, "product_view", np.where(
+                p < k2, "add_to_cart", np.where(p < k3, "checkout_started", "purchase")))).astype(object)
+            occurred = start[s] + p * 60 * US + np.where(p > 0, rng.integers(0, 30, s.size) * US, 0)
+            late = rng.random(s.size) < 0.02
+            loaded = occurred + rng.integers(60, 1800, s.size) * US + late * rng.integers(HOUR, 72 * HOUR, s.size)
+            keep = loaded < now
+            ne = s.size
+            has_prod = (etype == "product_view") | (etype == "add_to_cart")
+            is_purchase = etype == "purchase"
+            order_idx = np.zeros(ne, np.int64)
+            if is_buy.any():
+                buy_order = np.zeros(m, np.int64)
+                buy_order[is_buy] = wo["idx"][bi]
+                order_idx = buy_order[s]
+            cust_e = cust[s]
+            tbl = pa.table({
+                "event_id": ids("evt_", np.arange(next_event, next_event + ne)),
+                "tenant_id": self._tenant_col(ne),
+                "session_id": ids("ses_", ses_num[s]),
+                "anonymous_id": ids("anon_", (ses_num[s] * 7919) % (total // 2 + 1) + 1),
+                "customer_id": pc.if_else(pa.array(cust_e < 0), pa.scalar(None, pa.string()), ids("cust_", np.maximum(cust_e, 0) + 1)),
+                "event_type": pa.array(etype, pa.string()),
+                "product_id": pc.if_else(pa.array(has_prod), ids("prd_", product[s] + 1), pa.scalar(None, pa.string())),
+                "order_id": pc.if_else(pa.array(is_purchase), self.order_ids.take(pa.array(order_idx)), pa.scalar(None, pa.string())),
+                "utm_source": pa.array(utm[s], pa.string()),
+                "device": pa.array(device[s], pa.string()),
+                "occurred_at": ts(occurred), "_loaded_at": ts(loaded),
+            }, schema=TABLES["raw_commerce"]["web_events"])
+            next_event += ne
+            yield tbl.filter(pa.array(keep))
+
+    def _spend(self):
+        rng = self.rng
+        days = np.arange(self.start_us // DAY, self.now_us // DAY)
+        n = days.size
+        rows = []
+        for c_i, ch in enumerate(SPEND_CHANNELS):
+            if ch == "event" and self.prof.b2b < 0.5:
+                continue
+            base = 400 * self.size ** 0.7 * (1.0 + 0.5 * c_i % 2) * self.fx
+            trend = 1 + 0.5 * (days - days[0]) / max(n, 1)
+            weekday = np.where(((days + 3) % 7) >= 5, 0.7, 1.0)
+            month = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
+            spend = np.round(base * trend * weekday * SEASON[month] * rng.lognormal(0, 0.25, n), 2)
+            rows.append(pa.table({
+                "tenant_id": self._tenant_col(n), "spend_date": pa.array(days.astype(np.int32), pa.date32()),
+                "channel": pa.array(np.full(n, ch, dtype=object), pa.string()), "spend": money(spend),
+                "currency": pa.array(np.full(n, self.currency, dtype=object), pa.string()),
+                "_loaded_at": ts(np.minimum((days + 1) * DAY + 2 * HOUR, self.now_us - US)),
+            }, schema=TABLES["raw_commerce"]["marketing_spend"]))
+        return pa.concat_tables(rows)

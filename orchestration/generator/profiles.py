@@ -1,0 +1,101 @@
+"""Tenant profiles and the documented rates of planted mess.
+
+Every number that shapes the synthetic data lives here, so the README and the
+tests can point at one place.
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TenantProfile:
+    name: str
+    weight: float          # overall size relative to the first tenant
+    b2b: float             # CRM + subscription billing volume (0 = none)
+    commerce: float        # online store volume (0 = none)
+    billing_currencies: dict[str, float]
+    store_currency: str
+    countries: dict[str, float]
+    plan_options: dict[tuple[str, int], float]  # (interval, interval_count) -> share
+    product_categories: tuple[str, ...] = ("apparel", "accessories", "home", "electronics")
+
+
+PROFILES = (
+    TenantProfile(
+        name="northwind",  # large B2B SaaS with a small merchandise store
+        weight=1.0, b2b=1.0, commerce=0.35,
+        billing_currencies={"USD": 0.6, "EUR": 0.25, "GBP": 0.15},
+        store_currency="USD",
+        countries={"US": 0.55, "DE": 0.15, "FR": 0.1, "GB": 0.15, "CA": 0.05},
+        plan_options={("month", 1): 0.55, ("month", 3): 0.15, ("year", 1): 0.25, ("week", 1): 0.05},
+    ),
+    TenantProfile(
+        name="bolt_nutrition",  # sports-supplement shop with a membership programme
+        weight=0.8, b2b=0.3, commerce=1.0,
+        billing_currencies={"MXN": 0.55, "USD": 0.45},
+        store_currency="MXN",
+        countries={"MX": 0.7, "US": 0.3},
+        plan_options={("month", 1): 0.7, ("year", 1): 0.2, ("day", 30): 0.1},
+        product_categories=("protein", "pre_workout", "vitamins", "bars", "apparel", "accessories"),
+    ),
+    TenantProfile(
+        name="kumo_software",  # mid-size Japanese SaaS
+        weight=0.5, b2b=0.8, commerce=0.4,
+        billing_currencies={"JPY": 0.75, "USD": 0.25},
+        store_currency="JPY",
+        countries={"JP": 0.8, "US": 0.2},
+        plan_options={("month", 1): 0.6, ("month", 6): 0.1, ("year", 1): 0.3},
+    ),
+)
+
+
+def tenant_profiles(n: int) -> list[tuple[str, TenantProfile]]:
+    """The first n tenants: the three base profiles, then smaller variants of them."""
+    out = []
+    for i in range(n):
+        base = PROFILES[i % len(PROFILES)]
+        if i < len(PROFILES):
+            prof = base
+        else:
+            prof = TenantProfile(**{**base.__dict__, "name": f"{base.name}_{i // len(PROFILES) + 1}",
+                                    "weight": base.weight * 0.4})
+        out.append((f"tn_{i + 1:03d}", prof))
+    return out
+
+
+# Approximate FX used only to set list prices in local currency (the marts use
+# the FX seed). Units of currency per USD.
+PRICE_FX = {"USD": 1.0, "EUR": 0.92, "GBP": 0.79, "MXN": 18.0, "JPY": 150.0}
+EXPONENT = {"USD": 2, "EUR": 2, "GBP": 2, "MXN": 2, "JPY": 0}
+
+# --- Behaviour -------------------------------------------------------------
+LEAD_SOURCES = ("web", "referral", "paid_search", "paid_social", "event", "outbound", "partner")
+LEAD_SOURCE_SHARE = (0.30, 0.10, 0.20, 0.15, 0.08, 0.12, 0.05)
+# P(contacted), P(qualified | contacted), P(proposal | qualified), P(won | proposal)
+LEAD_SOURCE_FUNNEL = {
+    "web": (0.85, 0.35, 0.50, 0.35),
+    "referral": (0.95, 0.60, 0.60, 0.50),
+    "paid_search": (0.80, 0.30, 0.45, 0.30),
+    "paid_social": (0.75, 0.20, 0.40, 0.25),
+    "event": (0.90, 0.40, 0.50, 0.35),
+    "outbound": (0.60, 0.25, 0.40, 0.30),
+    "partner": (0.90, 0.50, 0.55, 0.45),
+}
+# monthly churn hazard by segment; monthly plan-change probabilities
+CHURN_HAZARD = {"smb": 0.03, "mid_market": 0.018, "enterprise": 0.009}
+P_UPGRADE, P_DOWNGRADE, P_SEAT_CHANGE = 0.02, 0.012, 0.03
+P_REACTIVATE = 0.25          # churned customers who come back (1-8 months later)
+P_TRIAL_SELF_SERVE = 0.6     # self-serve sign-ups that start on a 14-day trial
+P_TRIAL_CONVERTS = 0.55
+P_PAYMENT_FAILS = 0.03       # invoice payment fails; then dunning
+P_DUNNING_RECOVERS = 0.5     # otherwise the invoice is uncollectible and service ends
+P_VOID_REISSUE = 0.015       # invoice voided and re-issued for the same period
+P_ADDON = 0.08               # customers who add a second, concurrent subscription
+WEB_SESSIONS_PER_PURCHASE = 21
+
+# --- Mess (documented in README "Generated data") ---------------------------
+DUPLICATE_LOAD_RATE = 0.02       # rows loaded twice (same content, later _loaded_at)
+EARLIER_VERSION_RATE = 0.30      # changed rows that also arrive in an earlier version
+OUT_OF_ORDER_RATE = 0.05         # of those earlier versions, loaded after the latest one
+TEXT_NOISE_RATE = 0.10           # whitespace / letter-case noise on text, emails, codes
+BAD_ROW_RATE = 0.003             # per table and reason (at least one when the table has >= 50 rows)
+MISSING_CONTACT_TS_RATE = 0.04   # leads past "contacted" with first_contacted_at null
