@@ -130,7 +130,7 @@ def plant_bad_rows(schema: str, table: str, t: pa.Table, key: tuple[str, ...], r
     """Bad rows to append, and {reason: count} planted."""
     rules = BAD_RULES.get((schema, table), [])
     n = t.num_rows
-    if n < 50 or not rules:
+    if n < 200 or not rules:  # small tables stay clean so their quarantine share stays low
         return None, {}
     out, counts = [], {}
     fresh_col = FRESH_KEY_COLUMN.get((schema, table), key[0])

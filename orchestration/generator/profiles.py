@@ -97,5 +97,5 @@ DUPLICATE_LOAD_RATE = 0.02       # rows loaded twice (same content, later _loade
 EARLIER_VERSION_RATE = 0.30      # changed rows that also arrive in an earlier version
 OUT_OF_ORDER_RATE = 0.05         # of those earlier versions, loaded after the latest one
 TEXT_NOISE_RATE = 0.10           # whitespace / letter-case noise on text, emails, codes
-BAD_ROW_RATE = 0.003             # per table and reason (at least one when the table has >= 50 rows)
+BAD_ROW_RATE = 0.003             # per table and reason (at least one when a tenant table has >= 200 rows)
 MISSING_CONTACT_TS_RATE = 0.04   # leads past "contacted" with first_contacted_at null

@@ -1,0 +1,45 @@
+# The two commands: `make demo` (main job on DuckDB) and `make test` (everything).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PROFILES_DIR := $(CURDIR)/.dbt
+DBT := DBT_PROFILES_DIR=$(PROFILES_DIR) $(BIN)/dbt
+AS_OF_DATE ?= $(shell date -u +%Y-%m-%d)
+SCALE ?= 0.01
+TENANTS ?= 3
+
+.PHONY: demo test install profiles lint docs dagster clean
+
+$(BIN)/activate: pyproject.toml
+	command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(BIN)/activate
+
+install: $(BIN)/activate profiles
+
+profiles: $(PROFILES_DIR)/profiles.yml
+
+$(PROFILES_DIR)/profiles.yml: profiles.yml.example
+	mkdir -p $(PROFILES_DIR)
+	cp profiles.yml.example $(PROFILES_DIR)/profiles.yml
+
+demo: install
+	$(BIN)/warehouse generate --tenants $(TENANTS) --scale $(SCALE) --seed 42 --as-of-date $(AS_OF_DATE) --target duckdb
+	$(DBT) build --target duckdb --vars '{as_of_date: "$(AS_OF_DATE)"}'
+	$(BIN)/warehouse summary
+
+test: install
+	$(BIN)/sqlfluff lint models macros snapshots
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/sqlfluff lint models macros snapshots
+
+docs: install
+	$(DBT) docs generate --target duckdb && $(DBT) docs serve --host 127.0.0.1 --port 8080
+
+clean:
+	rm -rf target logs .dbt warehouse.duckdb

@@ -1,0 +1,24 @@
+{#- Keeps the latest version of each key from an at-least-once, append-only load:
+    greatest of the order columns first (nulls last), the rest as tie-breakers.
+    Rows whose key is null are all kept (they are quarantined, one by one).
+    Adds column _version_rank (1 for the kept version). -#}
+{% macro dedup_latest(relation, key_columns, order_columns) -%}
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by {{ key_columns | join(', ') }}
+                order by
+                {%- for col in order_columns %}
+                    {{ col }} desc nulls last{{ ',' if not loop.last }}
+                {%- endfor %}
+            ) as _version_rank
+        from {{ relation }}
+    ) as ranked
+    where
+        _version_rank = 1
+        {%- for col in key_columns %}
+        or {{ col }} is null
+        {%- endfor %}
+{%- endmacro %}

@@ -1,0 +1,28 @@
+{#- Latest version of each raw_billing.customers record (greatest updated_at, then _loaded_at), with the first
+    contract rule it breaks, if any (checked in this order: null_key, unknown_currency).
+    stg_billing__customers keeps the clean rows, quarantine_billing__customers the rest. -#}
+
+with
+
+source as (select * from {{ source('raw_billing', 'customers') }}),
+
+currencies as (select * from {{ ref('currencies') }}),
+
+latest as (
+    {{ dedup_latest('source', ['tenant_id', 'id'], ['updated_at', '_loaded_at']) | indent(4) }}
+),
+
+checked as (
+    select
+        latest.*,
+        case
+            when latest.id is null then 'null_key'
+            when latest.currency is not null and currencies.currency_code is null
+                then 'unknown_currency'
+        end as quarantine_reason
+    from latest
+    left join currencies
+        on upper(trim(latest.currency)) = currencies.currency_code
+)
+
+select * from checked

@@ -1,0 +1,46 @@
+{#- Latest version of each raw_billing.invoice_line_items record (latest _loaded_at), with the first
+    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_currency, negative_quantity, negative_amount, end_before_start, orphan_fk).
+    stg_billing__invoice_line_items keeps the clean rows, quarantine_billing__invoice_line_items the rest. -#}
+
+with
+
+source as (select * from {{ source('raw_billing', 'invoice_line_items') }}),
+
+currencies as (select * from {{ ref('currencies') }}),
+
+invoices_keys as (
+    select distinct tenant_id, id
+    from {{ source('raw_billing', 'invoices') }}
+    where id is not null
+),
+
+latest as (
+    {{ dedup_latest('source', ['tenant_id', 'id'], ['_loaded_at']) | indent(4) }}
+),
+
+checked as (
+    select
+        latest.*,
+        case
+            when latest.id is null then 'null_key'
+            when lower(trim(latest.type)) not in ('subscription', 'invoiceitem')
+                then 'unknown_enum'
+            when latest.currency is not null and currencies.currency_code is null
+                then 'unknown_currency'
+            when latest.quantity < 0
+                then 'negative_quantity'
+            when latest.discount_amount < 0 or (latest.amount < 0 and not coalesce(latest.is_proration, false))
+                then 'negative_amount'
+            when latest.period_end < latest.period_start
+                then 'end_before_start'
+            when invoices_keys.id is null then 'orphan_fk'
+        end as quarantine_reason
+    from latest
+    left join currencies
+        on upper(trim(latest.currency)) = currencies.currency_code
+    left join invoices_keys
+        on latest.tenant_id = invoices_keys.tenant_id
+        and latest.invoice_id = invoices_keys.id
+)
+
+select * from checked

@@ -1,0 +1,32 @@
+{#- Latest version of each raw_billing.payments record (latest _loaded_at), with the first
+    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_currency, negative_amount).
+    stg_billing__payments keeps the clean rows, quarantine_billing__payments the rest. -#}
+
+with
+
+source as (select * from {{ source('raw_billing', 'payments') }}),
+
+currencies as (select * from {{ ref('currencies') }}),
+
+latest as (
+    {{ dedup_latest('source', ['tenant_id', 'id'], ['_loaded_at']) | indent(4) }}
+),
+
+checked as (
+    select
+        latest.*,
+        case
+            when latest.id is null then 'null_key'
+            when lower(trim(latest.status)) not in ('succeeded', 'failed', 'pending')
+                then 'unknown_enum'
+            when latest.currency is not null and currencies.currency_code is null
+                then 'unknown_currency'
+            when latest.amount < 0 or latest.amount_refunded < 0
+                then 'negative_amount'
+        end as quarantine_reason
+    from latest
+    left join currencies
+        on upper(trim(latest.currency)) = currencies.currency_code
+)
+
+select * from checked

@@ -1,0 +1,34 @@
+{#- Latest version of each raw_billing.prices record (latest _loaded_at), with the first
+    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_currency, negative_amount, out_of_range).
+    stg_billing__prices keeps the clean rows, quarantine_billing__prices the rest. -#}
+
+with
+
+source as (select * from {{ source('raw_billing', 'prices') }}),
+
+currencies as (select * from {{ ref('currencies') }}),
+
+latest as (
+    {{ dedup_latest('source', ['tenant_id', 'id'], ['_loaded_at']) | indent(4) }}
+),
+
+checked as (
+    select
+        latest.*,
+        case
+            when latest.id is null then 'null_key'
+            when lower(trim(latest.recurring_interval)) not in ('month', 'year', 'week', 'day')
+                then 'unknown_enum'
+            when latest.currency is not null and currencies.currency_code is null
+                then 'unknown_currency'
+            when latest.unit_amount < 0
+                then 'negative_amount'
+            when latest.recurring_interval_count < 1
+                then 'out_of_range'
+        end as quarantine_reason
+    from latest
+    left join currencies
+        on upper(trim(latest.currency)) = currencies.currency_code
+)
+
+select * from checked

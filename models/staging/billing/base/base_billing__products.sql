@@ -1,0 +1,22 @@
+{#- Latest version of each raw_billing.products record (latest _loaded_at), with the first
+    contract rule it breaks, if any (checked in this order: null_key).
+    stg_billing__products keeps the clean rows, quarantine_billing__products the rest. -#}
+
+with
+
+source as (select * from {{ source('raw_billing', 'products') }}),
+
+latest as (
+    {{ dedup_latest('source', ['tenant_id', 'id'], ['_loaded_at']) | indent(4) }}
+),
+
+checked as (
+    select
+        latest.*,
+        case
+            when latest.id is null then 'null_key'
+        end as quarantine_reason
+    from latest
+)
+
+select * from checked

@@ -1,0 +1,22 @@
+{#- Latest version of each raw_commerce.customers record (greatest updated_at, then _loaded_at), with the first
+    contract rule it breaks, if any (checked in this order: null_key).
+    stg_commerce__customers keeps the clean rows, quarantine_commerce__customers the rest. -#}
+
+with
+
+source as (select * from {{ source('raw_commerce', 'customers') }}),
+
+latest as (
+    {{ dedup_latest('source', ['tenant_id', 'id'], ['updated_at', '_loaded_at']) | indent(4) }}
+),
+
+checked as (
+    select
+        latest.*,
+        case
+            when latest.id is null then 'null_key'
+        end as quarantine_reason
+    from latest
+)
+
+select * from checked

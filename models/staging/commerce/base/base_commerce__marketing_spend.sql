@@ -1,0 +1,30 @@
+{#- Latest version of each raw_commerce.marketing_spend record (latest _loaded_at), with the first
+    contract rule it breaks, if any (checked in this order: null_key, unknown_currency, negative_amount).
+    stg_commerce__marketing_spend keeps the clean rows, quarantine_commerce__marketing_spend the rest. -#}
+
+with
+
+source as (select * from {{ source('raw_commerce', 'marketing_spend') }}),
+
+currencies as (select * from {{ ref('currencies') }}),
+
+latest as (
+    {{ dedup_latest('source', ['tenant_id', 'spend_date', 'channel'], ['_loaded_at']) | indent(4) }}
+),
+
+checked as (
+    select
+        latest.*,
+        case
+            when latest.spend_date is null or latest.channel is null then 'null_key'
+            when latest.currency is not null and currencies.currency_code is null
+                then 'unknown_currency'
+            when latest.spend < 0
+                then 'negative_amount'
+        end as quarantine_reason
+    from latest
+    left join currencies
+        on upper(trim(latest.currency)) = currencies.currency_code
+)
+
+select * from checked

@@ -1,0 +1,34 @@
+{#- Latest version of each raw_commerce.orders record (greatest updated_at, then _loaded_at), with the first
+    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_enum, unknown_currency, negative_amount).
+    stg_commerce__orders keeps the clean rows, quarantine_commerce__orders the rest. -#}
+
+with
+
+source as (select * from {{ source('raw_commerce', 'orders') }}),
+
+currencies as (select * from {{ ref('currencies') }}),
+
+latest as (
+    {{ dedup_latest('source', ['tenant_id', 'id'], ['updated_at', '_loaded_at']) | indent(4) }}
+),
+
+checked as (
+    select
+        latest.*,
+        case
+            when latest.id is null then 'null_key'
+            when lower(trim(latest.status)) not in ('pending', 'paid', 'fulfilled', 'cancelled', 'refunded', 'partially_refunded')
+                then 'unknown_enum'
+            when lower(trim(latest.channel)) not in ('web', 'mobile', 'pos', 'marketplace')
+                then 'unknown_enum'
+            when latest.currency is not null and currencies.currency_code is null
+                then 'unknown_currency'
+            when latest.subtotal < 0 or latest.discount_total < 0 or latest.shipping_total < 0 or latest.tax_total < 0 or latest.total < 0
+                then 'negative_amount'
+        end as quarantine_reason
+    from latest
+    left join currencies
+        on upper(trim(latest.currency)) = currencies.currency_code
+)
+
+select * from checked

@@ -1,0 +1,24 @@
+{#- Latest version of each raw_commerce.products record (greatest updated_at, then _loaded_at), with the first
+    contract rule it breaks, if any (checked in this order: null_key, negative_amount).
+    stg_commerce__products keeps the clean rows, quarantine_commerce__products the rest. -#}
+
+with
+
+source as (select * from {{ source('raw_commerce', 'products') }}),
+
+latest as (
+    {{ dedup_latest('source', ['tenant_id', 'id'], ['updated_at', '_loaded_at']) | indent(4) }}
+),
+
+checked as (
+    select
+        latest.*,
+        case
+            when latest.id is null then 'null_key'
+            when latest.price < 0 or latest.cost < 0
+                then 'negative_amount'
+        end as quarantine_reason
+    from latest
+)
+
+select * from checked

@@ -1,0 +1,34 @@
+{#- Latest version of each raw_commerce.refunds record (latest _loaded_at), with the first
+    contract rule it breaks, if any (checked in this order: null_key, negative_amount, orphan_fk).
+    stg_commerce__refunds keeps the clean rows, quarantine_commerce__refunds the rest. -#}
+
+with
+
+source as (select * from {{ source('raw_commerce', 'refunds') }}),
+
+orders_keys as (
+    select distinct tenant_id, id
+    from {{ source('raw_commerce', 'orders') }}
+    where id is not null
+),
+
+latest as (
+    {{ dedup_latest('source', ['tenant_id', 'id'], ['_loaded_at']) | indent(4) }}
+),
+
+checked as (
+    select
+        latest.*,
+        case
+            when latest.id is null then 'null_key'
+            when latest.amount < 0
+                then 'negative_amount'
+            when orders_keys.id is null then 'orphan_fk'
+        end as quarantine_reason
+    from latest
+    left join orders_keys
+        on latest.tenant_id = orders_keys.tenant_id
+        and latest.order_id = orders_keys.id
+)
+
+select * from checked

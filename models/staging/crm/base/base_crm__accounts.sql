@@ -1,0 +1,24 @@
+{#- Latest version of each raw_crm.accounts record (greatest updated_at, then _loaded_at), with the first
+    contract rule it breaks, if any (checked in this order: null_key, negative_quantity).
+    stg_crm__accounts keeps the clean rows, quarantine_crm__accounts the rest. -#}
+
+with
+
+source as (select * from {{ source('raw_crm', 'accounts') }}),
+
+latest as (
+    {{ dedup_latest('source', ['tenant_id', 'id'], ['updated_at', '_loaded_at']) | indent(4) }}
+),
+
+checked as (
+    select
+        latest.*,
+        case
+            when latest.id is null then 'null_key'
+            when latest.employee_count < 0
+                then 'negative_quantity'
+        end as quarantine_reason
+    from latest
+)
+
+select * from checked

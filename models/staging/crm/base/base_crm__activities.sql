@@ -1,0 +1,24 @@
+{#- Latest version of each raw_crm.activities record (latest _loaded_at), with the first
+    contract rule it breaks, if any (checked in this order: null_key, unknown_enum).
+    stg_crm__activities keeps the clean rows, quarantine_crm__activities the rest. -#}
+
+with
+
+source as (select * from {{ source('raw_crm', 'activities') }}),
+
+latest as (
+    {{ dedup_latest('source', ['tenant_id', 'id'], ['_loaded_at']) | indent(4) }}
+),
+
+checked as (
+    select
+        latest.*,
+        case
+            when latest.id is null then 'null_key'
+            when lower(trim(latest.type)) not in ('call', 'email', 'meeting', 'message', 'note')
+                then 'unknown_enum'
+        end as quarantine_reason
+    from latest
+)
+
+select * from checked

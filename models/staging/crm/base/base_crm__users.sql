@@ -1,0 +1,24 @@
+{#- Latest version of each raw_crm.users record (greatest updated_at, then _loaded_at), with the first
+    contract rule it breaks, if any (checked in this order: null_key, unknown_enum).
+    stg_crm__users keeps the clean rows, quarantine_crm__users the rest. -#}
+
+with
+
+source as (select * from {{ source('raw_crm', 'users') }}),
+
+latest as (
+    {{ dedup_latest('source', ['tenant_id', 'id'], ['updated_at', '_loaded_at']) | indent(4) }}
+),
+
+checked as (
+    select
+        latest.*,
+        case
+            when latest.id is null then 'null_key'
+            when lower(trim(latest.role)) not in ('sales_rep', 'sales_manager', 'customer_success', 'admin')
+                then 'unknown_enum'
+        end as quarantine_reason
+    from latest
+)
+
+select * from checked
