@@ -9,7 +9,12 @@ quarantined as (
     select
         base.tenant_id,
         cast('raw_commerce.marketing_spend' as {{ dbt.type_string() }}) as source_table,
-        {{ dbt.concat(["cast(base.spend_date as " ~ dbt.type_string() ~ ")", "'|'", "cast(base.channel as " ~ dbt.type_string() ~ ")"]) }} as record_id,
+        {{
+            dbt.concat([
+            "cast(base.spend_date as " ~ dbt.type_string() ~ ")",
+            "'|'",
+            "cast(base.channel as " ~ dbt.type_string() ~ ")"
+        ]) }} as record_id,
         base.quarantine_reason as reason,
         base._loaded_at,
         base.spend_date as raw_spend_date,

@@ -9,7 +9,12 @@ quarantined as (
     select
         base.tenant_id,
         cast('raw_crm.health_scores' as {{ dbt.type_string() }}) as source_table,
-        {{ dbt.concat(["cast(base.account_id as " ~ dbt.type_string() ~ ")", "'|'", "cast(base.scored_on as " ~ dbt.type_string() ~ ")"]) }} as record_id,
+        {{
+            dbt.concat([
+            "cast(base.account_id as " ~ dbt.type_string() ~ ")",
+            "'|'",
+            "cast(base.scored_on as " ~ dbt.type_string() ~ ")"
+        ]) }} as record_id,
         base.quarantine_reason as reason,
         base._loaded_at,
         base.account_id as raw_account_id,

@@ -25,9 +25,9 @@ with_derived as (
     select
         renamed.*,
         case
-            when employee_count is null then 'unknown'
-            when employee_count < 100 then 'smb'
-            when employee_count < 1000 then 'mid_market'
+            when renamed.employee_count is null then 'unknown'
+            when renamed.employee_count < 100 then 'smb'
+            when renamed.employee_count < 1000 then 'mid_market'
             else 'enterprise'
         end as segment
     from renamed

@@ -9,7 +9,9 @@ source as (select * from {{ source('raw_billing', 'invoice_line_items') }}),
 currencies as (select * from {{ ref('currencies') }}),
 
 invoices_keys as (
-    select distinct tenant_id, id
+    select distinct
+        tenant_id,
+        id
     from {{ source('raw_billing', 'invoices') }}
     where id is not null
 ),
@@ -23,15 +25,22 @@ checked as (
         latest.*,
         case
             when latest.id is null then 'null_key'
-            when lower(trim(latest.type)) not in ('subscription', 'invoiceitem')
+            when
+                lower(trim(latest.type)) not in (
+                    'subscription', 'invoiceitem'
+                )
                 then 'unknown_enum'
             when latest.currency is not null and currencies.currency_code is null
                 then 'unknown_currency'
-            when latest.quantity < 0
+            when
+                latest.quantity < 0
                 then 'negative_quantity'
-            when latest.discount_amount < 0 or (latest.amount < 0 and not coalesce(latest.is_proration, false))
+            when
+                latest.discount_amount < 0
+                or (latest.amount < 0 and not coalesce(latest.is_proration, false))
                 then 'negative_amount'
-            when latest.period_end < latest.period_start
+            when
+                latest.period_end < latest.period_start
                 then 'end_before_start'
             when invoices_keys.id is null then 'orphan_fk'
         end as quarantine_reason

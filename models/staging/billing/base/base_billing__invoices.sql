@@ -9,7 +9,9 @@ source as (select * from {{ source('raw_billing', 'invoices') }}),
 currencies as (select * from {{ ref('currencies') }}),
 
 customers_keys as (
-    select distinct tenant_id, id
+    select distinct
+        tenant_id,
+        id
     from {{ source('raw_billing', 'customers') }}
     where id is not null
 ),
@@ -23,13 +25,22 @@ checked as (
         latest.*,
         case
             when latest.id is null then 'null_key'
-            when lower(trim(latest.status)) not in ('draft', 'open', 'paid', 'void', 'uncollectible')
+            when
+                lower(trim(latest.status)) not in (
+                    'draft', 'open', 'paid', 'void', 'uncollectible'
+                )
                 then 'unknown_enum'
             when latest.currency is not null and currencies.currency_code is null
                 then 'unknown_currency'
-            when latest.subtotal < 0 or latest.discount_total < 0 or latest.tax < 0 or latest.total < 0 or latest.amount_paid < 0
+            when
+                latest.subtotal < 0
+                or latest.discount_total < 0
+                or latest.tax < 0
+                or latest.total < 0
+                or latest.amount_paid < 0
                 then 'negative_amount'
-            when latest.period_end < latest.period_start
+            when
+                latest.period_end < latest.period_start
                 then 'end_before_start'
             when customers_keys.id is null then 'orphan_fk'
         end as quarantine_reason

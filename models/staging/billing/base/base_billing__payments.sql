@@ -17,11 +17,16 @@ checked as (
         latest.*,
         case
             when latest.id is null then 'null_key'
-            when lower(trim(latest.status)) not in ('succeeded', 'failed', 'pending')
+            when
+                lower(trim(latest.status)) not in (
+                    'succeeded', 'failed', 'pending'
+                )
                 then 'unknown_enum'
             when latest.currency is not null and currencies.currency_code is null
                 then 'unknown_currency'
-            when latest.amount < 0 or latest.amount_refunded < 0
+            when
+                latest.amount < 0
+                or latest.amount_refunded < 0
                 then 'negative_amount'
         end as quarantine_reason
     from latest

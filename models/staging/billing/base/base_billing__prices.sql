@@ -17,13 +17,18 @@ checked as (
         latest.*,
         case
             when latest.id is null then 'null_key'
-            when lower(trim(latest.recurring_interval)) not in ('month', 'year', 'week', 'day')
+            when
+                lower(trim(latest.recurring_interval)) not in (
+                    'month', 'year', 'week', 'day'
+                )
                 then 'unknown_enum'
             when latest.currency is not null and currencies.currency_code is null
                 then 'unknown_currency'
-            when latest.unit_amount < 0
+            when
+                latest.unit_amount < 0
                 then 'negative_amount'
-            when latest.recurring_interval_count < 1
+            when
+                latest.recurring_interval_count < 1
                 then 'out_of_range'
         end as quarantine_reason
     from latest

@@ -7,7 +7,9 @@ with
 source as (select * from {{ source('raw_billing', 'subscriptions') }}),
 
 customers_keys as (
-    select distinct tenant_id, id
+    select distinct
+        tenant_id,
+        id
     from {{ source('raw_billing', 'customers') }}
     where id is not null
 ),
@@ -21,9 +23,15 @@ checked as (
         latest.*,
         case
             when latest.id is null then 'null_key'
-            when lower(trim(latest.status)) not in ('trialing', 'active', 'past_due', 'unpaid', 'canceled', 'incomplete')
+            when
+                lower(trim(latest.status)) not in (
+                    'trialing', 'active', 'past_due', 'unpaid', 'canceled', 'incomplete'
+                )
                 then 'unknown_enum'
-            when latest.ended_at < latest.start_date or latest.current_period_end < latest.current_period_start or latest.trial_end < latest.trial_start
+            when
+                latest.ended_at < latest.start_date
+                or latest.current_period_end < latest.current_period_start
+                or latest.trial_end < latest.trial_start
                 then 'end_before_start'
             when customers_keys.id is null then 'orphan_fk'
         end as quarantine_reason

@@ -19,7 +19,8 @@ checked as (
             when latest.spend_date is null or latest.channel is null then 'null_key'
             when latest.currency is not null and currencies.currency_code is null
                 then 'unknown_currency'
-            when latest.spend < 0
+            when
+                latest.spend < 0
                 then 'negative_amount'
         end as quarantine_reason
     from latest

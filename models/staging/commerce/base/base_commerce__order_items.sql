@@ -7,7 +7,9 @@ with
 source as (select * from {{ source('raw_commerce', 'order_items') }}),
 
 orders_keys as (
-    select distinct tenant_id, id
+    select distinct
+        tenant_id,
+        id
     from {{ source('raw_commerce', 'orders') }}
     where id is not null
 ),
@@ -21,9 +23,12 @@ checked as (
         latest.*,
         case
             when latest.id is null then 'null_key'
-            when latest.quantity < 0
+            when
+                latest.quantity < 0
                 then 'negative_quantity'
-            when latest.unit_price < 0 or latest.discount < 0
+            when
+                latest.unit_price < 0
+                or latest.discount < 0
                 then 'negative_amount'
             when orders_keys.id is null then 'orphan_fk'
         end as quarantine_reason

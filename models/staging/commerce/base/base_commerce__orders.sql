@@ -17,13 +17,24 @@ checked as (
         latest.*,
         case
             when latest.id is null then 'null_key'
-            when lower(trim(latest.status)) not in ('pending', 'paid', 'fulfilled', 'cancelled', 'refunded', 'partially_refunded')
+            when
+                lower(trim(latest.status)) not in (
+                    'pending', 'paid', 'fulfilled', 'cancelled', 'refunded', 'partially_refunded'
+                )
                 then 'unknown_enum'
-            when lower(trim(latest.channel)) not in ('web', 'mobile', 'pos', 'marketplace')
+            when
+                lower(trim(latest.channel)) not in (
+                    'web', 'mobile', 'pos', 'marketplace'
+                )
                 then 'unknown_enum'
             when latest.currency is not null and currencies.currency_code is null
                 then 'unknown_currency'
-            when latest.subtotal < 0 or latest.discount_total < 0 or latest.shipping_total < 0 or latest.tax_total < 0 or latest.total < 0
+            when
+                latest.subtotal < 0
+                or latest.discount_total < 0
+                or latest.shipping_total < 0
+                or latest.tax_total < 0
+                or latest.total < 0
                 then 'negative_amount'
         end as quarantine_reason
     from latest

@@ -15,7 +15,9 @@ checked as (
         latest.*,
         case
             when latest.id is null then 'null_key'
-            when latest.price < 0 or latest.cost < 0
+            when
+                latest.price < 0
+                or latest.cost < 0
                 then 'negative_amount'
         end as quarantine_reason
     from latest

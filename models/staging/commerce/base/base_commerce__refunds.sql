@@ -7,7 +7,9 @@ with
 source as (select * from {{ source('raw_commerce', 'refunds') }}),
 
 orders_keys as (
-    select distinct tenant_id, id
+    select distinct
+        tenant_id,
+        id
     from {{ source('raw_commerce', 'orders') }}
     where id is not null
 ),
@@ -21,7 +23,8 @@ checked as (
         latest.*,
         case
             when latest.id is null then 'null_key'
-            when latest.amount < 0
+            when
+                latest.amount < 0
                 then 'negative_amount'
             when orders_keys.id is null then 'orphan_fk'
         end as quarantine_reason

@@ -15,9 +15,15 @@ checked as (
         latest.*,
         case
             when latest.event_id is null then 'null_key'
-            when lower(trim(latest.event_type)) not in ('page_view', 'product_view', 'add_to_cart', 'checkout_started', 'purchase')
+            when
+                lower(trim(latest.event_type)) not in (
+                    'page_view', 'product_view', 'add_to_cart', 'checkout_started', 'purchase'
+                )
                 then 'unknown_enum'
-            when lower(trim(latest.device)) not in ('desktop', 'mobile', 'tablet')
+            when
+                lower(trim(latest.device)) not in (
+                    'desktop', 'mobile', 'tablet'
+                )
                 then 'unknown_enum'
         end as quarantine_reason
     from latest

@@ -15,7 +15,8 @@ checked as (
         latest.*,
         case
             when latest.id is null then 'null_key'
-            when latest.employee_count < 0
+            when
+                latest.employee_count < 0
                 then 'negative_quantity'
         end as quarantine_reason
     from latest

@@ -15,7 +15,10 @@ checked as (
         latest.*,
         case
             when latest.id is null then 'null_key'
-            when lower(trim(latest.type)) not in ('call', 'email', 'meeting', 'message', 'note')
+            when
+                lower(trim(latest.type)) not in (
+                    'call', 'email', 'meeting', 'message', 'note'
+                )
                 then 'unknown_enum'
         end as quarantine_reason
     from latest

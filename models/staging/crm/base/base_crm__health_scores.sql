@@ -15,7 +15,9 @@ checked as (
         latest.*,
         case
             when latest.account_id is null or latest.scored_on is null then 'null_key'
-            when latest.score < 0 or latest.score > 100
+            when
+                latest.score < 0
+                or latest.score > 100
                 then 'out_of_range'
         end as quarantine_reason
     from latest

@@ -15,11 +15,19 @@ checked as (
         latest.*,
         case
             when latest.id is null then 'null_key'
-            when lower(trim(latest.source)) not in ('web', 'referral', 'paid_search', 'paid_social', 'event', 'outbound', 'partner')
+            when
+                lower(trim(latest.source)) not in (
+                    'web', 'referral', 'paid_search', 'paid_social', 'event', 'outbound', 'partner'
+                )
                 then 'unknown_enum'
-            when lower(trim(latest.status)) not in ('new', 'contacted', 'qualified', 'unqualified', 'converted')
+            when
+                lower(trim(latest.status)) not in (
+                    'new', 'contacted', 'qualified', 'unqualified', 'converted'
+                )
                 then 'unknown_enum'
-            when latest.score < 0 or latest.score > 100
+            when
+                latest.score < 0
+                or latest.score > 100
                 then 'out_of_range'
         end as quarantine_reason
     from latest

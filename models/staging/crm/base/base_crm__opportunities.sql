@@ -17,15 +17,24 @@ checked as (
         latest.*,
         case
             when latest.id is null then 'null_key'
-            when lower(trim(latest.type)) not in ('new_business', 'expansion', 'renewal')
+            when
+                lower(trim(latest.type)) not in (
+                    'new_business', 'expansion', 'renewal'
+                )
                 then 'unknown_enum'
-            when lower(trim(latest.stage)) not in ('prospecting', 'proposal', 'negotiation', 'closed_won', 'closed_lost')
+            when
+                lower(trim(latest.stage)) not in (
+                    'prospecting', 'proposal', 'negotiation', 'closed_won', 'closed_lost'
+                )
                 then 'unknown_enum'
             when latest.currency is not null and currencies.currency_code is null
                 then 'unknown_currency'
-            when latest.amount < 0
+            when
+                latest.amount < 0
                 then 'negative_amount'
-            when latest.probability < 0 or latest.probability > 100
+            when
+                latest.probability < 0
+                or latest.probability > 100
                 then 'out_of_range'
         end as quarantine_reason
     from latest

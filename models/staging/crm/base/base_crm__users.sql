@@ -15,7 +15,10 @@ checked as (
         latest.*,
         case
             when latest.id is null then 'null_key'
-            when lower(trim(latest.role)) not in ('sales_rep', 'sales_manager', 'customer_success', 'admin')
+            when
+                lower(trim(latest.role)) not in (
+                    'sales_rep', 'sales_manager', 'customer_success', 'admin'
+                )
                 then 'unknown_enum'
         end as quarantine_reason
     from latest
