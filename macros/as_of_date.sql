@@ -6,10 +6,16 @@
     {%- if raw in ('', 'None', 'none') -%}
         {%- set raw = run_started_at.strftime('%Y-%m-%d') -%}
     {%- endif -%}
-    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', raw) -%}
+    {%- set valid = modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])-[0-9]{2}$', raw) is not none -%}
+    {%- if valid -%}
+        {#- the day must exist in that month (no 2026-02-30) -#}
+        {%- set y, m, d = raw[0:4] | int, raw[5:7] | int, raw[8:10] | int -%}
+        {%- set next_month = modules.datetime.date(y + (m // 12), m % 12 + 1, 1) -%}
+        {%- set valid = 1 <= d <= (next_month - modules.datetime.timedelta(days=1)).day -%}
+    {%- endif -%}
+    {%- if not valid -%}
         {{ exceptions.raise_compiler_error("var as_of_date must be a YYYY-MM-DD date, got '" ~ raw ~ "'") }}
     {%- endif -%}
-    {%- do modules.datetime.datetime.strptime(raw, '%Y-%m-%d') -%}
     {{- raw -}}
 {%- endmacro %}
 

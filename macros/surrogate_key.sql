@@ -1,10 +1,14 @@
-{#- An md5 hash of the given columns, nulls and separators made explicit so
-    ('a', null) and (null, 'a') never collide. Same output on every engine. -#}
+{#- An md5 hash of the given columns. Each value is written as <length>:<text>
+    (null as n:), a prefix-free encoding, so no two different tuples hash the
+    same input: ('a|', 'b') and ('a', '|b') differ, and so do null and ''.
+    Same output on every engine. -#}
 {% macro surrogate_key(columns) -%}
     {%- set parts = [] -%}
     {%- for col in columns -%}
-        {%- do parts.append("coalesce(cast(" ~ col ~ " as " ~ dbt.type_string() ~ "), '_null_')") -%}
-        {%- if not loop.last -%}{%- do parts.append("'|'") -%}{%- endif -%}
+        {%- set text = "cast(" ~ col ~ " as " ~ dbt.type_string() ~ ")" -%}
+        {%- do parts.append("coalesce(cast(" ~ dbt.length(text) ~ " as " ~ dbt.type_string() ~ "), 'n')") -%}
+        {%- do parts.append("':'") -%}
+        {%- do parts.append("coalesce(" ~ text ~ ", '')") -%}
     {%- endfor -%}
     {{ dbt.hash(dbt.concat(parts)) }}
 {%- endmacro %}

@@ -103,7 +103,7 @@ def load_postgres(src: Path, progress: bool = True) -> None:
                         pacsv.write_csv(batch, buf, opts)
                         cp.write(buf.getvalue())
                 con.execute(f"analyze {schema}.{table}")
-    except psycopg.Error as e:
+    except Exception as e:  # any failure rolls the whole transaction back
         raise LoadError(f"Postgres load failed, previous data kept: {str(e).strip().splitlines()[0]}") from None
     finally:
         con.close()

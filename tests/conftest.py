@@ -1,0 +1,130 @@
+"""Shared fixtures: one generated and built warehouse per engine for the whole session.
+
+Both engines get the same raw data (same seed, scale and as-of date), so
+their outputs can be compared row for row. Postgres is the server at the PG*
+env vars (127.0.0.1:5432 by default); the tests use their own database.
+"""
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+AS_OF = date(2026, 11, 21)
+SEED = 42
+SCALE = 0.05
+TENANTS = 3
+PG_TEST_DB = os.environ.get("WAREHOUSE_TEST_PGDATABASE", "warehouse_test")
+
+
+@dataclass
+class Warehouse:
+    target: str
+    env: dict
+    target_path: Path
+    build: subprocess.CompletedProcess
+
+    def dbt(self, *args, check=True):
+        return run_dbt(self.env, self.target, self.target_path, *args, check=check)
+
+
+def base_env(tmp: Path) -> dict:
+    profiles = tmp / "profiles"
+    profiles.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "profiles.yml.example", profiles / "profiles.yml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
+    env.update(DBT_PROFILES_DIR=str(profiles), DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+               DBT_LOG_PATH=str(tmp / "logs"), PYTHONUNBUFFERED="1")
+    return env
+
+
+def run_dbt(env, target, target_path, *args, check=True):
+    cmd = [str(BIN / "dbt"), *args, "--target", target, "--target-path", str(target_path)]
+    if args and args[0] in ("build", "run", "test", "compile", "seed", "snapshot", "show"):
+        cmd += ["--vars", f"{{as_of_date: '{AS_OF.isoformat()}'}}"]
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
+    return proc
+
+
+def warehouse_cli(env, *args, check=True):
+    proc = subprocess.run([str(BIN / "warehouse"), *args], cwd=REPO, env=env, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"warehouse {' '.join(args)} failed: {proc.stderr}")
+    return proc
+
+
+def generate_args(target, **extra):
+    args = ["generate", "--tenants", str(TENANTS), "--scale", str(SCALE), "--seed", str(SEED),
+            "--as-of-date", AS_OF.isoformat(), "--target", target, "--no-progress"]
+    for k, v in extra.items():
+        args += [f"--{k.replace('_', '-')}", str(v)]
+    return args
+
+
+@pytest.fixture(scope="session")
+def duckdb_warehouse(tmp_path_factory) -> Warehouse:
+    tmp = tmp_path_factory.mktemp("duckdb")
+    env = base_env(tmp)
+    env["DBT_DUCKDB_PATH"] = str(tmp / "warehouse.duckdb")
+    warehouse_cli(env, *generate_args("duckdb"))
+    build = run_dbt(env, "duckdb", tmp / "target", "build")
+    return Warehouse("duckdb", env, tmp / "target", build)
+
+
+def pg_env(tmp: Path, dbname: str = PG_TEST_DB) -> dict:
+    env = base_env(tmp)
+    env["PGDATABASE"] = dbname
+    return env
+
+
+def reset_pg_database(dbname: str) -> None:
+    import psycopg
+    from orchestration.generator.load import pg_conninfo
+    info = pg_conninfo("postgres")
+    with psycopg.connect(**info, autocommit=True) as con:
+        con.execute(f'drop database if exists "{dbname}" with (force)')
+        con.execute(f'create database "{dbname}"')
+
+
+@pytest.fixture(scope="session")
+def postgres_warehouse(tmp_path_factory) -> Warehouse:
+    tmp = tmp_path_factory.mktemp("postgres")
+    reset_pg_database(PG_TEST_DB)
+    env = pg_env(tmp)
+    warehouse_cli(env, *generate_args("postgres"))
+    build = run_dbt(env, "postgres", tmp / "target", "build")
+    return Warehouse("postgres", env, tmp / "target", build)
+
+
+def duck_query(wh: Warehouse, sql: str):
+    import duckdb
+    con = duckdb.connect(wh.env["DBT_DUCKDB_PATH"], read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def pg_query(wh: Warehouse, sql: str):
+    import psycopg
+    from orchestration.generator.load import pg_conninfo
+    with psycopg.connect(**pg_conninfo(wh.env["PGDATABASE"])) as con:
+        return con.execute(sql).fetchall()
+
+
+def query(wh: Warehouse, sql: str):
+    return duck_query(wh, sql) if wh.target == "duckdb" else pg_query(wh, sql)
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def warehouse(request) -> Warehouse:
+    """Each test using this runs once per engine."""
+    return request.getfixturevalue(f"{request.param}_warehouse")
