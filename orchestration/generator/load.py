@@ -33,6 +33,9 @@ def load_duckdb(src: Path, db_path: Path, progress: bool = True) -> None:
         con = duckdb.connect(str(db_path))
     except duckdb.Error as e:
         raise LoadError(f"cannot open DuckDB file {db_path}: {str(e).splitlines()[0]}") from None
+    # bounded memory: the generator has its own working set in this process
+    con.execute("set memory_limit = '768MB'")
+    con.execute("set preserve_insertion_order = false")
     try:
         con.execute("begin transaction")
         items = list(_parquet_tables(src))
