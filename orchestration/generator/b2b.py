@@ -22,6 +22,7 @@ TIERS = ("Starter", "Pro", "Enterprise")
 TIER_MONTHLY_USD = {"Starter": 15.0, "Pro": 40.0, "Enterprise": 90.0, "Add-on": 25.0}
 INTERVAL_DISCOUNT = {("month", 1): 1.0, ("month", 3): 0.95, ("month", 6): 0.92, ("year", 1): 0.85,
                      ("week", 1): 1.0, ("day", 30): 1.0}
+ACTIVITY_TYPES = {"call": 0.3, "email": 0.4, "meeting": 0.1, "message": 0.1, "note": 0.1}
 INDUSTRIES = ("software", "retail", "healthcare", "finance", "manufacturing", "education",
               "media", "logistics")
 ADJ = ("blue", "bright", "north", "swift", "prime", "green", "silver", "true", "bold", "open")
@@ -89,6 +90,7 @@ class B2BSimulation:
         self.customers: list[Customer] = []
         self.lead_stage = []   # (cohort_month, source, contacted, qualified, proposal, won, account_id)
         self.seq = defaultdict(int)
+        self._cum = {}
 
     # -- helpers -----------------------------------------------------------
     def _id(self, prefix: str) -> str:
@@ -104,9 +106,17 @@ class B2BSimulation:
         return lo + timedelta(seconds=int(self.rng.random() * span))
 
     def _pick(self, options: dict):
-        keys = list(options)
-        p = np.array(list(options.values()), dtype=float)
-        return keys[int(self.rng.choice(len(keys), p=p / p.sum()))]
+        """A key of options drawn with the values as weights."""
+        key = id(options)
+        if key not in self._cum:
+            w = np.array(list(options.values()), dtype=float)
+            self._cum[key] = (list(options), np.cumsum(w) / w.sum())
+        keys, cum = self._cum[key]
+        return keys[min(int(np.searchsorted(cum, self.rng.random(), side="right")), len(keys) - 1)]
+
+    def _one(self, seq):
+        """A uniformly drawn element of a sequence."""
+        return seq[int(self.rng.integers(len(seq)))]
 
     # -- run -----------------------------------------------------------------
     def run(self):
@@ -128,7 +138,7 @@ class B2BSimulation:
         self.reps, self.cs_users, self.skill = [], [], {}
         for role in roles:
             uid = self._id("usr")
-            first, last = self.rng.choice(FIRST), self.rng.choice(LAST)
+            first, last = self._one(FIRST), self._one(LAST)
             created = self._rand_time(self.start - timedelta(days=400), self.start)
             self.rows["users"].add(
                 id=uid, tenant_id=self.t, full_name=f"{first.title()} {last.title()}",
@@ -171,27 +181,27 @@ class B2BSimulation:
         if self.rng.random() < 0.04:
             emp = None
         seg = "unknown" if emp is None else ("smb" if emp < 100 else "mid_market" if emp < 1000 else "enterprise")
-        name = f"{self.rng.choice(ADJ).title()} {self.rng.choice(NOUN).title()} {self.rng.choice(SUFFIX)}"
+        name = f"{self._one(ADJ).title()} {self._one(NOUN).title()} {self._one(SUFFIX)}"
         domain = name.split(" ")[0].lower() + name.split(" ")[1].lower() + f"{self.seq['acc']}.example"
         country = self._pick(self.prof.countries)
         row = dict(id=aid, tenant_id=self.t, name=name, domain=domain,
-                   industry=str(self.rng.choice(INDUSTRIES)), employee_count=emp, country_code=country,
+                   industry=str(self._one(INDUSTRIES)), employee_count=emp, country_code=country,
                    owner_user_id=owner, created_at=created, updated_at=created, is_deleted=False)
         # some accounts change owner later: an earlier version arrives too (SCD2 material)
         if self.rng.random() < 0.15 and (self.now - created).days > 30:
             changed = self._rand_time(created + timedelta(days=7), self.now - timedelta(days=1))
             self.rows["accounts"].add(**row, _loaded_at=self._loaded(created))
-            row.update(owner_user_id=str(self.rng.choice(self.reps + self.cs_users)), updated_at=changed)
+            row.update(owner_user_id=str(self._one(self.reps + self.cs_users)), updated_at=changed)
             self.rows["accounts"].add(**row, _loaded_at=self._loaded(changed))
         else:
             self.rows["accounts"].add(**row, _loaded_at=self._loaded(created))
         for _ in range(int(self.rng.integers(1, 4))):
-            first, last = self.rng.choice(FIRST), self.rng.choice(LAST)
+            first, last = self._one(FIRST), self._one(LAST)
             cid = self._id("con")
             self.rows["contacts"].add(
                 id=cid, tenant_id=self.t, account_id=aid, email=f"{first}.{last}@{domain}",
                 first_name=first.title(), last_name=last.title(),
-                title=str(self.rng.choice(["CEO", "CTO", "Head of Ops", "Analyst", "VP Sales"])),
+                title=self._one(("CEO", "CTO", "Head of Ops", "Analyst", "VP Sales")),
                 created_at=created, updated_at=created, _loaded_at=self._loaded(created))
         return aid, seg, emp
 
@@ -204,7 +214,7 @@ class B2BSimulation:
         for i in range(n):
             created = self.start + timedelta(seconds=float(created_s[i]))
             source = P.LEAD_SOURCES[sources[i]]
-            owner = str(rng.choice(self.reps))
+            owner = str(self._one(self.reps))
             skill = self.skill[owner]
             p_c, p_q, p_p, p_w = P.LEAD_SOURCE_FUNNEL[source]
             t_contact = created + timedelta(hours=float(rng.exponential(30 / skill)))
@@ -218,8 +228,8 @@ class B2BSimulation:
             closed = proposal and t_close < now
             won = closed and u[3] < min(0.95, p_w * skill)
             lead_id = self._id("lead")
-            first, last = rng.choice(FIRST), rng.choice(LAST)
-            company = f"{rng.choice(ADJ).title()} {rng.choice(NOUN).title()}"
+            first, last = self._one(FIRST), self._one(LAST)
+            company = f"{self._one(ADJ).title()} {self._one(NOUN).title()}"
             score = int(np.clip(25 + 35 * won + 15 * qualified + rng.normal(0, 15), 0, 100))
             currency = self._pick(self.prof.billing_currencies)
             account_id, segment = None, None
@@ -270,7 +280,7 @@ class B2BSimulation:
         # prospects that never came through a lead
         for _ in range(int(round(n * 0.15))):
             created = self._rand_time(self.start, now - timedelta(days=1))
-            aid, _, _ = self._account(created, str(rng.choice(self.reps)))
+            aid, _, _ = self._account(created, str(self._one(self.reps)))
 
     def _activities_for_lead(self, lead_id, owner, lo, hi, lam):
         for _ in range(int(self.rng.poisson(lam))):
@@ -279,10 +289,9 @@ class B2BSimulation:
                 continue
             self.rows["activities"].add(
                 id=self._id("act"), tenant_id=self.t,
-                type=str(self.rng.choice(["call", "email", "meeting", "message", "note"],
-                                         p=[0.3, 0.4, 0.1, 0.1, 0.1])),
+                type=self._pick(ACTIVITY_TYPES),
                 lead_id=lead_id, account_id=None,
-                user_id=owner if self.rng.random() < 0.9 else str(self.rng.choice(self.reps)),
+                user_id=owner if self.rng.random() < 0.9 else str(self._one(self.reps)),
                 occurred_at=ts, _loaded_at=self._loaded(ts))
 
     def _opportunity(self, account_id, lead_id, owner, typ, currency, segment, created, close, stage):
@@ -299,7 +308,7 @@ class B2BSimulation:
                    type=typ, amount=_money(amount), currency=currency, stage=stage, probability=prob,
                    created_at=created, expected_close_date=close.date(),
                    closed_at=close if closed else None,
-                   lost_reason=str(rng.choice(["price", "competitor", "no_budget", "timing"]))
+                   lost_reason=self._one(("price", "competitor", "no_budget", "timing"))
                    if stage == "closed_lost" else None,
                    updated_at=close if closed else created)
         if closed and rng.random() < P.EARLIER_VERSION_RATE:
@@ -310,7 +319,7 @@ class B2BSimulation:
 
     def _billing_customer(self, account_id, currency, segment, created) -> Customer:
         cid = self._id("cus")
-        first, last = self.rng.choice(FIRST), self.rng.choice(LAST)
+        first, last = self._one(FIRST), self._one(LAST)
         email = f"{first}.{last}{self.seq['cus']}@{self.prof.name}-client.example"
         cust = Customer(cid, account_id, currency, segment or "unknown", created, email)
         self.customers.append(cust)
@@ -345,7 +354,7 @@ class B2BSimulation:
             if ended is None or not churned or rng.random() > P.P_REACTIVATE:
                 break
             start = ended + timedelta(days=int(rng.integers(30, 240)))
-            tier = str(rng.choice(TIERS[:2]))
+            tier = str(self._one(TIERS[:2]))
         if rng.random() < P.P_ADDON and cust.periods:
             addon_start = cust.periods[0].start + timedelta(days=int(rng.integers(20, 200)))
             if addon_start < self.now:
@@ -356,7 +365,7 @@ class B2BSimulation:
         rng, now = self.rng, self.now
         sub_id = self._id("sub")
         interval, count = self._pick(self.prof.plan_options)
-        coupon_pct = float(rng.choice([0.1, 0.2, 0.3])) if rng.random() < 0.2 else 0.0
+        coupon_pct = self._one((0.1, 0.2, 0.3)) if rng.random() < 0.2 else 0.0
         coupon_until = start + timedelta(days=int(rng.integers(30, 365)))
         trial_start = trial_end = None
         status_history = []
@@ -433,7 +442,7 @@ class B2BSimulation:
             elif u < (P.P_UPGRADE + P.P_DOWNGRADE) * months and tier in ("Pro", "Enterprise"):
                 tier = TIERS[TIERS.index(tier) - 1]
             elif u < (P.P_UPGRADE + P.P_DOWNGRADE + P.P_SEAT_CHANGE) * months:
-                seats = max(1, seats + int(rng.choice([-2, -1, 1, 2, 3])))
+                seats = max(1, seats + self._one((-2, -1, 1, 2, 3)))
             period_start = period_end
             n += 1
         self._write_subscription(cust, sub_id, start, trial_start, trial_end, status_history, ended,
@@ -500,7 +509,7 @@ class B2BSimulation:
                 self.rows["billing.payments"].add(
                     id=self._id("py"), tenant_id=self.t, invoice_id=inv_id, customer_id=cust.customer_id,
                     amount=total, amount_refunded=0, currency=cust.currency, status="failed",
-                    failure_code=str(rng.choice(["card_declined", "insufficient_funds", "expired_card"])),
+                    failure_code=self._one(("card_declined", "insufficient_funds", "expired_card")),
                     created_at=ts, _loaded_at=self._loaded(ts))
         if paid and total > 0:
             refunded = int(total * 0.5) if rng.random() < 0.01 else 0
@@ -512,14 +521,14 @@ class B2BSimulation:
     def _renewal_opp(self, cust, interval, count, renew_at, won):
         if cust.account_id is None or months_in_interval(interval, count) < 12 or renew_at >= self.now:
             return
-        owner = str(self.rng.choice(self.reps))
+        owner = str(self._one(self.reps))
         self._opportunity(cust.account_id, None, owner, "renewal", cust.currency, cust.segment,
                           renew_at - timedelta(days=60), renew_at, "closed_won" if won else "closed_lost")
 
     def _expansion_opp(self, cust, at):
         if cust.account_id is None or at >= self.now:
             return
-        owner = str(self.rng.choice(self.reps))
+        owner = str(self._one(self.reps))
         self._opportunity(cust.account_id, None, owner, "expansion", cust.currency, cust.segment,
                           at - timedelta(days=30), at, "closed_won")
 

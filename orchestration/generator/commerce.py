@@ -145,11 +145,12 @@ class CommerceSimulation:
         cust = np.repeat(np.arange(n_c), k)
         offsets = np.cumsum(k) - k
         j = np.arange(cust.size) - np.repeat(offsets, k)          # order sequence within customer
-        gaps = rng.exponential(40, cust.size) * 1.4 ** j * DAY
+        gaps = rng.exponential(40, cust.size) * np.minimum(1.4 ** np.minimum(j, 30), 60.0) * DAY
         gaps[j == 0] = rng.exponential(1.5, (j == 0).sum()) * DAY
         csum = np.cumsum(gaps)
         first_of_cust = np.repeat(csum[offsets], k) - np.repeat(gaps[offsets], k)
-        placed = self.customer_created[cust] + (csum - first_of_cust).astype(np.int64)
+        offset = np.minimum(csum - first_of_cust, 10 * 365 * DAY)  # later orders fall after now and drop
+        placed = self.customer_created[cust] + offset.astype(np.int64)
         month = placed.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64) % 12
         keep = (placed < now - HOUR) & ((j == 0) | (rng.random(cust.size) < SEASON[month] / SEASON.max()))
         cust, placed = cust[keep], placed[keep]

@@ -20,10 +20,11 @@ from .timeutil import DAY, HOUR, US
 
 def _neg(col: pa.ChunkedArray) -> pa.Array:
     if pa.types.is_decimal(col.type):
-        vals = -(np.abs(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)) + 1)
+        vals = np.nan_to_num(pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), nan=0.0)
+        vals = -(np.abs(vals) + 1)
         return pc.cast(pa.array(np.round(vals, 2)), col.type)
-    vals = -(np.abs(col.to_numpy(zero_copy_only=False)) + 1)
-    return pa.array(vals.astype(col.type.to_pandas_dtype()), col.type)
+    vals = np.nan_to_num(col.to_numpy(zero_copy_only=False).astype(np.float64), nan=0.0)  # null -> 0 -> -1
+    return pa.array((-(np.abs(vals) + 1)).astype(col.type.to_pandas_dtype()), col.type)
 
 
 def _const(value):
