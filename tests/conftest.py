@@ -44,10 +44,11 @@ def base_env(tmp: Path) -> dict:
     return env
 
 
-def run_dbt(env, target, target_path, *args, check=True):
+def run_dbt(env, target, target_path, *args, check=True, extra_vars: dict | None = None):
     cmd = [str(BIN / "dbt"), *args, "--target", target, "--target-path", str(target_path)]
     if args and args[0] in ("build", "run", "test", "compile", "seed", "snapshot", "show"):
-        cmd += ["--vars", f"{{as_of_date: '{AS_OF.isoformat()}'}}"]
+        dbt_vars = {"as_of_date": AS_OF.isoformat(), **(extra_vars or {})}
+        cmd += ["--vars", "{" + ", ".join(f"{k}: '{v}'" for k, v in dbt_vars.items()) + "}"]
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
