@@ -480,11 +480,14 @@ class B2BSimulation:
         if paid_at is not None and paid_at >= self.now:
             paid_at = self.now - timedelta(seconds=1)
         period_start, period_end = lines[0][6], lines[0][7]
+        updated = paid_at or created
+        if status == "uncollectible":   # marked uncollectible when dunning gives up
+            updated = min(created + timedelta(days=14), self.now - timedelta(seconds=2))
         row = dict(id=inv_id, tenant_id=self.t, customer_id=cust.customer_id, subscription_id=sub_id,
                    status=status, currency=cust.currency, subtotal=subtotal, discount_total=discount, tax=tax,
                    total=total, amount_paid=total if paid else 0, created_at=created,
                    period_start=period_start, period_end=period_end, paid_at=paid_at,
-                   updated_at=paid_at or created)
+                   updated_at=updated)
         if status in ("paid", "uncollectible") and rng.random() < P.EARLIER_VERSION_RATE:
             early = dict(row, status="open", amount_paid=0, paid_at=None, updated_at=created)
             late = rng.random() < P.OUT_OF_ORDER_RATE

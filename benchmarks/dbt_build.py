@@ -1,0 +1,67 @@
+"""Time a full `dbt run` on generated data: total and per layer / per model, from run_results.json.
+
+    .venv/bin/python benchmarks/dbt_build.py --scale 1 --target duckdb
+    .venv/bin/python benchmarks/dbt_build.py --scale 1 --target postgres --top 10
+
+Generates the data first (not timed here; see benchmarks/generator.py). Prints
+markdown rows for BENCHMARKS.md; asserts nothing.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--scale", type=float, default=0.1)
+    p.add_argument("--target", choices=["duckdb", "postgres"], default="duckdb")
+    p.add_argument("--top", type=int, default=5, help="slowest models to list")
+    p.add_argument("--select", default=None)
+    args = p.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-dbt-"))
+    try:
+        shutil.copy(REPO / "profiles.yml.example", tmp / "profiles.yml")
+        env = dict(os.environ, DBT_PROFILES_DIR=str(tmp), DBT_DUCKDB_PATH=str(tmp / "bench.duckdb"))
+        env.setdefault("PGDATABASE", "warehouse_bench")
+        subprocess.run([str(BIN / "warehouse"), "generate", "--scale", str(args.scale), "--seed", "42",
+                        "--as-of-date", "2026-11-21", "--target", args.target, "--no-progress"],
+                       env=env, check=True, capture_output=True)
+        cmd = [str(BIN / "dbt"), "run", "--target", args.target, "--target-path", str(tmp / "target"),
+               "--vars", "{as_of_date: '2026-11-21'}"]
+        subprocess.run([str(BIN / "dbt"), "seed", "--target", args.target, "--target-path", str(tmp / "target")],
+                       cwd=REPO, env=env, check=True, capture_output=True)
+        if args.select:
+            cmd += ["--select", args.select]
+        t0 = time.perf_counter()
+        subprocess.run(cmd, cwd=REPO, env=env, check=True, capture_output=True)
+        wall = time.perf_counter() - t0
+        results = json.loads((tmp / "target" / "run_results.json").read_text())["results"]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    by_layer = defaultdict(float)
+    for r in results:
+        name = r["unique_id"].split(".")[-1]
+        layer = name.split("_")[0] if name.split("_")[0] in ("base", "stg", "quarantine", "int", "fct", "dim") else "marts"
+        by_layer[layer] += r["execution_time"]
+    print(f"scale {args.scale}, {args.target}: dbt run wall {wall:.1f}s, {len(results)} models")
+    print("| layer | models' summed execution time (s) |")
+    print("|---|---|")
+    for layer, secs in sorted(by_layer.items(), key=lambda kv: -kv[1]):
+        print(f"| {layer} | {secs:.1f} |")
+    print(f"\nslowest {args.top}:")
+    for r in sorted(results, key=lambda r: -r["execution_time"])[:args.top]:
+        print(f"  {r['unique_id'].split('.')[-1]}: {r['execution_time']:.2f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+{#- MRR per tenant, billing customer and month with its movement
+    (docs/contracts/marts.md). Rows run from the customer's first month with
+    MRR through the last complete month, or through the churn month for a
+    customer who has not come back; gap months are present as `inactive`.
+    Month ranges are derived per customer, never as customers x all months. -#}
+with
+
+customer_mrr as (select * from {{ ref('int_customer_mrr_by_month') }}),
+
+months as (select * from {{ ref('util_months') }}),
+
+customer_spans as (
+    select
+        tenant_id,
+        customer_id,
+        min(month) as first_month,
+        max(month) as last_active_month
+    from customer_mrr
+    group by tenant_id, customer_id
+),
+
+spans_to_churn as (
+    -- one month past the last active one is the churn month (unless still active)
+    select
+        customer_spans.tenant_id,
+        customer_spans.customer_id,
+        customer_spans.first_month,
+        case
+            when customer_spans.last_active_month >= {{ last_complete_month() }}
+                then customer_spans.last_active_month
+            else cast({{ dbt.dateadd('month', 1, 'customer_spans.last_active_month') }} as date)
+        end as last_month
+    from customer_spans
+),
+
+customer_months as (
+    select
+        spans_to_churn.tenant_id,
+        spans_to_churn.customer_id,
+        months.month,
+        coalesce(customer_mrr.mrr, 0) as mrr
+    from spans_to_churn
+    inner join months
+        on months.month between spans_to_churn.first_month and spans_to_churn.last_month
+    left join customer_mrr
+        on spans_to_churn.tenant_id = customer_mrr.tenant_id
+        and spans_to_churn.customer_id = customer_mrr.customer_id
+        and months.month = customer_mrr.month
+),
+
+with_history as (
+    select
+        customer_months.*,
+        coalesce(lag(mrr) over (
+            partition by tenant_id, customer_id order by month
+        ), 0) as previous_mrr,
+        coalesce(max(mrr) over (
+            partition by tenant_id, customer_id order by month
+            rows between unbounded preceding and 1 preceding
+        ), 0) as greatest_earlier_mrr
+    from customer_months
+),
+
+with_movement as (
+    select
+        tenant_id,
+        customer_id,
+        month,
+        mrr,
+        previous_mrr,
+        mrr - previous_mrr as mrr_change,
+        case
+            when previous_mrr = 0 and mrr > 0 and greatest_earlier_mrr = 0 then 'new'
+            when previous_mrr = 0 and mrr > 0 then 'reactivation'
+            when previous_mrr > 0 and mrr = 0 then 'churn'
+            when previous_mrr > 0 and mrr > previous_mrr then 'expansion'
+            when previous_mrr > 0 and mrr < previous_mrr then 'contraction'
+            when previous_mrr > 0 then 'flat'
+            else 'inactive'
+        end as movement,
+        mrr > 0 as is_active
+    from with_history
+),
+
+final as (
+    select
+        {{ surrogate_key(['tenant_id', 'customer_id', 'month']) }} as customer_month_key,
+        with_movement.*
+    from with_movement
+)
+
+select * from final

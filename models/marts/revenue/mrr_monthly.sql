@@ -1,0 +1,154 @@
+{#- The MRR bridge per tenant and month (docs/contracts/marts.md): starting +
+    new + expansion + reactivation + contraction + churned = ending, exactly,
+    with customer counts, churn and retention rates (null when the denominator
+    is 0) and trailing-12-month NRR and GRR. Months are dense from the tenant's
+    first month with MRR through the last complete month. -#}
+with
+
+fct_mrr as (select * from {{ ref('fct_mrr') }}),
+
+customer_mrr as (select * from {{ ref('int_customer_mrr_by_month') }}),
+
+months as (select * from {{ ref('util_months') }}),
+
+tenant_months as (
+    select
+        tenant_spans.tenant_id,
+        months.month
+    from (
+        select
+            tenant_id,
+            min(month) as first_month
+        from fct_mrr
+        group by tenant_id
+    ) as tenant_spans
+    inner join months
+        on months.month >= tenant_spans.first_month
+),
+
+movements as (
+    select
+        tenant_id,
+        month,
+        sum(previous_mrr) as starting_mrr,
+        sum(case when movement = 'new' then mrr_change else 0 end) as new_mrr,
+        sum(case when movement = 'expansion' then mrr_change else 0 end) as expansion_mrr,
+        sum(case when movement = 'reactivation' then mrr_change else 0 end) as reactivation_mrr,
+        sum(case when movement = 'contraction' then mrr_change else 0 end) as contraction_mrr,
+        sum(case when movement = 'churn' then mrr_change else 0 end) as churned_mrr,
+        sum(mrr) as ending_mrr,
+        sum(case when mrr > 0 then 1 else 0 end) as active_customers,
+        sum(case when previous_mrr > 0 then 1 else 0 end) as starting_customers,
+        sum(case when movement = 'new' then 1 else 0 end) as new_customers,
+        sum(case when movement = 'churn' then 1 else 0 end) as churned_customers,
+        sum(case when movement = 'reactivation' then 1 else 0 end) as reactivated_customers,
+        sum(case when movement = 'expansion' then 1 else 0 end) as expanded_customers,
+        sum(case when movement = 'contraction' then 1 else 0 end) as contracted_customers
+    from fct_mrr
+    group by tenant_id, month
+),
+
+dense as (
+    select
+        tenant_months.tenant_id,
+        tenant_months.month,
+        coalesce(movements.starting_mrr, 0) as starting_mrr,
+        coalesce(movements.new_mrr, 0) as new_mrr,
+        coalesce(movements.expansion_mrr, 0) as expansion_mrr,
+        coalesce(movements.reactivation_mrr, 0) as reactivation_mrr,
+        coalesce(movements.contraction_mrr, 0) as contraction_mrr,
+        coalesce(movements.churned_mrr, 0) as churned_mrr,
+        coalesce(movements.ending_mrr, 0) as ending_mrr,
+        coalesce(movements.active_customers, 0) as active_customers,
+        coalesce(movements.starting_customers, 0) as starting_customers,
+        coalesce(movements.new_customers, 0) as new_customers,
+        coalesce(movements.churned_customers, 0) as churned_customers,
+        coalesce(movements.reactivated_customers, 0) as reactivated_customers,
+        coalesce(movements.expanded_customers, 0) as expanded_customers,
+        coalesce(movements.contracted_customers, 0) as contracted_customers
+    from tenant_months
+    left join movements
+        on tenant_months.tenant_id = movements.tenant_id
+        and tenant_months.month = movements.month
+),
+
+-- trailing 12 months: the customers active 12 months before, their MRR now vs then
+year_ago_cohorts as (
+    select
+        cohort.tenant_id,
+        cast({{ dbt.dateadd('month', 12, 'cohort.month') }} as date) as month,
+        cohort.mrr as mrr_then,
+        coalesce(now_.mrr, 0) as mrr_now
+    from customer_mrr as cohort
+    left join customer_mrr as now_
+        on cohort.tenant_id = now_.tenant_id
+        and cohort.customer_id = now_.customer_id
+        and now_.month = cast({{ dbt.dateadd('month', 12, 'cohort.month') }} as date)
+),
+
+trailing_retention as (
+    select
+        tenant_id,
+        month,
+        sum(mrr_then) as year_ago_mrr,
+        sum(mrr_now) as year_ago_customers_mrr_now,
+        sum(case when mrr_now < mrr_then then mrr_now else mrr_then end) as year_ago_customers_capped_mrr_now
+    from year_ago_cohorts
+    group by tenant_id, month
+),
+
+rates as (
+    select
+        dense.*,
+        dense.ending_mrr - dense.starting_mrr as net_new_mrr,
+        dense.ending_mrr * 12 as arr,
+        {{ safe_divide('dense.ending_mrr - dense.starting_mrr', 'dense.starting_mrr') }} as mrr_growth_rate,
+        {{ safe_divide('dense.churned_customers', 'dense.starting_customers') }} as logo_churn_rate,
+        {{ safe_divide('-(dense.contraction_mrr + dense.churned_mrr)', 'dense.starting_mrr') }}
+            as gross_revenue_churn_rate,
+        {{ safe_divide('dense.starting_mrr + dense.expansion_mrr + dense.contraction_mrr + dense.churned_mrr',
+                       'dense.starting_mrr') }} as net_revenue_retention,
+        {{ safe_divide('dense.starting_mrr + dense.contraction_mrr + dense.churned_mrr', 'dense.starting_mrr') }}
+            as gross_revenue_retention,
+        {{ safe_divide('trailing_retention.year_ago_customers_mrr_now', 'trailing_retention.year_ago_mrr') }}
+            as trailing_12m_net_revenue_retention,
+        {{ safe_divide('trailing_retention.year_ago_customers_capped_mrr_now', 'trailing_retention.year_ago_mrr') }}
+            as trailing_12m_gross_revenue_retention
+    from dense
+    left join trailing_retention
+        on dense.tenant_id = trailing_retention.tenant_id
+        and dense.month = trailing_retention.month
+),
+
+final as (
+    select
+        {{ surrogate_key(['tenant_id', 'month']) }} as tenant_month_key,
+        tenant_id,
+        month,
+        starting_mrr,
+        new_mrr,
+        expansion_mrr,
+        reactivation_mrr,
+        contraction_mrr,
+        churned_mrr,
+        ending_mrr,
+        net_new_mrr,
+        arr,
+        mrr_growth_rate,
+        active_customers,
+        starting_customers,
+        new_customers,
+        churned_customers,
+        reactivated_customers,
+        expanded_customers,
+        contracted_customers,
+        logo_churn_rate,
+        gross_revenue_churn_rate,
+        net_revenue_retention,
+        gross_revenue_retention,
+        trailing_12m_net_revenue_retention,
+        trailing_12m_gross_revenue_retention
+    from rates
+)
+
+select * from final
