@@ -46,15 +46,23 @@ recurring_lines as (
 normalised as (
     select
         recurring_lines.*,
-        case recurring_interval
-            when 'month' then net_amount / recurring_interval_count
-            when 'year' then net_amount / (12 * recurring_interval_count)
-            when 'week' then net_amount * 52 / 12 / recurring_interval_count
-            when 'day' then net_amount * 365 / 12 / recurring_interval_count
-        end as monthly_amount,
+        case recurring_lines.recurring_interval
+            when 'month' then recurring_lines.net_amount / recurring_lines.recurring_interval_count
+            when 'year' then recurring_lines.net_amount / (12 * recurring_lines.recurring_interval_count)
+            when 'week' then recurring_lines.net_amount * 52 / 12 / recurring_lines.recurring_interval_count
+            when 'day' then recurring_lines.net_amount * 365 / 12 / recurring_lines.recurring_interval_count
+        end as monthly_amount_raw,
         cast({{ dbt.date_trunc('month', 'service_start_date') }} as date) as first_month,
         cast({{ dbt.dateadd('month', -1, dbt.date_trunc('month', 'service_end_date')) }} as date) as last_month
     from recurring_lines
+),
+
+-- a defined scale: six decimals of the currency's major unit
+rounded as (
+    select
+        normalised.*,
+        cast(round(normalised.monthly_amount_raw, 6) as numeric(20, 6)) as monthly_amount
+    from normalised
 )
 
-select * from normalised
+select * from rounded

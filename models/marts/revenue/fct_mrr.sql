@@ -38,7 +38,7 @@ customer_months as (
         spans_to_churn.tenant_id,
         spans_to_churn.customer_id,
         months.month,
-        coalesce(customer_mrr.mrr, 0) as mrr
+        cast(coalesce(customer_mrr.mrr, 0) as numeric(18, 4)) as mrr
     from spans_to_churn
     inner join months
         on months.month between spans_to_churn.first_month and spans_to_churn.last_month
@@ -51,11 +51,11 @@ customer_months as (
 with_history as (
     select
         customer_months.*,
-        coalesce(lag(mrr) over (
-            partition by tenant_id, customer_id order by month
-        ), 0) as previous_mrr,
-        coalesce(max(mrr) over (
-            partition by tenant_id, customer_id order by month
+        cast(coalesce(lag(customer_months.mrr) over (
+            partition by customer_months.tenant_id, customer_months.customer_id order by customer_months.month
+        ), 0) as numeric(18, 4)) as previous_mrr,
+        coalesce(max(customer_months.mrr) over (
+            partition by customer_months.tenant_id, customer_months.customer_id order by customer_months.month
             rows between unbounded preceding and 1 preceding
         ), 0) as greatest_earlier_mrr
     from customer_months
@@ -68,7 +68,7 @@ with_movement as (
         month,
         mrr,
         previous_mrr,
-        mrr - previous_mrr as mrr_change,
+        cast(mrr - previous_mrr as numeric(18, 4)) as mrr_change,
         case
             when previous_mrr = 0 and mrr > 0 and greatest_earlier_mrr = 0 then 'new'
             when previous_mrr = 0 and mrr > 0 then 'reactivation'

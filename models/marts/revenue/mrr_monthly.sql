@@ -23,7 +23,7 @@ tenant_months as (
         group by tenant_id
     ) as tenant_spans
     inner join months
-        on months.month >= tenant_spans.first_month
+        on tenant_spans.first_month <= months.month
 ),
 
 movements as (

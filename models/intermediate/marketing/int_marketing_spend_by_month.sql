@@ -1,0 +1,33 @@
+{#- Paid acquisition spend per tenant, month and channel, in USD at the
+    month's rate. -#}
+with
+
+spend as (select * from {{ ref('stg_commerce__marketing_spend') }}),
+
+fx_rates as (select * from {{ ref('fx_rates_monthly') }}),
+
+spend_by_month as (
+    select
+        spend.tenant_id,
+        cast({{ dbt.date_trunc('month', 'spend.spend_date') }} as date) as month,
+        spend.channel,
+        spend.currency,
+        sum(spend.spend) as spend_local
+    from spend
+    group by 1, 2, 3, 4
+),
+
+converted as (
+    select
+        spend_by_month.tenant_id,
+        spend_by_month.month,
+        spend_by_month.channel,
+        sum(spend_by_month.spend_local * fx_rates.rate_to_usd) as spend_usd
+    from spend_by_month
+    left join fx_rates
+        on spend_by_month.currency = fx_rates.currency_code
+        and spend_by_month.month = fx_rates.month
+    group by 1, 2, 3
+)
+
+select * from converted
