@@ -1,5 +1,5 @@
-{#- numerator / denominator, null (not 0, not an error) when the denominator
-    is 0 or null. Always a decimal division, also for integer inputs. -#}
+{#- numerator / denominator as a double, null (not 0, not an error) when the
+    denominator is 0 or null. Rates and ratios use it. -#}
 {% macro safe_divide(numerator, denominator) -%}
-    (1.0 * ({{ numerator }})) / nullif({{ denominator }}, 0)
+    cast({{ numerator }} as {{ type_double() }}) / nullif(cast({{ denominator }} as {{ type_double() }}), 0)
 {%- endmacro %}

@@ -28,7 +28,7 @@ final as (
         products.product_name,
         products.product_line,
         by_product.mrr,
-        by_product.mrr * 12 as arr,
+        {{ as_money('by_product.mrr * 12') }} as arr,
         by_product.paying_customers
     from by_product
     left join products

@@ -28,8 +28,8 @@ final as (
         tenant_id,
         month,
         segment,
-        mrr,
-        mrr * 12 as arr,
+        {{ as_money('mrr') }} as mrr,
+        {{ as_money('mrr * 12') }} as arr,
         active_customers,
         {{ safe_divide('mrr', 'active_customers') }} as arpa
     from by_segment

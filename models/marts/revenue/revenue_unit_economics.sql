@@ -48,7 +48,7 @@ unit_economics as (
         {{ safe_divide('rolling.ending_mrr', 'rolling.active_customers') }} as arpa,
         {{ safe_divide('rolling.churned_customers_6m', 'rolling.starting_customers_6m') }}
             as logo_churn_rate_6m,
-        coalesce(spend_by_month.marketing_spend_usd, 0) as marketing_spend_usd
+        {{ as_money('coalesce(spend_by_month.marketing_spend_usd, 0)') }} as marketing_spend_usd
     from rolling
     left join spend_by_month
         on rolling.tenant_id = spend_by_month.tenant_id

@@ -1,0 +1,194 @@
+{#- One row per tenant and customer, unified across sources:
+    - every billing customer, with its CRM account (crm_account_id) and, when
+      its email matches one within the tenant, the store customer;
+    - every CRM account that has no billing customer (stage lead or prospect).
+    Links never fan out rows: an account with two billing customers gives two
+    customers that share the account; when several store customers share the
+    email, the earliest registered is linked and commerce_customers counts
+    them. A store customer whose email matches nothing is not a row here (store
+    shoppers live in the commerce marts). -#}
+with
+
+customers as (select * from {{ ref('int_billing_customers_with_accounts') }}),
+
+accounts as (select * from {{ ref('stg_crm__accounts') }}),
+
+opportunities as (select * from {{ ref('fct_opportunities') }}),
+
+commerce_customers as (select * from {{ ref('stg_commerce__customers') }}),
+
+fct_mrr as (select * from {{ ref('fct_mrr') }}),
+
+invoices as (select * from {{ ref('stg_billing__invoices') }}),
+
+fx_rates as (select * from {{ ref('fx_rates_monthly') }}),
+
+health_scores as (select * from {{ ref('stg_crm__health_scores') }}),
+
+health_bands as (select * from {{ ref('health_bands') }}),
+
+commerce_by_email as (
+    select
+        tenant_id,
+        email,
+        customer_id as commerce_customer_id,
+        count(*) over (partition by tenant_id, email) as commerce_customers,
+        row_number() over (partition by tenant_id, email order by created_at, customer_id) as email_rank
+    from commerce_customers
+    where email is not null
+),
+
+billing_entities as (
+    select
+        tenant_id,
+        customer_id,
+        account_id,
+        email,
+        account_name,
+        segment,
+        owner_user_id,
+        industry,
+        created_at
+    from customers
+),
+
+account_only_entities as (
+    select
+        accounts.tenant_id,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        accounts.account_id,
+        cast(null as {{ dbt.type_string() }}) as email,
+        accounts.account_name,
+        accounts.segment,
+        accounts.owner_user_id,
+        accounts.industry,
+        accounts.created_at
+    from accounts
+    left join customers
+        on accounts.tenant_id = customers.tenant_id
+        and accounts.account_id = customers.account_id
+    where customers.customer_id is null
+),
+
+entities as (
+    select * from billing_entities
+    union all
+    select * from account_only_entities
+),
+
+mrr_summary as (
+    select
+        tenant_id,
+        customer_id,
+        min(case when is_active then month end) as first_paid_month,
+        max(case when is_active then month end) as last_paid_month,
+        max(case when month = {{ last_complete_month() }} then mrr else 0 end) as current_mrr,
+        max(case when movement = 'churn' then month end) as last_churn_month,
+        max(case when movement = 'reactivation' then 1 else 0 end) as has_reactivated
+    from fct_mrr
+    group by tenant_id, customer_id
+),
+
+lifetime_revenue as (
+    select
+        invoices.tenant_id,
+        invoices.customer_id,
+        sum(invoices.amount_paid * fx_rates.rate_to_usd) as lifetime_revenue_usd
+    from invoices
+    inner join fx_rates
+        on invoices.currency = fx_rates.currency_code
+        and cast({{ dbt.date_trunc('month', 'invoices.paid_at') }} as date) = fx_rates.month
+    where invoices.status = 'paid'
+    group by invoices.tenant_id, invoices.customer_id
+),
+
+latest_health as (
+    select
+        tenant_id,
+        account_id,
+        health_score,
+        scored_on,
+        row_number() over (partition by tenant_id, account_id order by scored_on desc) as score_rank
+    from health_scores
+    where scored_on < {{ as_of_date() }}
+),
+
+account_pipeline as (
+    select distinct
+        tenant_id,
+        account_id
+    from opportunities
+    where account_id is not null
+),
+
+joined as (
+    select
+        entities.*,
+        commerce_by_email.commerce_customer_id,
+        coalesce(commerce_by_email.commerce_customers, 0) as commerce_customers,
+        mrr_summary.first_paid_month,
+        mrr_summary.last_paid_month,
+        {{ as_money('coalesce(mrr_summary.current_mrr, 0)') }} as current_mrr,
+        {{ as_money('coalesce(lifetime_revenue.lifetime_revenue_usd, 0)') }} as lifetime_revenue,
+        latest_health.health_score as latest_health_score,
+        latest_health.scored_on as latest_scored_on,
+        health_bands.health_band as latest_health_band,
+        case
+            when entities.customer_id is null and account_pipeline.account_id is not null then 'prospect'
+            when entities.customer_id is null then 'lead'
+            when mrr_summary.current_mrr > 0 and mrr_summary.has_reactivated = 1 then 'reactivated'
+            when mrr_summary.current_mrr > 0 then 'active'
+            when mrr_summary.first_paid_month is not null then 'churned'
+            else 'prospect'
+        end as lifecycle_stage,
+        mrr_summary.last_churn_month
+    from entities
+    left join commerce_by_email
+        on entities.tenant_id = commerce_by_email.tenant_id
+        and entities.email = commerce_by_email.email
+        and commerce_by_email.email_rank = 1
+    left join mrr_summary
+        on entities.tenant_id = mrr_summary.tenant_id
+        and entities.customer_id = mrr_summary.customer_id
+    left join lifetime_revenue
+        on entities.tenant_id = lifetime_revenue.tenant_id
+        and entities.customer_id = lifetime_revenue.customer_id
+    left join latest_health
+        on entities.tenant_id = latest_health.tenant_id
+        and entities.account_id = latest_health.account_id
+        and latest_health.score_rank = 1
+    left join health_bands
+        on latest_health.health_score between health_bands.min_score and health_bands.max_score
+    left join account_pipeline
+        on entities.tenant_id = account_pipeline.tenant_id
+        and entities.account_id = account_pipeline.account_id
+),
+
+final as (
+    select
+        {{ surrogate_key(['tenant_id', 'customer_id', "case when customer_id is null then account_id end"]) }}
+            as customer_key,
+        tenant_id,
+        customer_id,
+        account_id,
+        commerce_customer_id,
+        commerce_customers,
+        email,
+        account_name,
+        industry,
+        segment,
+        owner_user_id,
+        created_at,
+        lifecycle_stage,
+        first_paid_month,
+        last_paid_month,
+        case when lifecycle_stage = 'churned' then last_churn_month end as churned_at,
+        current_mrr,
+        lifetime_revenue,
+        latest_health_score,
+        latest_scored_on,
+        latest_health_band
+    from joined
+)
+
+select * from final

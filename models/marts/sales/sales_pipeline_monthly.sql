@@ -1,0 +1,93 @@
+{#- Pipeline and deal outcomes per tenant, month and opportunity type.
+    Open pipeline at each month end: opportunities created by then and not
+    yet closed, at their current amount and probability (the sources keep no
+    history of either). Win rates count opportunities closed in the month:
+    won / (won + lost), by count and by amount. -#}
+with
+
+opportunities as (select * from {{ ref('fct_opportunities') }}),
+
+months as (select * from {{ ref('util_months') }}),
+
+open_at_month_end as (
+    select
+        opportunities.tenant_id,
+        months.month,
+        opportunities.opportunity_type,
+        count(*) as open_opportunities,
+        sum(opportunities.amount_usd) as open_pipeline_usd,
+        sum(opportunities.weighted_amount_usd) as weighted_pipeline_usd
+    from opportunities
+    inner join months
+        on cast(opportunities.created_at as date) <= months.month_end_date
+        and (
+            opportunities.closed_at is null
+            or cast(opportunities.closed_at as date) > months.month_end_date
+        )
+    group by 1, 2, 3
+),
+
+closed_in_month as (
+    select
+        tenant_id,
+        closed_month as month,
+        opportunity_type,
+        sum(case when is_won then 1 else 0 end) as won_opportunities,
+        sum(case when is_lost then 1 else 0 end) as lost_opportunities,
+        sum(case when is_won then amount_usd else 0 end) as won_amount_usd,
+        sum(case when is_lost then amount_usd else 0 end) as lost_amount_usd,
+        avg(case when is_won then sales_cycle_days end) as avg_sales_cycle_days
+    from opportunities
+    where closed_month is not null
+    group by 1, 2, 3
+),
+
+keys as (
+    select
+        tenant_id,
+        month,
+        opportunity_type
+    from open_at_month_end
+    union
+    select
+        tenant_id,
+        month,
+        opportunity_type
+    from closed_in_month
+),
+
+final as (
+    select
+        {{ surrogate_key(['keys.tenant_id', 'keys.month', 'keys.opportunity_type']) }} as pipeline_key,
+        keys.tenant_id,
+        keys.month,
+        keys.opportunity_type,
+        coalesce(open_at_month_end.open_opportunities, 0) as open_opportunities,
+        {{ as_money('coalesce(open_at_month_end.open_pipeline_usd, 0)') }} as open_pipeline_usd,
+        {{ as_money('coalesce(open_at_month_end.weighted_pipeline_usd, 0)') }} as weighted_pipeline_usd,
+        coalesce(closed_in_month.won_opportunities, 0) as won_opportunities,
+        coalesce(closed_in_month.lost_opportunities, 0) as lost_opportunities,
+        {{ as_money('coalesce(closed_in_month.won_amount_usd, 0)') }} as won_amount_usd,
+        {{ as_money('coalesce(closed_in_month.lost_amount_usd, 0)') }} as lost_amount_usd,
+        {{ safe_divide('closed_in_month.won_opportunities',
+                       'closed_in_month.won_opportunities + closed_in_month.lost_opportunities') }}
+            as win_rate_by_count,
+        {{ safe_divide('closed_in_month.won_amount_usd',
+                       'closed_in_month.won_amount_usd + closed_in_month.lost_amount_usd') }}
+            as win_rate_by_amount,
+        {{ safe_divide('closed_in_month.won_amount_usd', 'closed_in_month.won_opportunities') }}
+            as average_deal_size_usd,
+        cast(closed_in_month.avg_sales_cycle_days as {{ type_double() }}) as avg_sales_cycle_days
+    from keys
+    left join open_at_month_end
+        on keys.tenant_id = open_at_month_end.tenant_id
+        and keys.month = open_at_month_end.month
+        and keys.opportunity_type = open_at_month_end.opportunity_type
+    left join closed_in_month
+        on keys.tenant_id = closed_in_month.tenant_id
+        and keys.month = closed_in_month.month
+        and keys.opportunity_type = closed_in_month.opportunity_type
+    where keys.month <= {{ last_complete_month() }}
+)
+
+select * from final

@@ -1,0 +1,93 @@
+{#- The rep leaderboard: per tenant, CRM user and month, leads worked
+    (distinct leads the user touched), activities, deals won and won amount,
+    win rate (won / (won + lost) of the user's deals closed in the month),
+    median sales cycle of the won deals, and the rank by won amount. -#}
+with
+
+users as (select * from {{ ref('stg_crm__users') }}),
+
+activities as (select * from {{ ref('stg_crm__activities') }}),
+
+opportunities as (select * from {{ ref('fct_opportunities') }}),
+
+activity_by_month as (
+    select
+        tenant_id,
+        user_id,
+        cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as month,
+        count(*) as activities,
+        count(distinct lead_id) as leads_worked
+    from activities
+    group by 1, 2, 3
+),
+
+deals_by_month as (
+    select
+        tenant_id,
+        owner_user_id as user_id,
+        closed_month as month,
+        sum(case when is_won then 1 else 0 end) as deals_won,
+        sum(case when is_lost then 1 else 0 end) as deals_lost,
+        sum(case when is_won then amount_usd else 0 end) as won_amount_usd,
+        {{ median('case when is_won then sales_cycle_days end') }} as median_sales_cycle_days
+    from opportunities
+    where closed_month is not null
+    group by 1, 2, 3
+),
+
+keys as (
+    select
+        tenant_id,
+        user_id,
+        month
+    from activity_by_month
+    union
+    select
+        tenant_id,
+        user_id,
+        month
+    from deals_by_month
+),
+
+combined as (
+    select
+        keys.tenant_id,
+        keys.user_id,
+        keys.month,
+        users.full_name,
+        users.role,
+        users.team,
+        coalesce(activity_by_month.leads_worked, 0) as leads_worked,
+        coalesce(activity_by_month.activities, 0) as activities,
+        coalesce(deals_by_month.deals_won, 0) as deals_won,
+        coalesce(deals_by_month.deals_lost, 0) as deals_lost,
+        {{ as_money('coalesce(deals_by_month.won_amount_usd, 0)') }} as won_amount_usd,
+        {{ safe_divide('deals_by_month.deals_won', 'deals_by_month.deals_won + deals_by_month.deals_lost') }}
+            as win_rate,
+        cast(deals_by_month.median_sales_cycle_days as {{ type_double() }}) as median_sales_cycle_days
+    from keys
+    left join users
+        on keys.tenant_id = users.tenant_id
+        and keys.user_id = users.user_id
+    left join activity_by_month
+        on keys.tenant_id = activity_by_month.tenant_id
+        and keys.user_id = activity_by_month.user_id
+        and keys.month = activity_by_month.month
+    left join deals_by_month
+        on keys.tenant_id = deals_by_month.tenant_id
+        and keys.user_id = deals_by_month.user_id
+        and keys.month = deals_by_month.month
+    where keys.month <= {{ last_complete_month() }}
+),
+
+final as (
+    select
+        {{ surrogate_key(['tenant_id', 'user_id', 'month']) }} as rep_month_key,
+        combined.*,
+        rank() over (
+            partition by combined.tenant_id, combined.month order by combined.won_amount_usd desc
+        ) as won_amount_rank
+    from combined
+)
+
+select * from final
