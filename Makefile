@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PROFILES_DIR := $(CURDIR)/.dbt
 DBT := DBT_PROFILES_DIR=$(PROFILES_DIR) $(BIN)/dbt
 AS_OF_DATE ?= $(shell date -u +%Y-%m-%d)
-SCALE ?= 0.01
+SCALE ?= 0.05
 TENANTS ?= 3
 
 .PHONY: demo test install profiles lint docs dagster clean

@@ -18,6 +18,8 @@ from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).parent))
+from _cpu import cpu_times, steal_share  # noqa: E402
 BIN = Path(sys.executable).parent
 
 
@@ -42,9 +44,9 @@ def main():
                        cwd=REPO, env=env, check=True, capture_output=True)
         if args.select:
             cmd += ["--select", args.select]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_times()
         subprocess.run(cmd, cwd=REPO, env=env, check=True, capture_output=True)
-        wall = time.perf_counter() - t0
+        wall, steal = time.perf_counter() - t0, steal_share(c0, cpu_times())
         results = json.loads((tmp / "target" / "run_results.json").read_text())["results"]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -53,7 +55,8 @@ def main():
         name = r["unique_id"].split(".")[-1]
         layer = name.split("_")[0] if name.split("_")[0] in ("base", "stg", "quarantine", "int", "fct", "dim") else "marts"
         by_layer[layer] += r["execution_time"]
-    print(f"scale {args.scale}, {args.target}: dbt run wall {wall:.1f}s, {len(results)} models")
+    print(f"scale {args.scale}, {args.target}: dbt run wall {wall:.1f}s, {len(results)} models, "
+          f"CPU steal {steal:.0%}")
     print("| layer | models' summed execution time (s) |")
     print("|---|---|")
     for layer, secs in sorted(by_layer.items(), key=lambda kv: -kv[1]):

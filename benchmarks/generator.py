@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).parent))
+from _cpu import cpu_times, steal_share  # noqa: E402
 
 
 def main():
@@ -31,14 +33,14 @@ def main():
         cmd = [str(Path(sys.executable).parent / "warehouse"), "generate", "--tenants", str(args.tenants),
                "--scale", str(args.scale), "--seed", "42", "--as-of-date", "2026-11-21",
                "--target", args.target, "--no-progress"]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_times()
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
-        seconds = time.perf_counter() - t0
+        seconds, steal = time.perf_counter() - t0, steal_share(c0, cpu_times())
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     rows = int(re.search(r"generated ([\d,]+) raw rows", out).group(1).replace(",", ""))
     gen_s = float(re.search(r"in ([\d.]+)s", out).group(1))
     print(f"| {args.scale} | {args.target} | {rows:,} | {gen_s:.1f} | {seconds:.1f} | "
-          f"{rows / seconds:,.0f} | {peak_mb:,.0f} |")
+          f"{rows / seconds:,.0f} | {peak_mb:,.0f} | {steal:.0%} |")
 
 
 if __name__ == "__main__":

@@ -105,6 +105,29 @@ def postgres_warehouse(tmp_path_factory) -> Warehouse:
     return Warehouse("postgres", env, tmp / "target", build)
 
 
+def land_raw(target: str, raw_dir: Path, tmp: Path, pg_database: str) -> dict:
+    """Load a directory of raw Parquet tables into a fresh DuckDB file (in tmp) or a fresh Postgres
+    database, and return the env for dbt to build it."""
+    from orchestration.generator.load import load_duckdb, load_postgres
+    if target == "duckdb":
+        env = base_env(tmp)
+        env["DBT_DUCKDB_PATH"] = str(tmp / "warehouse.duckdb")
+        load_duckdb(raw_dir, Path(env["DBT_DUCKDB_PATH"]), progress=False)
+        return env
+    reset_pg_database(pg_database)
+    env = pg_env(tmp, pg_database)
+    previous = os.environ.get("PGDATABASE")
+    os.environ["PGDATABASE"] = pg_database     # the loader reads the PG* env vars
+    try:
+        load_postgres(raw_dir, progress=False)
+    finally:
+        if previous is None:
+            os.environ.pop("PGDATABASE")
+        else:
+            os.environ["PGDATABASE"] = previous
+    return env
+
+
 def duck_query(wh: Warehouse, sql: str):
     import duckdb
     con = duckdb.connect(wh.env["DBT_DUCKDB_PATH"], read_only=True)

@@ -9,10 +9,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.generator.load import load_duckdb, load_postgres
 from orchestration.generator.schema import TABLES
 
-from conftest import Warehouse, base_env, pg_env, query, reset_pg_database, run_dbt
+from conftest import Warehouse, land_raw, query, run_dbt
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad_rows"
 
@@ -38,21 +37,7 @@ def _fixture_parquet(out: Path) -> None:
 def fixture_warehouse(request, tmp_path_factory) -> Warehouse:
     tmp = tmp_path_factory.mktemp(f"bad_rows_{request.param}")
     _fixture_parquet(tmp / "raw")
-    if request.param == "duckdb":
-        env = base_env(tmp)
-        env["DBT_DUCKDB_PATH"] = str(tmp / "fixture.duckdb")
-        load_duckdb(tmp / "raw", Path(env["DBT_DUCKDB_PATH"]), progress=False)
-    else:
-        db = "warehouse_test_fixture"
-        reset_pg_database(db)
-        env = pg_env(tmp, db)
-        import os
-        old = os.environ.get("PGDATABASE")
-        os.environ["PGDATABASE"] = db
-        try:
-            load_postgres(tmp / "raw", progress=False)
-        finally:
-            os.environ.pop("PGDATABASE") if old is None else os.environ.__setitem__("PGDATABASE", old)
+    env = land_raw(request.param, tmp / "raw", tmp, "warehouse_test_fixture")
     # a fixture made of bad rows is far above the 5 % quarantine threshold on purpose
     build = run_dbt(env, request.param, tmp / "target", "build", "--exclude", "resource_type:unit_test",
                     extra_vars={"quarantine_max_share": 1})

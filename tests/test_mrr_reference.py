@@ -2,7 +2,6 @@
 through the raw contract as one USD tenant, must give its independently computed fct_mrr and
 mrr_monthly, every row, exactly, on DuckDB and Postgres."""
 import csv
-import os
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -11,10 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.generator.load import load_duckdb, load_postgres
 from orchestration.generator.schema import TABLES
 
-from conftest import Warehouse, base_env, pg_env, query, reset_pg_database, run_dbt
+from conftest import Warehouse, land_raw, query, run_dbt
 
 REF = Path(__file__).parent / "fixtures" / "mrr_playbook"
 AS_OF = "2020-03-01"
@@ -70,20 +68,7 @@ def _land(out: Path) -> None:
 def playbook(request, tmp_path_factory) -> Warehouse:
     tmp = tmp_path_factory.mktemp(f"playbook_{request.param}")
     _land(tmp / "raw")
-    if request.param == "duckdb":
-        env = base_env(tmp)
-        env["DBT_DUCKDB_PATH"] = str(tmp / "playbook.duckdb")
-        load_duckdb(tmp / "raw", Path(env["DBT_DUCKDB_PATH"]), progress=False)
-    else:
-        db = "warehouse_test_playbook"
-        reset_pg_database(db)
-        env = pg_env(tmp, db)
-        old = os.environ.get("PGDATABASE")
-        os.environ["PGDATABASE"] = db
-        try:
-            load_postgres(tmp / "raw", progress=False)
-        finally:
-            os.environ.pop("PGDATABASE") if old is None else os.environ.__setitem__("PGDATABASE", old)
+    env = land_raw(request.param, tmp / "raw", tmp, "warehouse_test_playbook")
     build = run_dbt(env, request.param, tmp / "target", "build", "--exclude", "resource_type:unit_test",
                     extra_vars={"as_of_date": AS_OF})
     return Warehouse(request.param, env, tmp / "target", build)
