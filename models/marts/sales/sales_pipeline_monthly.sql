@@ -48,7 +48,7 @@ keys as (
         month,
         opportunity_type
     from open_at_month_end
-    union
+    union distinct
     select
         tenant_id,
         month,

@@ -41,7 +41,7 @@ keys as (
         user_id,
         month
     from activity_by_month
-    union
+    union distinct
     select
         tenant_id,
         user_id,
