@@ -21,6 +21,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 from _cpu import cpu_times, steal_share  # noqa: E402
 BIN = Path(sys.executable).parent
+REVENUE_MODELS = ("util_months", "int_invoice_lines", "int_mrr_lines", "int_customer_mrr", "fct_mrr", "mrr_",
+                  "revenue_", "fct_customer_churn")
 
 
 def main():
@@ -61,6 +63,13 @@ def main():
     print("|---|---|")
     for layer, secs in sorted(by_layer.items(), key=lambda kv: -kv[1]):
         print(f"| {layer} | {secs:.1f} |")
+    revenue = [r for r in results if r["unique_id"].split(".")[-1].startswith(REVENUE_MODELS)]
+    total = sum(r["execution_time"] for r in results)
+    rev_total = sum(r["execution_time"] for r in revenue)
+    print(f"\nrevenue models ({len(revenue)}): {rev_total:.1f}s of {total:.1f}s summed model time "
+          f"({rev_total / max(total, 1e-9):.0%})")
+    for r in sorted(revenue, key=lambda r: -r["execution_time"]):
+        print(f"  {r['unique_id'].split('.')[-1]}: {r['execution_time']:.2f}s")
     print(f"\nslowest {args.top}:")
     for r in sorted(results, key=lambda r: -r["execution_time"])[:args.top]:
         print(f"  {r['unique_id'].split('.')[-1]}: {r['execution_time']:.2f}s")

@@ -4,28 +4,13 @@
     contraction MRR read from mrr_monthly. -#}
 with
 
-health_scores as (select * from {{ ref('stg_crm__health_scores') }}),
+account_health as (select * from {{ ref('int_account_health_by_month') }}),
 
-health_bands as (select * from {{ ref('health_bands') }}),
-
-customers as (select * from {{ ref('int_billing_customers_with_accounts') }}),
+customers as (select * from {{ ref('int_billing_customers_linked') }}),
 
 fct_mrr as (select * from {{ ref('fct_mrr') }}),
 
 mrr_monthly as (select * from {{ ref('mrr_monthly') }}),
-
-last_score_of_month as (
-    select
-        tenant_id,
-        account_id,
-        cast({{ dbt.date_trunc('month', 'scored_on') }} as date) as month,
-        health_score,
-        row_number() over (
-            partition by tenant_id, account_id, cast({{ dbt.date_trunc('month', 'scored_on') }} as date)
-            order by scored_on desc
-        ) as score_rank
-    from health_scores
-),
 
 account_mrr as (
     select
@@ -42,20 +27,17 @@ account_mrr as (
 
 banded as (
     select
-        last_score_of_month.tenant_id,
-        last_score_of_month.month,
-        last_score_of_month.account_id,
-        last_score_of_month.health_score,
-        health_bands.health_band,
+        account_health.tenant_id,
+        account_health.month,
+        account_health.account_id,
+        account_health.health_score,
+        account_health.health_band,
         coalesce(account_mrr.mrr, 0) as mrr
-    from last_score_of_month
-    inner join health_bands
-        on last_score_of_month.health_score between health_bands.min_score and health_bands.max_score
+    from account_health
     left join account_mrr
-        on last_score_of_month.tenant_id = account_mrr.tenant_id
-        and last_score_of_month.account_id = account_mrr.account_id
-        and last_score_of_month.month = account_mrr.month
-    where last_score_of_month.score_rank = 1
+        on account_health.tenant_id = account_mrr.tenant_id
+        and account_health.account_id = account_mrr.account_id
+        and account_health.month = account_mrr.month
 ),
 
 distribution as (

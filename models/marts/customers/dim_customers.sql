@@ -9,13 +9,11 @@
     shoppers live in the commerce marts). -#}
 with
 
-customers as (select * from {{ ref('int_billing_customers_with_accounts') }}),
+customers as (select * from {{ ref('int_billing_customers_linked') }}),
 
 accounts as (select * from {{ ref('stg_crm__accounts') }}),
 
 opportunities as (select * from {{ ref('fct_opportunities') }}),
-
-commerce_customers as (select * from {{ ref('stg_commerce__customers') }}),
 
 fct_mrr as (select * from {{ ref('fct_mrr') }}),
 
@@ -23,20 +21,7 @@ invoices as (select * from {{ ref('stg_billing__invoices') }}),
 
 fx_rates as (select * from {{ ref('fx_rates_monthly') }}),
 
-health_scores as (select * from {{ ref('stg_crm__health_scores') }}),
-
-health_bands as (select * from {{ ref('health_bands') }}),
-
-commerce_by_email as (
-    select
-        tenant_id,
-        email,
-        customer_id as commerce_customer_id,
-        count(*) over (partition by tenant_id, email) as commerce_customers,
-        row_number() over (partition by tenant_id, email order by created_at, customer_id) as email_rank
-    from commerce_customers
-    where email is not null
-),
+account_health as (select * from {{ ref('int_account_health_by_month') }}),
 
 billing_entities as (
     select
@@ -48,7 +33,9 @@ billing_entities as (
         segment,
         owner_user_id,
         industry,
-        created_at
+        created_at,
+        commerce_customer_id,
+        commerce_customers
     from customers
 ),
 
@@ -62,7 +49,9 @@ account_only_entities as (
         accounts.segment,
         accounts.owner_user_id,
         accounts.industry,
-        accounts.created_at
+        accounts.created_at,
+        cast(null as {{ dbt.type_string() }}) as commerce_customer_id,
+        0 as commerce_customers
     from accounts
     left join customers
         on accounts.tenant_id = customers.tenant_id
@@ -108,9 +97,9 @@ latest_health as (
         account_id,
         health_score,
         scored_on,
-        row_number() over (partition by tenant_id, account_id order by scored_on desc) as score_rank
-    from health_scores
-    where scored_on < {{ as_of_date() }}
+        health_band,
+        row_number() over (partition by tenant_id, account_id order by month desc) as score_rank
+    from account_health
 ),
 
 account_pipeline as (
@@ -124,15 +113,13 @@ account_pipeline as (
 joined as (
     select
         entities.*,
-        commerce_by_email.commerce_customer_id,
-        coalesce(commerce_by_email.commerce_customers, 0) as commerce_customers,
         mrr_summary.first_paid_month,
         mrr_summary.last_paid_month,
         {{ as_money('coalesce(mrr_summary.current_mrr, 0)') }} as current_mrr,
         {{ as_money('coalesce(lifetime_revenue.lifetime_revenue_usd, 0)') }} as lifetime_revenue,
         latest_health.health_score as latest_health_score,
         latest_health.scored_on as latest_scored_on,
-        health_bands.health_band as latest_health_band,
+        latest_health.health_band as latest_health_band,
         case
             when entities.customer_id is null and account_pipeline.account_id is not null then 'prospect'
             when entities.customer_id is null then 'lead'
@@ -143,10 +130,6 @@ joined as (
         end as lifecycle_stage,
         mrr_summary.last_churn_month
     from entities
-    left join commerce_by_email
-        on entities.tenant_id = commerce_by_email.tenant_id
-        and entities.email = commerce_by_email.email
-        and commerce_by_email.email_rank = 1
     left join mrr_summary
         on entities.tenant_id = mrr_summary.tenant_id
         and entities.customer_id = mrr_summary.customer_id
@@ -157,8 +140,6 @@ joined as (
         on entities.tenant_id = latest_health.tenant_id
         and entities.account_id = latest_health.account_id
         and latest_health.score_rank = 1
-    left join health_bands
-        on latest_health.health_score between health_bands.min_score and health_bands.max_score
     left join account_pipeline
         on entities.tenant_id = account_pipeline.tenant_id
         and entities.account_id = account_pipeline.account_id

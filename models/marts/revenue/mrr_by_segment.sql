@@ -5,7 +5,7 @@ with
 
 fct_mrr as (select * from {{ ref('fct_mrr') }}),
 
-customers as (select * from {{ ref('int_billing_customers_with_accounts') }}),
+customers as (select * from {{ ref('int_billing_customers_linked') }}),
 
 by_segment as (
     select

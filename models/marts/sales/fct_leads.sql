@@ -8,7 +8,7 @@ leads as (select * from {{ ref('stg_crm__leads') }}),
 
 opportunities as (select * from {{ ref('fct_opportunities') }}),
 
-customers as (select * from {{ ref('int_billing_customers_with_accounts') }}),
+customers as (select * from {{ ref('int_billing_customers_linked') }}),
 
 fct_mrr as (select * from {{ ref('fct_mrr') }}),
 

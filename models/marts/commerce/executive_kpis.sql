@@ -1,0 +1,94 @@
+{#- The executive dashboard, one row per tenant and month: subscription
+    revenue (MRR, ARR, growth, NRR, churn, unit economics), store revenue
+    (revenue, orders, AOV, conversion, growth), sales (leads, win rate,
+    pipeline) and customer health. Every figure is read from its own mart. -#}
+with
+
+mrr_monthly as (select * from {{ ref('mrr_monthly') }}),
+
+unit_economics as (select * from {{ ref('revenue_unit_economics') }}),
+
+kpis as (select * from {{ ref('period_kpis') }}),
+
+pipeline as (select * from {{ ref('sales_pipeline_monthly') }}),
+
+health as (select * from {{ ref('customer_health_monthly') }}),
+
+monthly_kpis as (
+    select *
+    from kpis
+    where period_type = 'month'
+),
+
+pipeline_by_month as (
+    select
+        tenant_id,
+        month,
+        sum(open_pipeline_usd) as open_pipeline_usd,
+        sum(weighted_pipeline_usd) as weighted_pipeline_usd
+    from pipeline
+    group by tenant_id, month
+),
+
+keys as (
+    select
+        tenant_id,
+        month
+    from mrr_monthly
+    union distinct
+    select
+        tenant_id,
+        period_start as month
+    from monthly_kpis
+),
+
+final as (
+    select
+        {{ surrogate_key(['keys.tenant_id', 'keys.month']) }} as tenant_month_key,
+        keys.tenant_id,
+        keys.month,
+        mrr_monthly.ending_mrr as mrr,
+        mrr_monthly.arr,
+        mrr_monthly.net_new_mrr,
+        mrr_monthly.mrr_growth_rate,
+        mrr_monthly.active_customers as subscription_customers,
+        mrr_monthly.new_customers as new_subscription_customers,
+        mrr_monthly.logo_churn_rate,
+        mrr_monthly.net_revenue_retention,
+        mrr_monthly.trailing_12m_net_revenue_retention,
+        unit_economics.arpa,
+        unit_economics.ltv,
+        unit_economics.cac,
+        unit_economics.ltv_to_cac,
+        monthly_kpis.revenue_usd as store_revenue_usd,
+        monthly_kpis.revenue_growth as store_revenue_growth,
+        monthly_kpis.orders as store_orders,
+        monthly_kpis.average_order_value_usd,
+        monthly_kpis.new_customers as new_store_customers,
+        monthly_kpis.conversion_rate,
+        monthly_kpis.leads,
+        monthly_kpis.leads_growth,
+        monthly_kpis.win_rate,
+        pipeline_by_month.open_pipeline_usd,
+        pipeline_by_month.weighted_pipeline_usd,
+        health.at_risk_accounts + health.critical_accounts as at_risk_accounts,
+        health.at_risk_mrr
+    from keys
+    left join mrr_monthly
+        on keys.tenant_id = mrr_monthly.tenant_id
+        and keys.month = mrr_monthly.month
+    left join unit_economics
+        on keys.tenant_id = unit_economics.tenant_id
+        and keys.month = unit_economics.month
+    left join monthly_kpis
+        on keys.tenant_id = monthly_kpis.tenant_id
+        and keys.month = monthly_kpis.period_start
+    left join pipeline_by_month
+        on keys.tenant_id = pipeline_by_month.tenant_id
+        and keys.month = pipeline_by_month.month
+    left join health
+        on keys.tenant_id = health.tenant_id
+        and keys.month = health.month
+)
+
+select * from final
