@@ -2,72 +2,36 @@
     order) per tenant, cohort month and month_number (whole months since the
     cohort month, 0 = the cohort month): a dense grid through the last
     complete month before as_of_date, zeros included, with retention and the
-    cumulative revenue per customer (the LTV curve). -#}
+    cumulative revenue per customer (the LTV curve). Each customer has one
+    acquisition channel, so this is cohort_retention_by_channel summed over
+    channels: the grid logic lives there. -#}
 with
 
-paid_months as (select * from {{ ref('int_customer_paid_months') }}),
+by_channel as (select * from {{ ref('cohort_retention_by_channel') }}),
 
-months as (select * from {{ ref('util_months') }}),
-
-cohorts as (
+summed as (
     select
         tenant_id,
         cohort_month,
-        count(distinct customer_id) as cohort_size
-    from paid_months
-    where cohort_month <= {{ last_complete_month() }}
-    group by tenant_id, cohort_month
-),
-
-grid as (
-    select
-        cohorts.tenant_id,
-        cohorts.cohort_month,
-        cohorts.cohort_size,
-        months.month as activity_month,
-        {{ dbt.datediff('cohorts.cohort_month', 'months.month', 'month') }} as month_number -- noqa: LT05
-    from cohorts
-    inner join months
-        on cohorts.cohort_month <= months.month
-),
-
-activity as (
-    select
-        tenant_id,
-        cohort_month,
+        month_number,
         activity_month,
-        count(distinct customer_id) as retained_customers,
-        sum(net_revenue_usd) as revenue
-    from paid_months
-    group by tenant_id, cohort_month, activity_month
-),
-
-filled as (
-    select
-        grid.tenant_id,
-        grid.cohort_month,
-        grid.month_number,
-        grid.activity_month,
-        grid.cohort_size,
-        coalesce(activity.retained_customers, 0) as retained_customers,
-        {{ as_money('coalesce(activity.revenue, 0)') }} as revenue
-    from grid
-    left join activity
-        on grid.tenant_id = activity.tenant_id
-        and grid.cohort_month = activity.cohort_month
-        and grid.activity_month = activity.activity_month
+        sum(cohort_size) as cohort_size,
+        sum(retained_customers) as retained_customers,
+        {{ as_money('sum(revenue)') }} as revenue
+    from by_channel
+    group by tenant_id, cohort_month, month_number, activity_month
 ),
 
 final as (
     select
         {{ surrogate_key(['tenant_id', 'cohort_month', 'month_number']) }} as cohort_cell_key,
-        filled.*,
+        summed.*,
         {{ safe_divide('retained_customers', 'cohort_size') }} as retention_rate,
         {{ safe_divide(
             'sum(revenue) over (partition by tenant_id, cohort_month order by month_number'
             ~ ' rows between unbounded preceding and current row)',
             'cohort_size') }} as cumulative_revenue_per_customer
-    from filled
+    from summed
 )
 
 select * from final
