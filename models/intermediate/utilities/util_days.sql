@@ -9,9 +9,11 @@ months as (
 ),
 
 day_offsets as (
-    {%- for offset in range(31) %}
-    select {{ offset }} as day_offset{{ ' union all' if not loop.last }}
-    {%- endfor %}
+    -- 0, 1, ..., 30
+    {% for offset in range(31) -%}
+        select {{ offset }} as day_offset
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 days as (
