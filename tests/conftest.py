@@ -148,6 +148,22 @@ def query(wh: Warehouse, sql: str):
     return duck_query(wh, sql) if wh.target == "duckdb" else pg_query(wh, sql)
 
 
+def assert_engines_agree(duckdb_wh: Warehouse, postgres_wh: Warehouse, relation: str, keys: str, values: str,
+                         digits: int = 2) -> None:
+    """The same rows on both engines: numbers rounded to `digits` (cents by default), dates as text."""
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    def norm(rows):
+        return [tuple(round(float(v), digits) if isinstance(v, (float, int, Decimal)) and not isinstance(v, bool)
+                      else str(v) if isinstance(v, (date, datetime)) else v for v in r) for r in rows]
+
+    sql = f"select {keys}, {values} from {relation} order by {keys}"
+    duck, pg = norm(query(duckdb_wh, sql)), norm(query(postgres_wh, sql))
+    assert len(duck) > 0, f"{relation} is empty"
+    assert duck == pg
+
+
 @pytest.fixture(params=["duckdb", "postgres"])
 def warehouse(request) -> Warehouse:
     """Each test using this runs once per engine."""

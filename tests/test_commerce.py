@@ -2,7 +2,7 @@
 from staging (paying customers, cohort sizes, funnel sessions)."""
 import pytest
 
-from conftest import Warehouse, query
+from conftest import assert_engines_agree, Warehouse, query
 
 
 def test_every_paying_customer_gets_exactly_one_rfm_row(warehouse: Warehouse):
@@ -63,12 +63,4 @@ COMMERCE_MARTS = {
 @pytest.mark.parametrize("relation", COMMERCE_MARTS)
 def test_duckdb_and_postgres_give_identical_commerce_marts(duckdb_warehouse, postgres_warehouse, relation):
     keys, values = COMMERCE_MARTS[relation]
-    sql = f"select {keys}, {values} from {relation} order by {keys}"
-
-    def norm(rows):
-        return [tuple(round(float(v), 2) if isinstance(v, (float, int)) and not isinstance(v, bool)
-                      or type(v).__name__ == "Decimal" else v for v in r) for r in rows]
-
-    duck, pg = norm(query(duckdb_warehouse, sql)), norm(query(postgres_warehouse, sql))
-    assert len(duck) > 0
-    assert duck == pg
+    assert_engines_agree(duckdb_warehouse, postgres_warehouse, relation, keys, values)

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from conftest import Warehouse, query
+from conftest import Warehouse, assert_engines_agree, query
 
 
 def _results(wh: Warehouse):
@@ -57,6 +57,5 @@ STAGING_FINGERPRINTS = {
 
 @pytest.mark.parametrize("relation, aggregates", STAGING_FINGERPRINTS.items())
 def test_duckdb_and_postgres_stage_identical_data(duckdb_warehouse, postgres_warehouse, relation, aggregates):
-    sql = f"select tenant_id, count(*), {aggregates} from {relation} group by 1 order by 1"
-    norm = lambda rows: [tuple(round(float(v), 6) if not isinstance(v, str) else v for v in r) for r in rows]
-    assert norm(query(duckdb_warehouse, sql)) == norm(query(postgres_warehouse, sql))
+    assert_engines_agree(duckdb_warehouse, postgres_warehouse, f"(select tenant_id, count(*) as n, {aggregates} "
+                         f"from {relation} group by 1) as fingerprint", "tenant_id", "n, a, b", digits=6)

@@ -2,7 +2,7 @@
 stage counts, one row per customer with no orphans, and identical results on both engines."""
 import pytest
 
-from conftest import Warehouse, query
+from conftest import assert_engines_agree, Warehouse, query
 
 
 def test_funnel_stage_counts_equal_the_generator_ledger(warehouse: Warehouse):
@@ -71,12 +71,4 @@ SALES_MARTS = {
 def test_duckdb_and_postgres_give_identical_sales_and_customer_marts(duckdb_warehouse, postgres_warehouse,
                                                                      relation):
     keys, values = SALES_MARTS[relation]
-    sql = f"select {keys}, {values} from {relation} order by {keys}"
-
-    def norm(rows):
-        return [tuple(round(float(v), 2) if isinstance(v, (float, int)) and not isinstance(v, bool)
-                      or type(v).__name__ == "Decimal" else v for v in r) for r in rows]
-
-    duck, pg = norm(query(duckdb_warehouse, sql)), norm(query(postgres_warehouse, sql))
-    assert len(duck) > 0
-    assert duck == pg
+    assert_engines_agree(duckdb_warehouse, postgres_warehouse, relation, keys, values)
