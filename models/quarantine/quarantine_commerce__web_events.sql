@@ -1,5 +1,7 @@
 {#- Rows of raw_commerce.web_events that break the contract: the latest version of each
-    record, with the rule it broke. Nothing here reaches staging or the marts. -#}
+    record, with the rule it broke. Nothing here reaches staging or the marts.
+    A view of the incremental base table, so a build never re-scans the clickstream. -#}
+{{ config(materialized='view') }}
 
 with
 

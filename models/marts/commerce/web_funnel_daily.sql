@@ -2,10 +2,50 @@
     sessions reaching product_view, add_to_cart, checkout_started and
     purchase, each step's conversion from the step before (null when that
     step is 0), and cart abandonment = 1 - purchase sessions / add_to_cart
-    sessions. Days are those the sessions started on. -#}
+    sessions. Days are those the sessions started on. Events land up to three
+    days late, so the latest days, today's included, are still filling: every
+    day is kept and rebuilt as its events arrive, rather than hiding days
+    behind a cut-off that would need a second watermark.
+
+    Incremental: a run rebuilds whole tenant-days, those holding a session
+    loaded since the latest _loaded_at here. Deleting by tenant and day, not
+    by row key, drops a device or source group that no longer has sessions.
+    On BigQuery the same days are rewritten as partitions. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=('insert_overwrite' if target.type == 'bigquery' else 'delete+insert'),
+        unique_key=(none if target.type == 'bigquery' else ['tenant_id', 'session_date']),
+        partition_by=({'field': 'session_date', 'data_type': 'date'} if target.type == 'bigquery' else none),
+        on_schema_change='fail',
+    )
+}}
+
 with
 
 sessions as (select * from {{ ref('int_web_sessions') }}),
+
+{% if is_incremental() -%}
+days_to_rebuild as (
+    select distinct
+        tenant_id,
+        session_date
+    from sessions
+    where _loaded_at > {{ incremental_watermark('_loaded_at') }}
+),
+
+{%- endif %}
+
+sessions_in_scope as (
+    select sessions.*
+    from sessions
+    {%- if is_incremental() %}
+        inner join days_to_rebuild
+            on
+                sessions.tenant_id = days_to_rebuild.tenant_id
+                and sessions.session_date = days_to_rebuild.session_date
+    {%- endif %}
+),
 
 daily as (
     select
@@ -17,22 +57,31 @@ daily as (
         sum(case when reached_product_view then 1 else 0 end) as product_view_sessions,
         sum(case when reached_add_to_cart then 1 else 0 end) as add_to_cart_sessions,
         sum(case when reached_checkout then 1 else 0 end) as checkout_sessions,
-        sum(case when reached_purchase then 1 else 0 end) as purchase_sessions
-    from sessions
-    where session_date < {{ as_of_date() }}
+        sum(case when reached_purchase then 1 else 0 end) as purchase_sessions,
+        max(_loaded_at) as _loaded_at
+    from sessions_in_scope
     group by tenant_id, session_date, device, utm_source
 ),
 
 final as (
     select
         {{ surrogate_key(['tenant_id', 'session_date', 'device', 'utm_source']) }} as funnel_day_key,
-        daily.*,
+        tenant_id,
+        session_date,
+        device,
+        utm_source,
+        sessions,
+        product_view_sessions,
+        add_to_cart_sessions,
+        checkout_sessions,
+        purchase_sessions,
         {{ safe_divide('product_view_sessions', 'sessions') }} as product_view_rate,
         {{ safe_divide('add_to_cart_sessions', 'product_view_sessions') }} as add_to_cart_rate,
         {{ safe_divide('checkout_sessions', 'add_to_cart_sessions') }} as checkout_rate,
         {{ safe_divide('purchase_sessions', 'checkout_sessions') }} as purchase_rate,
         {{ safe_divide('purchase_sessions', 'sessions') }} as conversion_rate,
-        1 - {{ safe_divide('purchase_sessions', 'add_to_cart_sessions') }} as cart_abandonment_rate
+        1 - {{ safe_divide('purchase_sessions', 'add_to_cart_sessions') }} as cart_abandonment_rate,
+        _loaded_at
     from daily
 )
 

@@ -1,3 +1,7 @@
+{#- Clean clickstream events: a view of base_commerce__web_events (incremental), so building it
+    never re-scans history; readers filter it by _loaded_at or occurred_at. -#}
+{{ config(materialized='view') }}
+
 with
 
 base as (select * from {{ ref('base_commerce__web_events') }}),
