@@ -128,6 +128,28 @@ def land_raw(target: str, raw_dir: Path, tmp: Path, pg_database: str) -> dict:
     return env
 
 
+def csv_fixture_to_parquet(fixture_dir: Path, out: Path) -> None:
+    """Every raw table as Parquet: a fixture's `<schema>.<table>.csv` rows where the file exists (columns it
+    leaves out are null), an empty table otherwise."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+    from orchestration.generator.schema import TABLES
+    for schema, tables in TABLES.items():
+        for table, arrow_schema in tables.items():
+            path = fixture_dir / f"{schema}.{table}.csv"
+            if path.exists():
+                t = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+                    column_types={f.name: f.type for f in arrow_schema},
+                    strings_can_be_null=True, quoted_strings_can_be_null=False))
+                t = pa.table({f.name: t[f.name] if f.name in t.column_names else pa.nulls(t.num_rows, f.type)
+                              for f in arrow_schema}, schema=arrow_schema)
+            else:
+                t = arrow_schema.empty_table()
+            (out / schema).mkdir(parents=True, exist_ok=True)
+            pq.write_table(t, out / schema / f"{table}.parquet")
+
+
 def duck_query(wh: Warehouse, sql: str):
     import duckdb
     con = duckdb.connect(wh.env["DBT_DUCKDB_PATH"], read_only=True)

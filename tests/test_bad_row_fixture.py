@@ -4,39 +4,17 @@ staged exactly once, cleaned up, and nothing is lost."""
 import csv
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import pytest
 
-from orchestration.generator.schema import TABLES
-
-from conftest import Warehouse, land_raw, query, run_dbt
+from conftest import Warehouse, csv_fixture_to_parquet, land_raw, query, run_dbt
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad_rows"
-
-
-def _fixture_parquet(out: Path) -> None:
-    """Every raw table as Parquet: the fixture's rows where a CSV exists, empty otherwise."""
-    for schema, tables in TABLES.items():
-        for table, arrow_schema in tables.items():
-            path = FIXTURES / f"{schema}.{table}.csv"
-            if path.exists():
-                t = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-                    column_types={f.name: f.type for f in arrow_schema},
-                    strings_can_be_null=True, quoted_strings_can_be_null=False))
-                t = pa.table({f.name: t[f.name] if f.name in t.column_names else pa.nulls(t.num_rows, f.type)
-                              for f in arrow_schema}, schema=arrow_schema)
-            else:
-                t = arrow_schema.empty_table()
-            (out / schema).mkdir(parents=True, exist_ok=True)
-            pq.write_table(t, out / schema / f"{table}.parquet")
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
 def fixture_warehouse(request, tmp_path_factory) -> Warehouse:
     tmp = tmp_path_factory.mktemp(f"bad_rows_{request.param}")
-    _fixture_parquet(tmp / "raw")
+    csv_fixture_to_parquet(FIXTURES, tmp / "raw")
     env = land_raw(request.param, tmp / "raw", tmp, "warehouse_test_fixture")
     # a fixture made of bad rows is far above the 5 % quarantine threshold on purpose
     build = run_dbt(env, request.param, tmp / "target", "build", "--exclude", "resource_type:unit_test",
