@@ -25,11 +25,11 @@ with_trailing as (
     select
         daily.*,
         count(*) over trailing_28_days as trailing_days,
-        avg(revenue_usd) over trailing_28_days as trailing_revenue_avg,
-        stddev_samp(revenue_usd) over trailing_28_days as trailing_revenue_stddev,
-        avg(orders) over trailing_28_days as trailing_orders_avg,
-        stddev_samp(orders) over trailing_28_days as trailing_orders_stddev,
-        avg(conversion_rate) over trailing_28_days as trailing_conversion_avg
+        avg(daily.revenue_usd) over trailing_28_days as trailing_revenue_avg,
+        stddev_samp(daily.revenue_usd) over trailing_28_days as trailing_revenue_stddev,
+        avg(daily.orders) over trailing_28_days as trailing_orders_avg,
+        stddev_samp(daily.orders) over trailing_28_days as trailing_orders_stddev,
+        avg(daily.conversion_rate) over trailing_28_days as trailing_conversion_avg
     from daily
     window trailing_28_days as (partition by tenant_id order by day rows between 28 preceding and 1 preceding)
 ),
@@ -46,18 +46,18 @@ flagged as (
     select
         scored.*,
         coalesce(
-            trailing_days = 28
-            and revenue_usd < {{ var('anomaly_revenue_floor') }} * trailing_revenue_avg,
+            scored.trailing_days = 28
+            and scored.revenue_usd < {{ var('anomaly_revenue_floor') }} * scored.trailing_revenue_avg,
             false
         ) as is_revenue_below_trailing,
         coalesce(
-            trailing_days = 28
-            and conversion_rate < {{ var('anomaly_conversion_floor') }} * trailing_conversion_avg,
+            scored.trailing_days = 28
+            and scored.conversion_rate < {{ var('anomaly_conversion_floor') }} * scored.trailing_conversion_avg,
             false
         ) as is_conversion_below_trailing,
-        coalesce(trailing_days = 28 and abs(revenue_z_score) > {{ var('anomaly_z_max') }}, false)
+        coalesce(scored.trailing_days = 28 and abs(scored.revenue_z_score) > {{ var('anomaly_z_max') }}, false)
             as is_revenue_outlier,
-        coalesce(trailing_days = 28 and abs(orders_z_score) > {{ var('anomaly_z_max') }}, false)
+        coalesce(scored.trailing_days = 28 and abs(scored.orders_z_score) > {{ var('anomaly_z_max') }}, false)
             as is_orders_outlier
     from scored
 ),
