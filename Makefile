@@ -28,7 +28,8 @@ $(PROFILES_DIR)/profiles.yml: profiles.yml.example
 
 demo: install
 	$(BIN)/warehouse generate --tenants $(TENANTS) --scale $(SCALE) --seed 42 --as-of-date $(AS_OF_DATE) --target duckdb
-	$(DBT) build --target duckdb --vars '{as_of_date: "$(AS_OF_DATE)"}'
+	# --full-refresh: generate replaced the raw history, so incremental models start again from it
+	$(DBT) build --full-refresh --target duckdb --vars '{as_of_date: "$(AS_OF_DATE)"}'
 	$(BIN)/warehouse summary
 
 test: install
@@ -40,6 +41,12 @@ lint: install
 
 docs: install
 	$(DBT) docs generate --target duckdb && $(DBT) docs serve --host 127.0.0.1 --port 8080
+
+# Dagster UI on http://127.0.0.1:3000 (no authentication: loopback only). Materialise
+# daily_full_build from the UI, or let the schedules run while this is up.
+dagster: install
+	mkdir -p .dagster_home && cp orchestration/dagster_home/dagster.yaml .dagster_home/dagster.yaml
+	DAGSTER_HOME=$(CURDIR)/.dagster_home DBT_PROFILES_DIR=$(PROFILES_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 clean:
 	rm -rf target logs .dbt warehouse.duckdb

@@ -185,7 +185,8 @@ class CommerceSimulation:
         # status
         age = now - placed
         u = rng.random(n)
-        status = np.where(age < 2 * DAY, "pending", np.where(age < 5 * DAY, "paid", "fulfilled")).astype(object)
+        # payment is captured within hours: a 2-day pending window emptied the latest days of revenue
+        status = np.where(age < 2 * HOUR, "pending", np.where(age < 5 * DAY, "paid", "fulfilled")).astype(object)
         status[(u < 0.03)] = "cancelled"
         refunded = (u >= 0.03) & (u < 0.05) & (age > 20 * DAY)
         partial = (u >= 0.05) & (u < 0.08) & (age > 20 * DAY)
@@ -258,7 +259,12 @@ class CommerceSimulation:
         # browsing sessions follow the order-time distribution (growth, seasonality)
         base = self.all_placed[rng.integers(0, self.all_placed.size, n_browse)] if self.all_placed.size else \
             np.empty(0, np.int64)
-        b_start = np.clip(base + rng.integers(-15 * DAY, 15 * DAY, n_browse), self.start_us, now - HOUR)
+        # jitter that would cross either end of the history is mirrored back inside it: clipping piled
+        # those sessions onto the first and last hour (a 5x session spike on the latest day)
+        jitter = rng.integers(-15 * DAY, 15 * DAY, n_browse)
+        b_start = base + jitter
+        b_start = np.where(b_start >= now - HOUR, base - np.abs(jitter), b_start)
+        b_start = np.clip(np.where(b_start < self.start_us, base + np.abs(jitter), b_start), self.start_us, now - HOUR)
         total = n_buy + n_browse
         order = rng.permutation(total)
         next_event = 1

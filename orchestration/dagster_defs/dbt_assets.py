@@ -1,0 +1,115 @@
+"""Every dbt model, seed and snapshot as a Dagster asset (dagster-dbt), with dbt tests as asset checks.
+
+One translator decides keys, groups, owners and freshness:
+- keys are [schema, name] (staging/stg_crm__accounts, marts/fct_mrr); sources map onto the raw
+  assets' keys [source schema, table], so lineage is continuous from raw to marts;
+- groups are layer_domain from the model's folder (staging_crm, marts_revenue, ...);
+- owners come from dbt meta.owner (folder-level in dbt_project.yml), else the data platform team;
+- marts get a freshness policy: the daily build must have refreshed them within 26 hours.
+Error-severity tests run inside `dbt build`, so a failing staging test skips everything downstream
+of it in the same run (dbt's own blocking), and the check is reported on the asset.
+"""
+import json
+import sys
+from pathlib import Path
+from datetime import timedelta
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.dagster_defs import settings
+from orchestration.dagster_defs.warehouse import WarehouseResource
+
+DEFAULT_OWNER = "team:data-platform"
+MART_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=26), warn_window=timedelta(hours=25))
+# The clickstream models the hourly job refreshes (incremental: they read only newly loaded events).
+CLICKSTREAM_MODELS = "base_commerce__web_events stg_commerce__web_events quarantine_commerce__web_events " \
+                     "int_web_sessions web_funnel_daily"
+
+dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROFILES_DIR,
+                         target=settings.target())
+if not dbt_project.manifest_path.exists():      # first load on a fresh clone: `dbt parse` (~10 s, once)
+    dbt_project.preparer.prepare(dbt_project)
+dbt_project.prepare_if_dev()
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, props) -> dg.AssetKey:
+        if props["resource_type"] == "source":
+            return dg.AssetKey([props["source_name"], props["name"]])
+        return dg.AssetKey([props["schema"] if props["resource_type"] != "seed" else "reference", props["name"]])
+
+    def get_group_name(self, props) -> str:
+        if props["resource_type"] == "source":
+            return "raw"
+        if props["resource_type"] == "seed":
+            return "reference"
+        if props["resource_type"] == "snapshot":
+            return "snapshots"
+        folders = props["fqn"][1:-1]          # [package, layer, domain, ..., name]
+        layer = folders[0] if folders else "models"
+        domain = next((f for f in folders[1:] if f != "base"), None)
+        return f"{layer}_{domain}" if domain else layer
+
+    def get_owners(self, props):
+        owner = (props.get("meta") or {}).get("owner") or (props.get("config", {}).get("meta") or {}).get("owner")
+        return [owner if owner and "@" in owner else DEFAULT_OWNER]
+
+    def get_asset_spec(self, manifest, unique_id, project):
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if unique_id.startswith("model.") and spec.key.path[0] == "marts":
+            spec = spec.replace_attributes(freshness_policy=MART_FRESHNESS)
+        return spec
+
+
+class DbtRunConfig(dg.Config):
+    full_refresh: bool = False      # rebuild incremental models from all history (the weekly clickstream job)
+
+
+translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
+
+
+def dbt_vars() -> list[str]:
+    return ["--vars", json.dumps({"as_of_date": settings.as_of_date()})] if settings.as_of_date() else []
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
+            name="warehouse_dbt", pool="warehouse_writer")
+def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+                  config: DbtRunConfig):
+    """`dbt build` of the selected models, seeds and snapshots with their tests. Results are held
+    until dbt exits (DuckDB has one writer: the dbt process), then yielded with row counts and,
+    for mrr_monthly, ending MRR per tenant, so the UI plots them over time. dbt's own timing of
+    each node is in the metadata as Execution Duration."""
+    args = ["build", *dbt_vars(), *(["--full-refresh"] if config.full_refresh else [])]
+    events = list(dbt.cli(args, context=context).stream())
+    for event in events:
+        if isinstance(event, dg.Output):
+            key = context.asset_key_for_output(event.output_name)
+            yield event.with_metadata({**event.metadata, **observed_metadata(warehouse, key)})
+        else:
+            yield event
+
+
+def observed_metadata(warehouse: WarehouseResource, key: dg.AssetKey) -> dict:
+    """Row count of a built table and the headline metric of the revenue mart (read, not computed)."""
+    schema, name = key.path[0], key.path[-1]
+    try:
+        if not warehouse.table_exists(schema, name):
+            return {}
+        metadata = {"dagster/row_count": dg.MetadataValue.int(
+            warehouse.query(f"select count(*) from {schema}.{name}")[0][0])}
+        if (schema, name) == ("marts", "mrr_monthly"):
+            for tenant, mrr in warehouse.query(
+                    "select tenant_id, ending_mrr from marts.mrr_monthly "
+                    "where month = (select max(month) from marts.mrr_monthly) order by tenant_id"):
+                metadata[f"ending_mrr_{tenant}"] = dg.MetadataValue.float(float(mrr))
+        return metadata
+    except Exception as e:            # metadata must never fail a build that succeeded
+        return {"metadata_error": dg.MetadataValue.text(str(e).splitlines()[0])}
+
+
+def dbt_resource() -> DbtCliResource:
+    # the dbt next to this interpreter: the venv need not be on PATH (the webserver, tests)
+    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(settings.DBT_PROFILES_DIR),
+                          target=settings.target(), dbt_executable=str(Path(sys.executable).parent / "dbt"))

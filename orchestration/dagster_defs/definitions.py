@@ -1,0 +1,60 @@
+"""The Definitions: raw tables, dbt models/seeds/snapshots, reports; their checks; jobs, schedules
+and sensors. Load with `dagster dev` from the repo root (pyproject.toml names this module).
+
+Single writer: DuckDB lets one process write the file. Every job that writes it carries the tag
+warehouse/writer=<target>, and the run queue (orchestration/dagster_home/dagster.yaml) admits one
+such run at a time; within a run, the writing steps share pool `warehouse_writer` (limit 1), and on
+DuckDB the steps run in one process, one after another.
+"""
+import dagster as dg
+from dagster_dbt import build_dbt_asset_selection
+
+from orchestration.dagster_defs import settings
+from orchestration.dagster_defs.dbt_assets import CLICKSTREAM_MODELS, dbt_resource, warehouse_dbt
+from orchestration.dagster_defs.monitoring import alert_on_run_failure, latest_day_has_no_anomaly
+from orchestration.dagster_defs.raw_assets import demo_raw_assets, external_raw_assets, raw_quality_checks
+from orchestration.dagster_defs.reports import REPORTS, every_tenant_has_its_three_files, executive_reports
+from orchestration.dagster_defs.warehouse import warehouse_from_env
+
+WRITER_TAGS = {"warehouse/writer": settings.target()}
+
+raw_assets = demo_raw_assets() if settings.raw_mode() == "demo" else external_raw_assets()
+reports = dg.AssetSelection.assets(REPORTS)
+clickstream = build_dbt_asset_selection([warehouse_dbt], dbt_select=CLICKSTREAM_MODELS)
+
+daily_full_build = dg.define_asset_job(
+    "daily_full_build", selection=dg.AssetSelection.all() - reports, tags=WRITER_TAGS,
+    # demo mode regenerates the whole raw history, so incremental models must start again from it
+    config={"ops": {"warehouse_dbt": {"config": {"full_refresh": True}}}} if settings.raw_mode() == "demo" else None,
+    description="Raw refresh (demo mode) -> staging -> intermediate -> marts -> snapshots, with every check.")
+hourly_clickstream = dg.define_asset_job(
+    "hourly_clickstream", selection=clickstream, tags=WRITER_TAGS,
+    description="The incremental clickstream models: newly loaded web events into sessions and the funnel.")
+weekly_clickstream_full_refresh = dg.define_asset_job(
+    "weekly_clickstream_full_refresh", selection=clickstream, tags=WRITER_TAGS,
+    config={"ops": {"warehouse_dbt": {"config": {"full_refresh": True}}}},
+    description="Rebuilds the clickstream models from all history (drops any session whose events "
+                "were all re-delivered invalid, which increments cannot see).")
+executive_report_job = dg.define_asset_job(
+    "executive_reports", selection=reports, description="Per-tenant executive reports from the marts.")
+
+schedules = [
+    dg.ScheduleDefinition(job=daily_full_build, cron_schedule="0 2 * * *", execution_timezone="UTC"),
+    dg.ScheduleDefinition(job=hourly_clickstream, cron_schedule="30 * * * *", execution_timezone="UTC"),
+    dg.ScheduleDefinition(job=weekly_clickstream_full_refresh, cron_schedule="0 4 * * 0",
+                          execution_timezone="UTC"),
+    dg.ScheduleDefinition(name="weekly_executive_reports", job=executive_report_job,
+                          cron_schedule="0 6 * * 1", execution_timezone="UTC"),
+    dg.ScheduleDefinition(name="monthly_executive_reports", job=executive_report_job,
+                          cron_schedule="0 6 1 * *", execution_timezone="UTC"),
+]
+
+defs = dg.Definitions(
+    assets=[raw_assets, warehouse_dbt, executive_reports],
+    asset_checks=[*raw_quality_checks(), latest_day_has_no_anomaly, every_tenant_has_its_three_files],
+    jobs=[daily_full_build, hourly_clickstream, weekly_clickstream_full_refresh, executive_report_job],
+    schedules=schedules,
+    sensors=[alert_on_run_failure],
+    resources={"dbt": dbt_resource(), "warehouse": warehouse_from_env()},
+    executor=dg.in_process_executor if settings.target() == "duckdb" else dg.multiprocess_executor,
+)

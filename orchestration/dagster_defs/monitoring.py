@@ -1,0 +1,48 @@
+"""Metric anomaly checks and the run-failure sensor; both report through the alert sink.
+
+The anomaly rules live in the dbt model marts.metric_anomalies_daily; the check reads the latest
+day per tenant and warns (it never blocks: a bad sales day is news, not broken data)."""
+import dagster as dg
+
+from orchestration.dagster_defs.alerts import send_alert
+from orchestration.dagster_defs.warehouse import WarehouseResource
+
+ANOMALIES = dg.AssetKey(["marts", "metric_anomalies_daily"])
+RULES = {
+    "is_revenue_below_trailing": "daily revenue below 80 % of its trailing 28-day average",
+    "is_conversion_below_trailing": "conversion rate below 90 % of its trailing 28-day average",
+    "is_revenue_outlier": "daily revenue z-score beyond 2.5",
+    "is_orders_outlier": "daily orders z-score beyond 2.5",
+}
+
+
+@dg.asset_check(asset=ANOMALIES, name="latest_day_has_no_anomaly", blocking=False,
+                description="Warns (and alerts) when a tenant's latest complete day breaks an alert rule of "
+                            "metric_anomalies_daily: " + "; ".join(RULES.values()) + ".")
+def latest_day_has_no_anomaly(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    rows = warehouse.query(
+        "select tenant_id, day, revenue_usd, orders, conversion_rate, "
+        + ", ".join(RULES) + " from marts.metric_anomalies_daily "
+        "where day = (select max(day) from marts.metric_anomalies_daily) order by tenant_id")
+    fired = []
+    for tenant, day, revenue, orders, conversion, *flags in rows:
+        for rule, flag in zip(RULES, flags):
+            if flag:
+                fired.append({"tenant_id": tenant, "day": str(day), "rule": RULES[rule],
+                              "revenue_usd": float(revenue or 0), "orders": int(orders or 0),
+                              "conversion_rate": None if conversion is None else float(conversion)})
+    if fired:
+        send_alert("metric_anomaly", f"{len(fired)} anomaly rule(s) fired on {fired[0]['day']}", anomalies=fired)
+    return dg.AssetCheckResult(
+        passed=not fired, severity=dg.AssetCheckSeverity.WARN,
+        description="; ".join(f"{a['tenant_id']}: {a['rule']}" for a in fired) or "no rule fired",
+        metadata={"tenants_checked": dg.MetadataValue.int(len(rows)),
+                  "anomalies": dg.MetadataValue.json(fired)})
+
+
+@dg.run_failure_sensor(name="alert_on_run_failure", minimum_interval_seconds=30,
+                       description="Sends every failed run to the alert sink (log, and webhook if set).")
+def alert_on_run_failure(context: dg.RunFailureSensorContext):
+    send_alert("run_failure", f"run {context.dagster_run.run_id} of job {context.dagster_run.job_name} failed",
+               run_id=context.dagster_run.run_id, job=context.dagster_run.job_name,
+               error=context.failure_event.message)

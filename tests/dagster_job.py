@@ -1,0 +1,51 @@
+"""Run a Dagster job of the project in-process and print what happened as JSON (for tests).
+
+    python tests/dagster_job.py <job> '<run config json>' [--evaluate-failure-sensor]
+
+Runs in its own process so that the environment (DBT_DUCKDB_PATH, WAREHOUSE_AS_OF_DATE, ...) is
+read fresh by the definitions, as in a real deployment.
+"""
+import json
+import sys
+
+import dagster as dg
+
+from orchestration.dagster_defs.definitions import defs
+from orchestration.dagster_defs.monitoring import alert_on_run_failure
+
+
+def main():
+    job_name, run_config = sys.argv[1], json.loads(sys.argv[2])
+    instance = dg.DagsterInstance.ephemeral()
+    sensor_cursor = None
+    if "--evaluate-failure-sensor" in sys.argv:     # a first tick sets the cursor, as a running daemon would
+        sensor_cursor = alert_on_run_failure.evaluate_tick(
+            dg.build_sensor_context(instance=instance, definitions=defs)).cursor
+    result = defs.resolve_job_def(job_name).execute_in_process(run_config=run_config, instance=instance,
+                                                           raise_on_error=False)
+    materialized = sorted(e.asset_key.to_user_string() for e in result.get_asset_materialization_events())
+    checks = [{"asset": e.asset_check_evaluation_data.asset_key.to_user_string(),
+               "check": e.asset_check_evaluation_data.check_name,
+               "passed": e.asset_check_evaluation_data.passed,
+               "severity": e.asset_check_evaluation_data.severity.value,
+               "description": e.asset_check_evaluation_data.description}
+              for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    out = {"success": result.success, "materialized": materialized, "checks": checks,
+           "failed_steps": sorted({e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"})}
+    metadata = {}
+    for e in result.get_asset_materialization_events():
+        md = e.materialization.metadata
+        metadata[e.asset_key.to_user_string()] = {k: getattr(v, "value", str(v)) for k, v in md.items()
+                                                  if isinstance(getattr(v, "value", None), (int, float, str))}
+    out["metadata"] = metadata
+    if "--evaluate-failure-sensor" in sys.argv:
+        cursor = sensor_cursor
+        for _ in range(2):      # the webhook counts alerts: a second tick must not send the failure again
+            tick = alert_on_run_failure.evaluate_tick(
+                dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs))
+            cursor = tick.cursor
+    print("RESULT " + json.dumps(out, default=str))
+
+
+if __name__ == "__main__":
+    main()

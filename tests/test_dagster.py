@@ -1,0 +1,248 @@
+"""Dagster: the Definitions load and cover every asset with checks; the whole graph materialises
+in-process on DuckDB with every error-severity check passing, metadata and reports included; a
+corrupted raw table is stopped by its blocking Great Expectations check before any model runs and
+the failure sensor alerts once; the webserver answers GraphQL on loopback; alerts reach a webhook."""
+import json
+import os
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import AS_OF, BIN, REPO, base_env, generate_args, warehouse_cli
+
+SCALE = "0.01"
+
+
+class Webhook:
+    """A local HTTP server that records every JSON body POSTed to it."""
+
+    def __init__(self):
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/alerts"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def dagster_env(tmp: Path, webhook: Webhook | None = None) -> dict:
+    env = base_env(tmp)
+    env.update(DBT_DUCKDB_PATH=str(tmp / "warehouse.duckdb"), WAREHOUSE_AS_OF_DATE=AS_OF.isoformat(),
+               WAREHOUSE_REPORTS_DIR=str(tmp / "reports"), DAGSTER_HOME=str(tmp / "dagster_home"),
+               DBT_TARGET="duckdb")
+    (tmp / "dagster_home").mkdir(exist_ok=True)
+    if webhook:
+        env["ALERT_WEBHOOK_URL"] = webhook.url
+    return env
+
+
+def run_job(env: dict, job: str, run_config: dict, *flags) -> dict:
+    proc = subprocess.run([str(BIN / "python"), str(REPO / "tests" / "dagster_job.py"), job, json.dumps(run_config),
+                           *flags], cwd=REPO, env=env, capture_output=True, text=True)
+    lines = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
+    assert lines, f"{job} did not report:\n{proc.stderr[-4000:]}"
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def full_build_config(**raw) -> dict:
+    return {"ops": {"raw_tables": {"config": {"scale": float(SCALE), "as_of_date": AS_OF.isoformat(), **raw}},
+                    "warehouse_dbt": {"config": {"full_refresh": True}}}}
+
+
+@pytest.fixture(scope="module")
+def definitions():
+    from orchestration.dagster_defs.definitions import defs
+    return defs
+
+
+def test_definitions_validate_from_the_repo_root(tmp_path):
+    proc = subprocess.run([str(BIN / "dagster"), "definitions", "validate"], cwd=REPO, env=dagster_env(tmp_path),
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_every_asset_has_a_check_and_a_group(definitions):
+    from orchestration.dagster_defs.raw_quality import raw_tables
+    graph = definitions.resolve_asset_graph()
+    keys = set(graph.get_all_asset_keys())
+    checked = {check.asset_key for check in graph.asset_check_keys}
+    assert keys - checked == set()
+    raw = {tuple(k.path) for k in keys if graph.get(k).group_name == "raw"}
+    assert raw == set(raw_tables()) and len(raw) == 21
+    groups = {graph.get(k).group_name for k in keys}
+    assert {"staging_crm", "staging_billing", "staging_commerce", "quarantine", "intermediate_revenue",
+            "marts_revenue", "marts_sales", "marts_customers", "marts_commerce", "marts_monitoring",
+            "reference", "snapshots", "reports"} <= groups
+    manifest = json.loads((REPO / "target" / "manifest.json").read_text())
+    dbt_nodes = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed", "snapshot")]
+    assert len(keys) == len(raw) + len(dbt_nodes) + 1           # + the executive reports
+
+
+def test_lineage_runs_from_raw_to_marts_and_marts_have_freshness(definitions):
+    import dagster as dg
+    graph = definitions.resolve_asset_graph()
+    upstream = graph.get(dg.AssetKey(["staging", "base_commerce__web_events"])).parent_keys
+    assert dg.AssetKey(["raw_commerce", "web_events"]) in upstream
+    marts = [k for k in graph.get_all_asset_keys() if k.path[0] == "marts"]
+    assert marts and all(graph.get(k).freshness_policy is not None for k in marts)
+    assert graph.get(dg.AssetKey(["marts", "fct_mrr"])).owners
+
+
+def test_schedules_and_single_writer(definitions):
+    crons = {s.name: s.cron_schedule for s in definitions.schedules}
+    assert crons["daily_full_build_schedule"] == "0 2 * * *"
+    assert crons["hourly_clickstream_schedule"] == "30 * * * *"
+    assert crons["weekly_executive_reports"] == "0 6 * * 1" and crons["monthly_executive_reports"] == "0 6 1 * *"
+    for job in ("daily_full_build", "hourly_clickstream", "weekly_clickstream_full_refresh"):
+        assert definitions.resolve_job_def(job).tags["warehouse/writer"] == "duckdb"
+    instance_yaml = (REPO / "orchestration" / "dagster_home" / "dagster.yaml").read_text()
+    assert "key: warehouse/writer" in instance_yaml and "limit: 1" in instance_yaml
+
+
+@pytest.fixture(scope="module")
+def full_build(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("dagster_full")
+    webhook = Webhook()
+    env = dagster_env(tmp, webhook)
+    build = run_job(env, "daily_full_build", full_build_config())
+    reports = run_job(env, "executive_reports", {})
+    yield build, reports, env, webhook
+    webhook.close()
+
+
+def test_full_build_materialises_everything_with_checks_passing(full_build, definitions):
+    build, _, _, _ = full_build
+    assert build["success"], build["failed_steps"]
+    graph = definitions.resolve_asset_graph()
+    expected = {k.to_user_string() for k in graph.get_all_asset_keys() if k.path[0] != "reports"}
+    assert set(build["materialized"]) == expected
+    errors = [c for c in build["checks"] if c["severity"] == "ERROR" and not c["passed"]]
+    assert errors == []
+    assert {(c["asset"], c["check"]) for c in build["checks"]} >= {
+        ("raw_commerce/web_events", "great_expectations_suite"),
+        ("marts/metric_anomalies_daily", "latest_day_has_no_anomaly")}
+
+
+def test_materialisation_metadata_reads_the_marts(full_build):
+    build, _, env, _ = full_build
+    con = duckdb.connect(env["DBT_DUCKDB_PATH"], read_only=True)
+    try:
+        fct_rows = con.execute("select count(*) from marts.fct_mrr").fetchone()[0]
+        ending = dict(con.execute("select tenant_id, ending_mrr from marts.mrr_monthly "
+                                  "where month = (select max(month) from marts.mrr_monthly)").fetchall())
+    finally:
+        con.close()
+    assert build["metadata"]["marts/fct_mrr"]["dagster/row_count"] == fct_rows
+    assert "Execution Duration" in build["metadata"]["marts/fct_mrr"]
+    mrr_md = build["metadata"]["marts/mrr_monthly"]
+    assert {t: round(mrr_md[f"ending_mrr_{t}"], 2) for t in ending} == {t: round(float(v), 2) for t, v in ending.items()}
+
+
+def test_anomaly_alerts_reach_the_webhook(full_build):
+    build, _, _, webhook = full_build
+    check = next(c for c in build["checks"] if c["check"] == "latest_day_has_no_anomaly")
+    anomaly_alerts = [a for a in webhook.received if a["kind"] == "metric_anomaly"]
+    assert (not check["passed"]) == bool(anomaly_alerts)     # an alert exactly when the check warns
+    assert check["severity"] == "WARN"
+    for alert in anomaly_alerts:
+        assert alert["anomalies"] and all(a["tenant_id"].startswith("tn_") for a in alert["anomalies"])
+
+
+def test_executive_reports_hold_the_mart_numbers(full_build):
+    import openpyxl
+    from pypdf import PdfReader
+    _, reports, env, _ = full_build
+    assert reports["success"], reports["failed_steps"]
+    assert all(c["passed"] for c in reports["checks"])
+    con = duckdb.connect(env["DBT_DUCKDB_PATH"], read_only=True)
+    try:
+        latest = con.execute("select tenant_id, month, mrr, store_orders from marts.executive_kpis "
+                             "qualify row_number() over (partition by tenant_id order by month desc) = 1").fetchall()
+    finally:
+        con.close()
+    out = Path(env["WAREHOUSE_REPORTS_DIR"])
+    assert len(latest) == 3
+    for tenant, month, mrr, orders in latest:
+        sheet = openpyxl.load_workbook(out / f"executive_report_{tenant}.xlsx", read_only=True)["monthly_kpis"]
+        rows = list(sheet.iter_rows(values_only=True))
+        header, last = rows[0], rows[-1]
+        assert str(last[header.index("month")])[:10] == month.isoformat()
+        assert round(float(last[header.index("mrr")]), 2) == round(float(mrr), 2)
+        text = PdfReader(out / f"executive_report_{tenant}.pdf").pages[0].extract_text()
+        assert f"Executive report: {tenant}" in text and f"{float(mrr):,.2f}" in text
+        assert (out / f"executive_report_{tenant}.csv").read_text().count("\n") == len(rows)
+
+
+def test_corrupted_raw_table_blocks_every_model_and_alerts_once(tmp_path):
+    webhook = Webhook()
+    try:
+        env = dagster_env(tmp_path, webhook)
+        warehouse_cli(env, *generate_args("parquet", scale=SCALE, out=tmp_path / "raw"))
+        path = tmp_path / "raw" / "raw_commerce" / "web_events.parquet"
+        events = pq.read_table(path)
+        broken = pc.if_else(pa.array([i % 2 == 0 for i in range(events.num_rows)]),
+                            pa.scalar(None, pa.string()), events["event_id"])
+        pq.write_table(events.set_column(events.schema.get_field_index("event_id"), "event_id", broken), path)
+        result = run_job(env, "daily_full_build", full_build_config(parquet_dir=str(tmp_path / "raw")),
+                         "--evaluate-failure-sensor")
+    finally:
+        webhook.close()
+    assert not result["success"]
+    gx = next(c for c in result["checks"]
+              if c["asset"] == "raw_commerce/web_events" and c["check"] == "great_expectations_suite")
+    assert not gx["passed"] and "expect_column_values_to_not_be_null[event_id]" in gx["description"]
+    assert [k for k in result["materialized"] if not k.startswith("raw_")] == []    # no model ran
+    failures = [a for a in webhook.received if a["kind"] == "run_failure"]
+    assert len(failures) == 1 and failures[0]["job"] == "daily_full_build"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_webserver_serves_the_asset_graph_over_graphql_on_loopback(tmp_path):
+    port = _free_port()
+    env = dagster_env(tmp_path)
+    server = subprocess.Popen([str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port)],
+                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        body = json.dumps({"query": "{ assetNodes { assetKey { path } } }"}).encode()
+        deadline, nodes = time.time() + 120, None
+        while time.time() < deadline and nodes is None:
+            try:
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=body,
+                                                 headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    nodes = json.loads(response.read())["data"]["assetNodes"]
+            except (OSError, KeyError, TypeError):
+                assert server.poll() is None, server.stderr.read().decode()[-3000:]
+                time.sleep(1)
+        assert nodes is not None, "webserver did not answer"
+        paths = {"/".join(n["assetKey"]["path"]) for n in nodes}
+        assert {"raw_commerce/web_events", "marts/fct_mrr", "reports/executive_reports"} <= paths
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
