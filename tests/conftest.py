@@ -128,6 +128,14 @@ def land_raw(target: str, raw_dir: Path, tmp: Path, pg_database: str) -> dict:
     return env
 
 
+def build_landed(target: str, raw_dir: Path, tmp: Path, pg_database: str, extra_vars: dict | None = None) -> "Warehouse":
+    """Land a directory of raw Parquet tables (land_raw) and `dbt build` everything but unit tests on it."""
+    env = land_raw(target, raw_dir, tmp, pg_database)
+    build = run_dbt(env, target, tmp / "target", "build", "--exclude", "resource_type:unit_test",
+                    extra_vars=extra_vars)
+    return Warehouse(target, env, tmp / "target", build)
+
+
 def csv_fixture_to_parquet(fixture_dir: Path, out: Path) -> None:
     """Every raw table as Parquet: a fixture's `<schema>.<table>.csv` rows where the file exists (columns it
     leaves out are null), an empty table otherwise."""

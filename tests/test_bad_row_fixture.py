@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Warehouse, csv_fixture_to_parquet, land_raw, query, run_dbt
+from conftest import Warehouse, build_landed, csv_fixture_to_parquet, query
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad_rows"
 
@@ -15,11 +15,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "bad_rows"
 def fixture_warehouse(request, tmp_path_factory) -> Warehouse:
     tmp = tmp_path_factory.mktemp(f"bad_rows_{request.param}")
     csv_fixture_to_parquet(FIXTURES, tmp / "raw")
-    env = land_raw(request.param, tmp / "raw", tmp, "warehouse_test_fixture")
     # a fixture made of bad rows is far above the 5 % quarantine threshold on purpose
-    build = run_dbt(env, request.param, tmp / "target", "build", "--exclude", "resource_type:unit_test",
-                    extra_vars={"quarantine_max_share": 1})
-    return Warehouse(request.param, env, tmp / "target", build)
+    return build_landed(request.param, tmp / "raw", tmp, "warehouse_test_fixture", {"quarantine_max_share": 1})
 
 
 def test_every_violation_is_quarantined_with_its_reason(fixture_warehouse):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Warehouse, csv_fixture_to_parquet, land_raw, query, run_dbt
+from conftest import Warehouse, build_landed, csv_fixture_to_parquet, query
 
 FIXTURES = Path(__file__).parent / "fixtures" / "commerce_hand"
 AS_OF = "2024-07-01"
@@ -17,11 +17,9 @@ AS_OF = "2024-07-01"
 def shop(request, tmp_path_factory) -> Warehouse:
     tmp = tmp_path_factory.mktemp(f"commerce_hand_{request.param}")
     csv_fixture_to_parquet(FIXTURES, tmp / "raw")
-    env = land_raw(request.param, tmp / "raw", tmp, "warehouse_test_commerce_hand")
     # one quarantined event in nineteen is above the 5 % threshold: tiny fixtures are not loads
-    build = run_dbt(env, request.param, tmp / "target", "build", "--exclude", "resource_type:unit_test",
-                    extra_vars={"as_of_date": AS_OF, "rfm_as_of_date": AS_OF, "quarantine_max_share": 1})
-    return Warehouse(request.param, env, tmp / "target", build)
+    return build_landed(request.param, tmp / "raw", tmp, "warehouse_test_commerce_hand",
+                        {"as_of_date": AS_OF, "rfm_as_of_date": AS_OF, "quarantine_max_share": 1})
 
 
 def _norm(value) -> str:

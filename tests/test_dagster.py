@@ -246,3 +246,14 @@ def test_webserver_serves_the_asset_graph_over_graphql_on_loopback(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_external_mode_observes_the_same_raw_keys(tmp_path):
+    """With WAREHOUSE_RAW_MODE=external the raw tables are observable source assets under the same keys."""
+    env = {**dagster_env(tmp_path), "WAREHOUSE_RAW_MODE": "external"}
+    code = ("from orchestration.dagster_defs.definitions import defs\n"
+            "g = defs.resolve_asset_graph()\n"
+            "raw = [g.get(k) for k in g.get_all_asset_keys() if g.get(k).group_name == 'raw']\n"
+            "print(len(raw), all(n.is_observable for n in raw), any(n.is_materializable for n in raw))")
+    proc = subprocess.run([str(BIN / "python"), "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
+    assert proc.stdout.split() == ["21", "True", "False"], proc.stderr[-2000:]
