@@ -72,6 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--no-progress", action="store_true")
     s = sub.add_parser("summary", help="row counts per layer and headline metrics of a DuckDB warehouse")
     s.add_argument("--duckdb-path", type=Path, default=None)
+    a = sub.add_parser("access", help="BI logins on the Postgres warehouse (docs/ACCESS.md)")
+    acc = a.add_subparsers(dest="access_command", required=True, parser_class=_Parser)
+    t = acc.add_parser("tenant-login", help="a login that sees one tenant's rows in the marts")
+    t.add_argument("role")
+    t.add_argument("tenant_id")
+    t.add_argument("--password-env", default=None, help="environment variable holding its password")
+    pl = acc.add_parser("platform-login", help="a login that sees every tenant")
+    pl.add_argument("role")
+    pl.add_argument("--password-env", default=None)
+    d = acc.add_parser("drop-login", help="remove a login and its tenant mapping")
+    d.add_argument("role")
     return p
 
 
@@ -128,11 +139,27 @@ def cmd_summary(args) -> int:
     return 0
 
 
+def cmd_access(args) -> int:
+    import psycopg
+    from orchestration import access
+    try:
+        if args.access_command == "tenant-login":
+            access.tenant_login(args.role, args.tenant_id, args.password_env)
+        elif args.access_command == "platform-login":
+            access.platform_login(args.role, args.password_env)
+        else:
+            access.drop_login(args.role)
+    except (psycopg.Error, ValueError) as e:
+        raise UsageError(str(e).strip().splitlines()[0]) from None
+    print(f"{args.access_command} {args.role}: done")
+    return 0
+
+
 def main(argv=None) -> int:
     from orchestration.generator.load import LoadError
     try:
         args = build_parser().parse_args(argv)
-        return {"generate": cmd_generate, "summary": cmd_summary}[args.command](args)
+        return {"generate": cmd_generate, "summary": cmd_summary, "access": cmd_access}[args.command](args)
     except (UsageError, LoadError) as e:
         print(f"warehouse: error: {e}", file=sys.stderr)
         return 2
