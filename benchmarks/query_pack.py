@@ -42,11 +42,13 @@ def main():
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--login", default="bench_platform")
+    p.add_argument("--tenant", default=None, help="make the login a tenant login of this tenant (RLS filters)")
     args = p.parse_args()
     import psycopg
     from orchestration.generator.load import pg_conninfo
     env = dict(os.environ, PGDATABASE=args.database)
-    subprocess.run([str(BIN / "python"), "-m", "orchestration.cli", "access", "platform-login", args.login],
+    access = ["tenant-login", args.login, args.tenant] if args.tenant else ["platform-login", args.login]
+    subprocess.run([str(BIN / "python"), "-m", "orchestration.cli", "access", *access],
                    env=env, check=True, capture_output=True)
     info = {**pg_conninfo(args.database), "user": args.login}
     with psycopg.connect(**info) as con:

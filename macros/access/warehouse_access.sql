@@ -62,8 +62,9 @@
         {%- if 'tenant_id' in columns -%}
             alter table {{ this }} enable row level security;
             drop policy if exists tenant_isolation on {{ this }};
+            {#- both tests are subqueries so Postgres evaluates them once per query, not per row -#}
             create policy tenant_isolation on {{ this }} for select to analyst using (
-                pg_has_role(current_user, 'platform_analyst', 'member')
+                (select pg_has_role(current_user, 'platform_analyst', 'member'))
                 or tenant_id in (select m.tenant_id from security.tenant_members as m)
             )
         {%- endif -%}

@@ -1,7 +1,7 @@
 {#- Lead funnel per tenant, lead cohort month (month of creation) and source:
     leads reaching each stage ever (fct_leads' implied flags), each step's
     conversion from the stage before (null when that stage is 0) and the
-    overall lead-to-customer rate. -#}
+    overall lead-to-customer rate; and how fast leads were first contacted. -#}
 with
 
 leads as (select * from {{ ref('fct_leads') }}),
@@ -16,7 +16,8 @@ counts as (
         sum(case when is_qualified then 1 else 0 end) as qualified,
         sum(case when has_proposal then 1 else 0 end) as proposal,
         sum(case when is_won then 1 else 0 end) as won,
-        sum(case when is_customer then 1 else 0 end) as customer
+        sum(case when is_customer then 1 else 0 end) as customer,
+        avg(hours_to_first_contact) as avg_hours_to_first_contact
     from leads
     group by tenant_id, cohort_month, lead_source
 ),
