@@ -83,30 +83,39 @@ def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareho
     each node is in the metadata as Execution Duration."""
     args = ["build", *dbt_vars(), *(["--full-refresh"] if config.full_refresh else [])]
     events = list(dbt.cli(args, context=context).stream())
+    built = {context.asset_key_for_output(e.output_name): e for e in events if isinstance(e, dg.Output)}
+    extra = observed_metadata(warehouse, list(built))
     for event in events:
         if isinstance(event, dg.Output):
             key = context.asset_key_for_output(event.output_name)
-            yield event.with_metadata({**event.metadata, **observed_metadata(warehouse, key)})
+            yield event.with_metadata({**event.metadata, **extra.get(key, {})})
         else:
             yield event
 
 
-def observed_metadata(warehouse: WarehouseResource, key: dg.AssetKey) -> dict:
-    """Row count of a built table and the headline metric of the revenue mart (read, not computed)."""
-    schema, name = key.path[0], key.path[-1]
+def observed_metadata(warehouse: WarehouseResource, keys: list[dg.AssetKey]) -> dict[dg.AssetKey, dict]:
+    """Row counts of the built tables and the headline metric of the revenue mart (read, not
+    computed), over one connection."""
+    out = {}
     try:
-        if not warehouse.table_exists(schema, name):
-            return {}
-        metadata = {"dagster/row_count": dg.MetadataValue.int(
-            warehouse.query(f"select count(*) from {schema}.{name}")[0][0])}
-        if (schema, name) == ("marts", "mrr_monthly"):
-            for tenant, mrr in warehouse.query(
-                    "select tenant_id, ending_mrr from marts.mrr_monthly "
-                    "where month = (select max(month) from marts.mrr_monthly) order by tenant_id"):
-                metadata[f"ending_mrr_{tenant}"] = dg.MetadataValue.float(float(mrr))
-        return metadata
+        with warehouse.session() as con:
+            existing = {(s, t) for s, t in con.execute(
+                "select table_schema, table_name from information_schema.tables").fetchall()}
+            for key in keys:
+                schema, name = key.path[0], key.path[-1]
+                if (schema, name) not in existing:
+                    continue
+                rows = con.execute(f"select count(*) from {schema}.{name}").fetchone()[0]
+                out[key] = {"dagster/row_count": dg.MetadataValue.int(rows)}
+            if ("marts", "mrr_monthly") in existing:
+                for tenant, mrr in con.execute(
+                        "select tenant_id, ending_mrr from marts.mrr_monthly "
+                        "where month = (select max(month) from marts.mrr_monthly) order by tenant_id").fetchall():
+                    out.setdefault(dg.AssetKey(["marts", "mrr_monthly"]), {})[f"ending_mrr_{tenant}"] = \
+                        dg.MetadataValue.float(float(mrr))
     except Exception as e:            # metadata must never fail a build that succeeded
-        return {"metadata_error": dg.MetadataValue.text(str(e).splitlines()[0])}
+        return {key: {"metadata_error": dg.MetadataValue.text(str(e).splitlines()[0])} for key in keys}
+    return out
 
 
 def dbt_resource() -> DbtCliResource:

@@ -13,6 +13,12 @@ class WarehouseResource(dg.ConfigurableResource):
     duckdb_path: str = ""
 
     @contextmanager
+    def session(self):
+        """One connection for several reads (a DuckDB open costs tens of milliseconds)."""
+        with self._connection() as con:
+            yield con
+
+    @contextmanager
     def _connection(self):
         if self.target == "duckdb":
             import duckdb
@@ -39,13 +45,6 @@ class WarehouseResource(dg.ConfigurableResource):
             cur = con.execute(sql)
             columns = [d[0] for d in cur.description]
             return pd.DataFrame(cur.fetchall(), columns=columns)
-
-    def table_exists(self, schema: str, table: str) -> bool:
-        return bool(self.query(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
-            if self.target == "duckdb" else
-            "select count(*) from information_schema.tables where table_schema = %s and table_name = %s",
-            [schema, table])[0][0])
 
 
 def warehouse_from_env() -> WarehouseResource:
