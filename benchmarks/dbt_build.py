@@ -133,19 +133,10 @@ def land(target: str, raw: Path, env: dict) -> None:
 
 
 def append_web_events(target: str, table, env: dict) -> None:
-    if target == "duckdb":
-        import duckdb
-        con = duckdb.connect(env["DBT_DUCKDB_PATH"])
-        con.register("held_back", table)
-        con.execute("insert into raw_commerce.web_events select * from held_back")
-        con.close()
-        return
-    import psycopg
-    from orchestration.generator.load import pg_conninfo
-    with psycopg.connect(**pg_conninfo(env["PGDATABASE"])) as con:
-        with con.cursor().copy(f"copy raw_commerce.web_events ({', '.join(table.column_names)}) from stdin") as cp:
-            for row in table.to_pylist():
-                cp.write_row([row[c] for c in table.column_names])
+    from orchestration.generator.load import append_rows
+    os.environ["PGDATABASE"] = env["PGDATABASE"]
+    append_rows(table, "raw_commerce", "web_events",
+                Path(env["DBT_DUCKDB_PATH"]) if target == "duckdb" else None)
 
 
 if __name__ == "__main__":

@@ -34,22 +34,20 @@ def _rows(wh: Warehouse, model: str):
 
 def _append_web_events(wh: Warehouse, path: Path) -> None:
     """The second load: append rows to raw_commerce.web_events as a loader would."""
-    table = pq.read_table(path)
+    import os
+    from orchestration.generator.load import append_rows
     if wh.target == "duckdb":
-        import duckdb
-        con = duckdb.connect(wh.env["DBT_DUCKDB_PATH"])
-        try:
-            con.execute(f"insert into raw_commerce.web_events select * from read_parquet('{path}')")
-        finally:
-            con.close()
+        append_rows(pq.read_table(path), "raw_commerce", "web_events", Path(wh.env["DBT_DUCKDB_PATH"]))
         return
-    import psycopg
-    from orchestration.generator.load import pg_conninfo
-    cols = ", ".join(table.column_names)
-    with psycopg.connect(**pg_conninfo(wh.env["PGDATABASE"])) as con:
-        with con.cursor().copy(f"copy raw_commerce.web_events ({cols}) from stdin") as copy:
-            for row in table.to_pylist():
-                copy.write_row([row[c] for c in table.column_names])
+    previous = os.environ.get("PGDATABASE")
+    os.environ["PGDATABASE"] = wh.env["PGDATABASE"]
+    try:
+        append_rows(pq.read_table(path), "raw_commerce", "web_events")
+    finally:
+        if previous is None:
+            os.environ.pop("PGDATABASE")
+        else:
+            os.environ["PGDATABASE"] = previous
 
 
 @pytest.fixture(scope="module")
