@@ -9,6 +9,7 @@ with nothing written.
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from datetime import date, datetime, timezone
@@ -83,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--password-env", default=None)
     d = acc.add_parser("drop-login", help="remove a login and its tenant mapping")
     d.add_argument("role")
+    ss = sub.add_parser("superset", help="Superset on the Postgres warehouse (bi/superset/README.md)")
+    sup = ss.add_subparsers(dest="superset_command", required=True, parser_class=_Parser)
+    su = sup.add_parser("setup", help="install, initialise, register the warehouse, import the dashboards")
+    su.add_argument("--login", default="superset_reader", help="the warehouse login Superset queries as")
+    su.add_argument("--password-env", default=None, help="environment variable holding that login's password")
+    sv = sup.add_parser("serve", help="serve Superset on 127.0.0.1")
+    sv.add_argument("--port", type=int, default=8088)
     return p
 
 
@@ -155,11 +163,27 @@ def cmd_access(args) -> int:
     return 0
 
 
+def cmd_superset(args) -> int:
+    import psycopg
+    from orchestration import superset
+    if args.superset_command == "serve":
+        superset.serve(args.port)
+        return 0
+    try:
+        superset.setup(args.login, args.password_env)
+    except (psycopg.Error, ValueError, subprocess.CalledProcessError) as e:
+        raise UsageError(str(e).strip().splitlines()[0]) from None
+    print(f"superset: ready; `warehouse superset serve` serves it on 127.0.0.1 (admin password: "
+          f"$SUPERSET_ADMIN_PASSWORD or {superset.home() / 'admin_password'})")
+    return 0
+
+
 def main(argv=None) -> int:
     from orchestration.generator.load import LoadError
     try:
         args = build_parser().parse_args(argv)
-        return {"generate": cmd_generate, "summary": cmd_summary, "access": cmd_access}[args.command](args)
+        return {"generate": cmd_generate, "summary": cmd_summary, "access": cmd_access,
+                "superset": cmd_superset}[args.command](args)
     except (UsageError, LoadError) as e:
         print(f"warehouse: error: {e}", file=sys.stderr)
         return 2
