@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     su = sup.add_parser("setup", help="install, initialise, register the warehouse, import the dashboards")
     su.add_argument("--login", default="superset_reader", help="the warehouse login Superset queries as")
     su.add_argument("--password-env", default=None, help="environment variable holding that login's password")
+    su.add_argument("--tenant", default=None, help="make the login see this tenant only (default: every tenant)")
     sv = sup.add_parser("serve", help="serve Superset on 127.0.0.1")
     sv.add_argument("--port", type=int, default=8088)
     return p
@@ -170,7 +171,7 @@ def cmd_superset(args) -> int:
         superset.serve(args.port)
         return 0
     try:
-        superset.setup(args.login, args.password_env)
+        superset.setup(args.login, args.password_env, args.tenant)
     except (psycopg.Error, ValueError, subprocess.CalledProcessError) as e:
         raise UsageError(str(e).strip().splitlines()[0]) from None
     print(f"superset: ready; `warehouse superset serve` serves it on 127.0.0.1 (admin password: "

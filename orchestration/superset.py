@@ -64,9 +64,13 @@ def _run(*cmd, env=None) -> None:
     subprocess.run([str(c) for c in cmd], check=True, env=env or superset_env(), cwd=REPO)
 
 
+def _requirements_digest() -> str:
+    return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+
+
 def install() -> None:
     """The venv with the pinned Superset; skipped when it already holds these requirements."""
-    digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    digest = _requirements_digest()
     marker = venv() / ".requirements.sha256"
     if marker.exists() and marker.read_text() == digest:
         return
@@ -76,7 +80,11 @@ def install() -> None:
 
 
 def initialise() -> None:
-    """Metadata schema, the admin user (once) and Superset's roles and permissions."""
+    """Metadata schema, the admin user and Superset's roles and permissions: once per SUPERSET_HOME
+    and Superset version."""
+    marker = home() / ".initialised"
+    if marker.exists() and marker.read_text() == _requirements_digest():
+        return
     env = superset_env()
     _run(venv_bin() / "superset", "db", "upgrade", env=env)
     users = subprocess.run([str(venv_bin() / "superset"), "fab", "list-users"], env=env, cwd=REPO,
@@ -85,6 +93,7 @@ def initialise() -> None:
         _run(venv_bin() / "superset", "fab", "create-admin", "--username", "admin", "--firstname", "Warehouse",
              "--lastname", "Admin", "--email", "admin@localhost", "--password", admin_password(), env=env)
     _run(venv_bin() / "superset", "init", env=env)
+    marker.write_text(_requirements_digest())
 
 
 def warehouse_uri(login: str) -> str:
@@ -92,10 +101,14 @@ def warehouse_uri(login: str) -> str:
     return f"postgresql+psycopg2://{login}@{info['host']}:{info['port']}/{info['dbname']}"
 
 
-def import_assets(login: str = DEFAULT_LOGIN, password_env: str | None = None) -> None:
-    """Make the BI login (a platform member of `analyst`) and import the bundle against it."""
+def import_assets(login: str = DEFAULT_LOGIN, password_env: str | None = None, tenant: str | None = None) -> None:
+    """Make the BI login (a member of `analyst`: of every tenant, or of `tenant` only) and import
+    the bundle against it."""
     from orchestration import access
-    access.platform_login(login, password_env)
+    if tenant:
+        access.tenant_login(login, tenant, password_env)
+    else:
+        access.platform_login(login, password_env)
     env = superset_env()
     env["WAREHOUSE_SQLALCHEMY_URI"] = warehouse_uri(login)
     if password_env:
@@ -103,10 +116,10 @@ def import_assets(login: str = DEFAULT_LOGIN, password_env: str | None = None) -
     _run(venv_bin() / "python", BI_DIR / "import_assets.py", ASSETS, env=env)
 
 
-def setup(login: str = DEFAULT_LOGIN, password_env: str | None = None) -> None:
+def setup(login: str = DEFAULT_LOGIN, password_env: str | None = None, tenant: str | None = None) -> None:
     install()
     initialise()
-    import_assets(login, password_env)
+    import_assets(login, password_env, tenant)
 
 
 def server_command(port: int = 8088) -> list[str]:
