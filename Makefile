@@ -9,7 +9,7 @@ AS_OF_DATE ?= $(shell date -u +%Y-%m-%d)
 SCALE ?= 0.05
 TENANTS ?= 3
 
-.PHONY: demo test install profiles lint docs dagster clean
+.PHONY: demo test install profiles lint docs dagster superset clean
 
 $(BIN)/activate: pyproject.toml
 	command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
@@ -47,6 +47,11 @@ docs: install
 dagster: install
 	mkdir -p .dagster_home && cp orchestration/dagster_home/dagster.yaml .dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster_home DBT_PROFILES_DIR=$(PROFILES_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
+# Superset on the Postgres warehouse at the PG* variables (build it first); bi/superset/README.md.
+superset: install
+	$(BIN)/warehouse superset setup
+	$(BIN)/warehouse superset serve --port 8088
 
 clean:
 	rm -rf target logs .dbt warehouse.duckdb
