@@ -257,3 +257,17 @@ def test_external_mode_observes_the_same_raw_keys(tmp_path):
             "print(len(raw), all(n.is_observable for n in raw), any(n.is_materializable for n in raw))")
     proc = subprocess.run([str(BIN / "python"), "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
     assert proc.stdout.split() == ["21", "True", "False"], proc.stderr[-2000:]
+
+
+def test_the_dbt_resource_knows_the_dbt_version_without_running_dbt(monkeypatch):
+    """dagster-dbt's own lookup runs `dbt --version`, which queries PyPI for the latest release:
+    a network call from every run. The resource must answer from the installed dbt-core."""
+    import dagster_dbt.core.resource as dagster_dbt_resource
+    from dbt.version import __version__
+    from orchestration.dagster_defs.dbt_assets import dbt_resource
+
+    def refuse(cmd, *args, **kwargs):
+        raise AssertionError(f"the dbt resource ran {cmd}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", refuse)
+    assert str(dbt_resource()._cli_version) == __version__

@@ -13,8 +13,9 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from datetime import timedelta
+from functools import cached_property
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
@@ -130,6 +131,19 @@ def observed_metadata(warehouse: WarehouseResource, keys: list[dg.AssetKey]) -> 
     return out
 
 
+class WarehouseDbtCli(DbtCliResource):
+    """dagster-dbt asks `dbt --version` for the dbt version before every invocation, and that
+    command also looks up the latest dbt-core release on PyPI: a network call from every run
+    (1-3 s, and none is allowed from tests). The executable is this venv's pinned dbt-core, so
+    the version is read from the installed package instead."""
+
+    @cached_property
+    def _cli_version(self):
+        from dbt.version import __version__
+        from packaging import version
+        return version.parse(__version__)
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(settings.DBT_PROFILES_DIR),
-                          target=settings.target(), dbt_executable=DBT_EXECUTABLE)
+    return WarehouseDbtCli(project_dir=dbt_project, profiles_dir=str(settings.DBT_PROFILES_DIR),
+                           target=settings.target(), dbt_executable=DBT_EXECUTABLE)
