@@ -32,7 +32,9 @@ demo: install
 	$(DBT) build --full-refresh --target duckdb --vars '{as_of_date: "$(AS_OF_DATE)"}'
 	$(BIN)/warehouse summary
 
+# Superset's venv is installed here, before the tests, so no test reaches the package index.
 test: install
+	$(BIN)/warehouse superset install
 	$(BIN)/sqlfluff lint models macros snapshots
 	$(BIN)/pytest
 

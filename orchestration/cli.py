@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("role")
     ss = sub.add_parser("superset", help="Superset on the Postgres warehouse (bi/superset/README.md)")
     sup = ss.add_subparsers(dest="superset_command", required=True, parser_class=_Parser)
+    sup.add_parser("install", help="only install Superset into .superset/venv (skipped when up to date)")
     su = sup.add_parser("setup", help="install, initialise, register the warehouse, import the dashboards")
     su.add_argument("--login", default="superset_reader", help="the warehouse login Superset queries as")
     su.add_argument("--password-env", default=None, help="environment variable holding that login's password")
@@ -169,6 +170,10 @@ def cmd_superset(args) -> int:
     from orchestration import superset
     if args.superset_command == "serve":
         superset.serve(args.port)
+        return 0
+    if args.superset_command == "install":
+        superset.install()
+        print(f"superset: installed in {superset.venv()}")
         return 0
     try:
         superset.setup(args.login, args.password_env, args.tenant)

@@ -1,5 +1,6 @@
 """Superset as the BI client of the Postgres warehouse (bi/superset/README.md).
 
+    warehouse superset install   # only the venv (make test does this before the tests)
     warehouse superset setup     # install (own venv), initialise, register the warehouse, import dashboards
     warehouse superset serve     # serve it on 127.0.0.1:8088 (gunicorn), until stopped
 
@@ -68,15 +69,18 @@ def _requirements_digest() -> str:
     return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
 
 
+def installed() -> bool:
+    marker = venv() / ".requirements.sha256"
+    return marker.exists() and marker.read_text() == _requirements_digest()
+
+
 def install() -> None:
     """The venv with the pinned Superset; skipped when it already holds these requirements."""
-    digest = _requirements_digest()
-    marker = venv() / ".requirements.sha256"
-    if marker.exists() and marker.read_text() == digest:
+    if installed():
         return
     _run(sys.executable, "-m", "venv", "--clear", venv(), env=os.environ)
     _run(venv_bin() / "pip", "install", "--quiet", "-r", REQUIREMENTS, env=os.environ)
-    marker.write_text(digest)
+    (venv() / ".requirements.sha256").write_text(_requirements_digest())
 
 
 def initialise() -> None:

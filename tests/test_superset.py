@@ -64,8 +64,11 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def superset(postgres_warehouse, tmp_path_factory):
+    from orchestration import superset as superset_cli
     missing = [p for p in ("/usr/bin/chromium", "/usr/bin/chromedriver") if not Path(p).exists()]
     assert not missing, f"{missing} missing: apt-get install chromium chromium-driver (bi/superset/README.md)"
+    # Installing would reach the package index; tests never do: `make test` installs first.
+    assert superset_cli.installed(), "Superset is not installed: run `warehouse superset install` (make test does)"
     home = tmp_path_factory.mktemp("superset_home")
     env = dict(postgres_warehouse.env, SUPERSET_HOME=str(home), SUPERSET_ADMIN_PASSWORD=secrets.token_urlsafe(16),
                SUPERSET_SECRET_KEY=secrets.token_urlsafe(32))
