@@ -39,8 +39,9 @@ def base_env(tmp: Path) -> dict:
     profiles.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "profiles.yml.example", profiles / "profiles.yml")
     env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
+    # No usage reporting from dbt or Dagster (the webserver would upload telemetry): tests stay offline.
     env.update(DBT_PROFILES_DIR=str(profiles), DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-               DBT_LOG_PATH=str(tmp / "logs"), PYTHONUNBUFFERED="1")
+               DBT_LOG_PATH=str(tmp / "logs"), PYTHONUNBUFFERED="1", DAGSTER_DISABLE_TELEMETRY="1")
     return env
 
 

@@ -183,6 +183,7 @@ def test_each_dashboard_renders_in_headless_chromium(superset):
     assert [s["slug"] for s in shots] == slugs
     for shot in shots:
         assert shot["charts"] == 4 and shot["errors"] == [], shot
+        assert shot["hosts"] == [superset["base"].split("/")[2]], shot      # nothing but the server
         image = Image.open(shot["png"]).convert("RGB")
         assert image.size[0] >= 1200 and image.size[1] >= 900
         # Not blank: many colours, and a real share of the page differs from its background.

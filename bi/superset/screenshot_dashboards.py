@@ -5,7 +5,8 @@ Runs with Superset's own Python (selenium is one of Superset's dependencies):
         sales customer-success revenue executive
 
 Logs in through the login form as SUPERSET_USER (default admin) with SUPERSET_PASSWORD. Prints one
-JSON line per dashboard: the PNG path, how many charts rendered, and any error Superset showed.
+JSON line per dashboard: the PNG path, how many charts rendered, any error Superset showed, and the
+hosts the page loaded resources from.
 Uses Debian's chromium and chromedriver (no driver download: selenium-manager is kept offline).
 """
 import json
@@ -20,7 +21,10 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 CHROME_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-dev-shm-usage", "--disable-extensions", "--no-first-run", "--window-size=1600,1400"]
+                "--disable-dev-shm-usage", "--disable-extensions", "--no-first-run", "--window-size=1600,1400",
+                # Loopback only: no name resolves but 127.0.0.1, so nothing the page embeds (Superset's
+                # usage pixel, say) leaves the machine.
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 LOAD_TIMEOUT = 90
 
 
@@ -55,7 +59,9 @@ def shoot(driver, base_url: str, slug: str, out_dir: Path) -> dict:
     errors = [e.text for e in driver.find_elements(By.XPATH, "//div[@role = 'alert']") if e.text.strip()]
     path = out_dir / f"{slug}.png"
     driver.save_screenshot(str(path))
-    return {"slug": slug, "png": str(path), "charts": len(charts), "errors": errors}
+    requested = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    hosts = sorted({url.split("/")[2] for url in requested if "://" in url})
+    return {"slug": slug, "png": str(path), "charts": len(charts), "errors": errors, "hosts": hosts}
 
 
 def main(base_url: str, out_dir: Path, slugs: list[str]) -> None:
