@@ -134,9 +134,8 @@ def land(target: str, raw: Path, env: dict) -> None:
 
 def append_web_events(target: str, table, env: dict) -> None:
     from orchestration.generator.load import append_rows
-    os.environ["PGDATABASE"] = env["PGDATABASE"]
     append_rows(table, "raw_commerce", "web_events",
-                Path(env["DBT_DUCKDB_PATH"]) if target == "duckdb" else None)
+                Path(env["DBT_DUCKDB_PATH"]) if target == "duckdb" else None, env["PGDATABASE"])
 
 
 if __name__ == "__main__":

@@ -34,20 +34,9 @@ def _rows(wh: Warehouse, model: str):
 
 def _append_web_events(wh: Warehouse, path: Path) -> None:
     """The second load: append rows to raw_commerce.web_events as a loader would."""
-    import os
     from orchestration.generator.load import append_rows
-    if wh.target == "duckdb":
-        append_rows(pq.read_table(path), "raw_commerce", "web_events", Path(wh.env["DBT_DUCKDB_PATH"]))
-        return
-    previous = os.environ.get("PGDATABASE")
-    os.environ["PGDATABASE"] = wh.env["PGDATABASE"]
-    try:
-        append_rows(pq.read_table(path), "raw_commerce", "web_events")
-    finally:
-        if previous is None:
-            os.environ.pop("PGDATABASE")
-        else:
-            os.environ["PGDATABASE"] = previous
+    duckdb_path = Path(wh.env["DBT_DUCKDB_PATH"]) if wh.target == "duckdb" else None
+    append_rows(pq.read_table(path), "raw_commerce", "web_events", duckdb_path, wh.env.get("PGDATABASE"))
 
 
 @pytest.fixture(scope="module")

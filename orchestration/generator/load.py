@@ -128,9 +128,11 @@ def _ledger_ddl(schema, table, arrow_schema) -> str:
     return f"create table {schema}.{table} ({cols})"
 
 
-def append_rows(table, schema: str, name: str, duckdb_path: Path | None = None) -> None:
+def append_rows(table, schema: str, name: str, duckdb_path: Path | None = None,
+                pg_database: str | None = None) -> None:
     """Append an Arrow table to a raw table, as a loader's next batch would: into the DuckDB file
-    at duckdb_path, or into Postgres (PG* env vars) when duckdb_path is None."""
+    at duckdb_path, or into Postgres (PG* env vars; pg_database overrides PGDATABASE) when
+    duckdb_path is None."""
     if duckdb_path is not None:
         import duckdb
         con = duckdb.connect(str(duckdb_path))
@@ -141,7 +143,7 @@ def append_rows(table, schema: str, name: str, duckdb_path: Path | None = None) 
             con.close()
         return
     import psycopg
-    with psycopg.connect(**pg_conninfo()) as con:
+    with psycopg.connect(**pg_conninfo(pg_database)) as con:
         with con.cursor().copy(f"copy {schema}.{name} ({', '.join(table.column_names)}) from stdin") as copy:
             for row in table.to_pylist():
                 copy.write_row([row[c] for c in table.column_names])
