@@ -133,4 +133,5 @@ def server_command(port: int = 8088) -> list[str]:
 
 
 def serve(port: int = 8088) -> None:
-    os.execvpe(server_command(port)[0], server_command(port), superset_env())
+    command = server_command(port)
+    os.execvpe(command[0], command, superset_env())

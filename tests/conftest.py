@@ -6,6 +6,7 @@ env vars (127.0.0.1:5432 by default); the tests use their own database.
 """
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -135,6 +136,13 @@ def build_landed(target: str, raw_dir: Path, tmp: Path, pg_database: str, extra_
     build = run_dbt(env, target, tmp / "target", "build", "--exclude", "resource_type:unit_test",
                     extra_vars=extra_vars)
     return Warehouse(target, env, tmp / "target", build)
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def csv_fixture_to_parquet(fixture_dir: Path, out: Path) -> None:

@@ -4,7 +4,6 @@ corrupted raw table is stopped by its blocking Great Expectations check before a
 the failure sensor alerts once; the webserver answers GraphQL on loopback; alerts reach a webhook."""
 import json
 import os
-import socket
 import subprocess
 import threading
 import time
@@ -18,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import AS_OF, BIN, REPO, base_env, generate_args, warehouse_cli
+from conftest import AS_OF, BIN, REPO, base_env, free_port, generate_args, warehouse_cli
 
 SCALE = "0.01"
 
@@ -217,14 +216,8 @@ def test_corrupted_raw_table_blocks_every_model_and_alerts_once(tmp_path):
     assert len(failures) == 1 and failures[0]["job"] == "daily_full_build"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_webserver_serves_the_asset_graph_over_graphql_on_loopback(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = dagster_env(tmp_path)
     server = subprocess.Popen([str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port)],
                               cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -249,14 +242,27 @@ def test_webserver_serves_the_asset_graph_over_graphql_on_loopback(tmp_path):
 
 
 def test_external_mode_observes_the_same_raw_keys(tmp_path):
-    """With WAREHOUSE_RAW_MODE=external the raw tables are observable source assets under the same keys."""
-    env = {**dagster_env(tmp_path), "WAREHOUSE_RAW_MODE": "external"}
-    code = ("from orchestration.dagster_defs.definitions import defs\n"
+    """With WAREHOUSE_RAW_MODE=external the raw tables are observable (not materialisable) source
+    assets, under the same keys as the demo's generated tables: one per contract table."""
+    import yaml
+    contract = yaml.safe_load((REPO / "docs" / "contracts" / "raw_sources.yml").read_text())
+    expected = sorted(f"{source}/{table}" for source, body in contract["sources"].items() for table in body["tables"])
+    code = ("import json\n"
+            "from orchestration.dagster_defs.definitions import defs\n"
             "g = defs.resolve_asset_graph()\n"
             "raw = [g.get(k) for k in g.get_all_asset_keys() if g.get(k).group_name == 'raw']\n"
-            "print(len(raw), all(n.is_observable for n in raw), any(n.is_materializable for n in raw))")
-    proc = subprocess.run([str(BIN / "python"), "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
-    assert proc.stdout.split() == ["21", "True", "False"], proc.stderr[-2000:]
+            "print(json.dumps({'keys': sorted(n.key.to_user_string() for n in raw),\n"
+            "                  'observable': [n.is_observable for n in raw],\n"
+            "                  'materializable': [n.is_materializable for n in raw]}))")
+    modes = {}
+    for mode in ("external", "demo"):
+        env = {**dagster_env(tmp_path), "WAREHOUSE_RAW_MODE": mode}
+        proc = subprocess.run([str(BIN / "python"), "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        modes[mode] = json.loads(proc.stdout.splitlines()[-1])
+    assert len(expected) == 21 and modes["external"]["keys"] == expected == modes["demo"]["keys"]
+    assert all(modes["external"]["observable"]) and not any(modes["external"]["materializable"])
+    assert all(modes["demo"]["materializable"])
 
 
 def test_the_dbt_resource_knows_the_dbt_version_without_running_dbt(monkeypatch):

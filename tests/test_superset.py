@@ -9,7 +9,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import time
 from datetime import datetime, timezone
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import BIN, REPO, pg_query, warehouse_cli
+from conftest import BIN, REPO, free_port, pg_query, warehouse_cli
 
 pytestmark = pytest.mark.postgres
 
@@ -56,12 +55,6 @@ def test_the_bundle_declares_the_exposed_dashboards_on_the_marts_they_depend_on(
         assert read <= declared, (slug, read - declared)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def superset(postgres_warehouse, tmp_path_factory):
     from orchestration import superset as superset_cli
@@ -73,7 +66,7 @@ def superset(postgres_warehouse, tmp_path_factory):
     env = dict(postgres_warehouse.env, SUPERSET_HOME=str(home), SUPERSET_ADMIN_PASSWORD=secrets.token_urlsafe(16),
                SUPERSET_SECRET_KEY=secrets.token_urlsafe(32))
     warehouse_cli(env, "superset", "setup", "--login", LOGIN)
-    port = _free_port()
+    port = free_port()
     log = open(home / "server.log", "w")
     server = subprocess.Popen([str(BIN / "warehouse"), "superset", "serve", "--port", str(port)], env=env,
                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
