@@ -9,7 +9,7 @@ order_items as (select * from {{ ref('stg_commerce__order_items') }}),
 
 products as (select * from {{ ref('stg_commerce__products') }}),
 
-fx_rates as (select * from {{ ref('fx_rates_monthly') }}),
+fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
 
 lines as (
     select

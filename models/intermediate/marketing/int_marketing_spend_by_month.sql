@@ -4,7 +4,7 @@ with
 
 spend as (select * from {{ ref('stg_commerce__marketing_spend') }}),
 
-fx_rates as (select * from {{ ref('fx_rates_monthly') }}),
+fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
 
 spend_by_month as (
     select

@@ -1,5 +1,6 @@
 {#- One row per MRR-bearing invoice line and month whose last day its service
-    period contains, in USD at that month's rate. Each line only meets the
+    period contains, in USD at that month's rate (or the
+    documented fallback, int_fx_rates_by_month). Each line only meets the
     months it covers (no customer x month cross join). -#}
 with
 
@@ -7,7 +8,7 @@ lines as (select * from {{ ref('int_invoice_lines_normalised_to_months') }}),
 
 months as (select * from {{ ref('util_months') }}),
 
-fx_rates as (select * from {{ ref('fx_rates_monthly') }}),
+fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
 
 lines_by_month as (
     select
@@ -21,6 +22,8 @@ lines_by_month as (
         months.month,
         lines.monthly_amount,
         fx_rates.rate_to_usd,
+        fx_rates.fx_rate_month,
+        fx_rates.fx_rate_source,
         lines.monthly_amount * fx_rates.rate_to_usd as mrr_usd
     from lines
     inner join months

@@ -1,11 +1,15 @@
-{#- Every day from 2015-01-01 up to the day before as_of_date: each month of
-    the month spine with day offsets 0-30, cut at the month's end. (dbt's
-    date_spine queries the warehouse while compiling; this does not.) -#}
+{#- Every day from the earliest relevant day in staging (util_calendar_bounds)
+    up to the day before as_of_date: each month of a month spine with day
+    offsets 0-30, cut at the month's end. (dbt's date_spine queries the
+    warehouse while compiling; this does not.) -#}
 with
 
+bounds as (select * from {{ ref('util_calendar_bounds') }}),
+
 months as (
-    {{ month_spine("cast('2015-01-01' as date)", "cast(" ~ dbt.date_trunc('month', as_of_date()) ~ " as date)")
-       | indent(4) }}
+    {{ month_spine(
+        "(select cast(" ~ dbt.date_trunc('month', 'first_day') ~ " as date) from bounds)",
+        "cast(" ~ dbt.date_trunc('month', as_of_date()) ~ " as date)") | indent(4) }}
 ),
 
 day_offsets as (
@@ -27,10 +31,12 @@ days as (
 final as (
     select days.day
     from days
+    cross join bounds
     where
         -- an offset past the month's end belongs to the next month's own row
         cast({{ dbt.date_trunc('month', 'days.day') }} as date) = days.month
-        and days.day < {{ as_of_date() }}
+        and days.day >= bounds.first_day
+        and days.day < bounds.as_of_date
 )
 
 select * from final

@@ -13,7 +13,7 @@ products as (select * from {{ ref('stg_commerce__products') }}),
 
 refunds as (select * from {{ ref('stg_commerce__refunds') }}),
 
-fx_rates as (select * from {{ ref('fx_rates_monthly') }}),
+fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
 
 item_totals as (
     select
@@ -69,6 +69,8 @@ in_usd as (
         orders_with_totals.order_month,
         orders_with_totals.is_paid,
         orders_with_totals.item_count,
+        fx_rates.fx_rate_month,
+        fx_rates.fx_rate_source,
         {{ as_money('orders_with_totals.subtotal * fx_rates.rate_to_usd') }} as gross_revenue_usd,
         {{ as_money('orders_with_totals.discount_total * fx_rates.rate_to_usd') }} as discounts_usd,
         {{ as_money('orders_with_totals.shipping_total * fx_rates.rate_to_usd') }} as shipping_usd,

@@ -19,7 +19,7 @@ fct_mrr as (select * from {{ ref('fct_mrr') }}),
 
 invoices as (select * from {{ ref('stg_billing__invoices') }}),
 
-fx_rates as (select * from {{ ref('fx_rates_monthly') }}),
+fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
 
 account_health as (select * from {{ ref('int_account_health_by_month') }}),
 
@@ -84,7 +84,7 @@ lifetime_revenue as (
         invoices.customer_id,
         sum(invoices.amount_paid * fx_rates.rate_to_usd) as lifetime_revenue_usd
     from invoices
-    inner join fx_rates
+    left join fx_rates
         on invoices.currency = fx_rates.currency_code
         and cast({{ dbt.date_trunc('month', 'invoices.paid_at') }} as date) = fx_rates.month
     where invoices.status = 'paid'

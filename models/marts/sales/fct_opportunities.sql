@@ -8,7 +8,7 @@ opportunities as (select * from {{ ref('stg_crm__opportunities') }}),
 
 leads as (select * from {{ ref('stg_crm__leads') }}),
 
-fx_rates as (select * from {{ ref('fx_rates_monthly') }}),
+fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
 
 dated as (
     select
@@ -26,6 +26,8 @@ dated as (
 enriched as (
     select
         dated.*,
+        fx_rates.fx_rate_month,
+        fx_rates.fx_rate_source,
         {{ as_money('dated.amount * fx_rates.rate_to_usd') }} as amount_usd,
         {{ as_money('dated.amount * fx_rates.rate_to_usd * dated.probability / 100.0') }} as weighted_amount_usd,
         leads.created_at as lead_created_at,

@@ -1,5 +1,5 @@
 {#- Latest version of each raw_billing.customers record (greatest updated_at, then _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_currency).
+    contract rule it breaks, if any (checked in this order: null_key, unknown_currency, out_of_range dates).
     stg_billing__customers keeps the clean rows, quarantine_billing__customers the rest. -#}
 
 with
@@ -19,6 +19,8 @@ checked as (
             when latest.id is null then 'null_key'
             when latest.currency is not null and currencies.currency_code is null
                 then 'unknown_currency'
+            when {{ out_of_range_dates('latest.', ['created_at'], []) }}
+                then 'out_of_range'
         end as quarantine_reason
     from latest
     left join currencies

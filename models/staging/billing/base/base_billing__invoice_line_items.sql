@@ -1,5 +1,5 @@
 {#- Latest version of each raw_billing.invoice_line_items record (latest _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_currency, negative_quantity, negative_amount, end_before_start, orphan_fk).
+    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_currency, negative_quantity, negative_amount, end_before_start, orphan_fk, out_of_range dates).
     stg_billing__invoice_line_items keeps the clean rows, quarantine_billing__invoice_line_items the rest. -#}
 
 with
@@ -43,6 +43,8 @@ checked as (
                 latest.period_end < latest.period_start
                 then 'end_before_start'
             when invoices_keys.id is null then 'orphan_fk'
+            when {{ out_of_range_dates('latest.', [], ['period_start', 'period_end']) }}
+                then 'out_of_range'
         end as quarantine_reason
     from latest
     left join currencies

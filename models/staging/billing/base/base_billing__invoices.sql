@@ -1,5 +1,5 @@
 {#- Latest version of each raw_billing.invoices record (greatest updated_at, then _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_currency, negative_amount, end_before_start, orphan_fk).
+    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_currency, negative_amount, end_before_start, orphan_fk, out_of_range dates).
     stg_billing__invoices keeps the clean rows, quarantine_billing__invoices the rest. -#}
 
 with
@@ -43,6 +43,8 @@ checked as (
                 latest.period_end < latest.period_start
                 then 'end_before_start'
             when customers_keys.id is null then 'orphan_fk'
+            when {{ out_of_range_dates('latest.', ['created_at', 'paid_at'], ['period_start', 'period_end']) }}
+                then 'out_of_range'
         end as quarantine_reason
     from latest
     left join currencies

@@ -1,5 +1,5 @@
 {#- Latest version of each raw_billing.payments record (latest _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_currency, negative_amount).
+    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_currency, negative_amount, out_of_range dates).
     stg_billing__payments keeps the clean rows, quarantine_billing__payments the rest. -#}
 
 with
@@ -28,6 +28,8 @@ checked as (
                 latest.amount < 0
                 or latest.amount_refunded < 0
                 then 'negative_amount'
+            when {{ out_of_range_dates('latest.', ['created_at'], []) }}
+                then 'out_of_range'
         end as quarantine_reason
     from latest
     left join currencies

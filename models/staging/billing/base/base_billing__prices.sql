@@ -1,5 +1,5 @@
 {#- Latest version of each raw_billing.prices record (latest _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_currency, negative_amount, out_of_range).
+    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_currency, negative_amount, out_of_range, out_of_range dates).
     stg_billing__prices keeps the clean rows, quarantine_billing__prices the rest. -#}
 
 with
@@ -29,6 +29,8 @@ checked as (
                 then 'negative_amount'
             when
                 latest.recurring_interval_count < 1
+                then 'out_of_range'
+            when {{ out_of_range_dates('latest.', ['created_at'], []) }}
                 then 'out_of_range'
         end as quarantine_reason
     from latest

@@ -1,5 +1,5 @@
 {#- Latest version of each raw_billing.subscriptions record (greatest updated_at, then _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, end_before_start, orphan_fk).
+    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, end_before_start, orphan_fk, out_of_range dates).
     stg_billing__subscriptions keeps the clean rows, quarantine_billing__subscriptions the rest. -#}
 
 with
@@ -34,6 +34,8 @@ checked as (
                 or latest.trial_end < latest.trial_start
                 then 'end_before_start'
             when customers_keys.id is null then 'orphan_fk'
+            when {{ out_of_range_dates('latest.', ['created_at', 'start_date', 'canceled_at'], ['trial_start', 'trial_end', 'ended_at', 'current_period_start', 'current_period_end']) }}
+                then 'out_of_range'
         end as quarantine_reason
     from latest
     left join customers_keys

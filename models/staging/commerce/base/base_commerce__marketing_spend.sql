@@ -1,5 +1,5 @@
 {#- Latest version of each raw_commerce.marketing_spend record (latest _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_currency, negative_amount).
+    contract rule it breaks, if any (checked in this order: null_key, unknown_currency, negative_amount, out_of_range dates).
     stg_commerce__marketing_spend keeps the clean rows, quarantine_commerce__marketing_spend the rest. -#}
 
 with
@@ -22,6 +22,8 @@ checked as (
             when
                 latest.spend < 0
                 then 'negative_amount'
+            when {{ out_of_range_dates('latest.', ['spend_date'], []) }}
+                then 'out_of_range'
         end as quarantine_reason
     from latest
     left join currencies

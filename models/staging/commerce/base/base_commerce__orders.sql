@@ -1,5 +1,5 @@
 {#- Latest version of each raw_commerce.orders record (greatest updated_at, then _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_enum, unknown_currency, negative_amount).
+    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_enum, unknown_currency, negative_amount, out_of_range dates).
     stg_commerce__orders keeps the clean rows, quarantine_commerce__orders the rest. -#}
 
 with
@@ -36,6 +36,8 @@ checked as (
                 or latest.tax_total < 0
                 or latest.total < 0
                 then 'negative_amount'
+            when {{ out_of_range_dates('latest.', ['placed_at', 'cancelled_at', 'fulfilled_at'], []) }}
+                then 'out_of_range'
         end as quarantine_reason
     from latest
     left join currencies

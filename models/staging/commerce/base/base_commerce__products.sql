@@ -1,5 +1,5 @@
 {#- Latest version of each raw_commerce.products record (greatest updated_at, then _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, negative_amount).
+    contract rule it breaks, if any (checked in this order: null_key, negative_amount, out_of_range dates).
     stg_commerce__products keeps the clean rows, quarantine_commerce__products the rest. -#}
 
 with
@@ -19,6 +19,8 @@ checked as (
                 latest.price < 0
                 or latest.cost < 0
                 then 'negative_amount'
+            when {{ out_of_range_dates('latest.', ['created_at'], []) }}
+                then 'out_of_range'
         end as quarantine_reason
     from latest
 )

@@ -1,5 +1,5 @@
 {#- Latest version of each raw_commerce.refunds record (latest _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, negative_amount, orphan_fk).
+    contract rule it breaks, if any (checked in this order: null_key, negative_amount, orphan_fk, out_of_range dates).
     stg_commerce__refunds keeps the clean rows, quarantine_commerce__refunds the rest. -#}
 
 with
@@ -27,6 +27,8 @@ checked as (
                 latest.amount < 0
                 then 'negative_amount'
             when orders_keys.id is null then 'orphan_fk'
+            when {{ out_of_range_dates('latest.', ['created_at'], []) }}
+                then 'out_of_range'
         end as quarantine_reason
     from latest
     left join orders_keys

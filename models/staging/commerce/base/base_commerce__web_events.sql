@@ -1,5 +1,5 @@
 {#- Latest version of each raw_commerce.web_events record (latest _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_enum).
+    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_enum, out_of_range dates).
     stg_commerce__web_events and quarantine_commerce__web_events are views of this table.
 
     Clickstream is the largest raw table, so this table is incremental: a run reads only raw rows
@@ -59,6 +59,8 @@ checked as (
                     'desktop', 'mobile', 'tablet'
                 )
                 then 'unknown_enum'
+            when {{ out_of_range_dates('latest.', ['occurred_at'], []) }}
+                then 'out_of_range'
         end as quarantine_reason
     from latest
 )

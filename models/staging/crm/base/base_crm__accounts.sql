@@ -1,5 +1,5 @@
 {#- Latest version of each raw_crm.accounts record (greatest updated_at, then _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, negative_quantity).
+    contract rule it breaks, if any (checked in this order: null_key, negative_quantity, out_of_range dates).
     stg_crm__accounts keeps the clean rows, quarantine_crm__accounts the rest. -#}
 
 with
@@ -18,6 +18,8 @@ checked as (
             when
                 latest.employee_count < 0
                 then 'negative_quantity'
+            when {{ out_of_range_dates('latest.', ['created_at'], []) }}
+                then 'out_of_range'
         end as quarantine_reason
     from latest
 )

@@ -1,5 +1,5 @@
 {#- Latest version of each raw_crm.activities record (latest _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_enum).
+    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, out_of_range dates).
     stg_crm__activities keeps the clean rows, quarantine_crm__activities the rest. -#}
 
 with
@@ -20,6 +20,8 @@ checked as (
                     'call', 'email', 'meeting', 'message', 'note'
                 )
                 then 'unknown_enum'
+            when {{ out_of_range_dates('latest.', ['occurred_at'], []) }}
+                then 'out_of_range'
         end as quarantine_reason
     from latest
 )

@@ -1,5 +1,5 @@
 {#- Latest version of each raw_crm.health_scores record (latest _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, out_of_range).
+    contract rule it breaks, if any (checked in this order: null_key, out_of_range, out_of_range dates).
     stg_crm__health_scores keeps the clean rows, quarantine_crm__health_scores the rest. -#}
 
 with
@@ -18,6 +18,8 @@ checked as (
             when
                 latest.score < 0
                 or latest.score > 100
+                then 'out_of_range'
+            when {{ out_of_range_dates('latest.', ['scored_on'], []) }}
                 then 'out_of_range'
         end as quarantine_reason
     from latest

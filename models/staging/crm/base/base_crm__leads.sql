@@ -1,5 +1,5 @@
 {#- Latest version of each raw_crm.leads record (greatest updated_at, then _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_enum, out_of_range).
+    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_enum, out_of_range, out_of_range dates).
     stg_crm__leads keeps the clean rows, quarantine_crm__leads the rest. -#}
 
 with
@@ -28,6 +28,8 @@ checked as (
             when
                 latest.score < 0
                 or latest.score > 100
+                then 'out_of_range'
+            when {{ out_of_range_dates('latest.', ['created_at', 'first_contacted_at', 'qualified_at', 'converted_at'], []) }}
                 then 'out_of_range'
         end as quarantine_reason
     from latest

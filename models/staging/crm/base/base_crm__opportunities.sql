@@ -1,5 +1,5 @@
 {#- Latest version of each raw_crm.opportunities record (greatest updated_at, then _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_enum, unknown_currency, negative_amount, out_of_range).
+    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_enum, unknown_currency, negative_amount, out_of_range, out_of_range dates).
     stg_crm__opportunities keeps the clean rows, quarantine_crm__opportunities the rest. -#}
 
 with
@@ -35,6 +35,8 @@ checked as (
             when
                 latest.probability < 0
                 or latest.probability > 100
+                then 'out_of_range'
+            when {{ out_of_range_dates('latest.', ['created_at', 'closed_at'], ['expected_close_date']) }}
                 then 'out_of_range'
         end as quarantine_reason
     from latest
