@@ -1,7 +1,9 @@
 {#- Keeps the latest version of each key from an at-least-once, append-only load:
     greatest of the order columns first (nulls last), the rest as tie-breakers.
-    Rows whose key is null are all kept (they are quarantined, one by one).
-    Adds column _version_rank (1 for the kept version). -#}
+    Rows whose key is null or blank are all kept (they are quarantined, one by one).
+    Adds column _version_rank (1 for the kept version) and _tied_versions: how
+    many versions share the kept one's key and order columns (> 1 means the load
+    holds conflicting versions the order columns cannot tell apart). -#}
 {% macro dedup_latest(relation, key_columns, order_columns) -%}
     select *
     from (
@@ -13,12 +15,16 @@
                 {%- for col in order_columns %}
                     {{ col }} desc nulls last{{ ',' if not loop.last }}
                 {%- endfor %}
-            ) as _version_rank
+            ) as _version_rank,
+            count(*) over (
+                partition by {{ (key_columns + order_columns) | join(', ') }}
+            ) as _tied_versions
         from {{ relation }}
     ) as ranked
     where
         _version_rank = 1
         {%- for col in key_columns %}
         or {{ col }} is null
+        or trim(cast({{ col }} as {{ dbt.type_string() }})) = ''
         {%- endfor %}
 {%- endmacro %}

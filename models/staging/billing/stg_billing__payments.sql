@@ -15,9 +15,9 @@ renamed as (
         {{ minor_to_major('base.' ~ 'amount', 'currencies.minor_unit_exponent') }} as amount,
         cast(base.amount_refunded as {{ dbt.type_bigint() }}) as amount_refunded_minor,
         {{ minor_to_major('base.' ~ 'amount_refunded', 'currencies.minor_unit_exponent') }} as amount_refunded,
-        cast(upper(trim(base.currency)) as {{ dbt.type_string() }}) as currency,
-        cast(lower(trim(base.status)) as {{ dbt.type_string() }}) as status,
-        cast(lower(trim(base.failure_code)) as {{ dbt.type_string() }}) as failure_code,
+        cast(nullif(upper(trim(base.currency)), '') as {{ dbt.type_string() }}) as currency,
+        cast(nullif(lower(trim(base.status)), '') as {{ dbt.type_string() }}) as status,
+        cast(nullif(lower(trim(base.failure_code)), '') as {{ dbt.type_string() }}) as failure_code,
         cast(base.created_at as {{ dbt.type_timestamp() }}) as created_at,
         base._loaded_at
     from base

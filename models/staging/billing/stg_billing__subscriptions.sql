@@ -8,7 +8,7 @@ renamed as (
         cast(base.id as {{ dbt.type_string() }}) as subscription_id,
         cast(base.tenant_id as {{ dbt.type_string() }}) as tenant_id,
         cast(base.customer_id as {{ dbt.type_string() }}) as customer_id,
-        cast(lower(trim(base.status)) as {{ dbt.type_string() }}) as status,
+        cast(nullif(lower(trim(base.status)), '') as {{ dbt.type_string() }}) as status,
         cast(base.created_at as {{ dbt.type_timestamp() }}) as created_at,
         cast(base.start_date as {{ dbt.type_timestamp() }}) as started_at,
         cast(base.trial_start as {{ dbt.type_timestamp() }}) as trial_started_at,

@@ -7,9 +7,9 @@ renamed as (
         {{ surrogate_key(['base.tenant_id', 'base.spend_date', 'base.channel']) }} as marketing_spend_key,
         cast(base.spend_date as date) as spend_date,
         cast(base.tenant_id as {{ dbt.type_string() }}) as tenant_id,
-        cast(lower(trim(base.channel)) as {{ dbt.type_string() }}) as channel,
+        cast(nullif(lower(trim(base.channel)), '') as {{ dbt.type_string() }}) as channel,
         cast(base.spend as {{ dbt.type_numeric() }}) as spend,
-        cast(upper(trim(base.currency)) as {{ dbt.type_string() }}) as currency,
+        cast(nullif(upper(trim(base.currency)), '') as {{ dbt.type_string() }}) as currency,
         base._loaded_at
     from base
     where base.quarantine_reason is null

@@ -9,7 +9,7 @@ renamed as (
         cast(base.tenant_id as {{ dbt.type_string() }}) as tenant_id,
         cast(base.order_id as {{ dbt.type_string() }}) as order_id,
         cast(base.amount as {{ dbt.type_numeric() }}) as amount,
-        cast(lower(trim(base.reason)) as {{ dbt.type_string() }}) as refund_reason,
+        cast(nullif(lower(trim(base.reason)), '') as {{ dbt.type_string() }}) as refund_reason,
         cast(base.created_at as {{ dbt.type_timestamp() }}) as created_at,
         base._loaded_at
     from base

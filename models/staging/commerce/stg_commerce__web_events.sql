@@ -14,11 +14,11 @@ renamed as (
         cast(base.session_id as {{ dbt.type_string() }}) as session_id,
         cast(base.anonymous_id as {{ dbt.type_string() }}) as anonymous_id,
         cast(base.customer_id as {{ dbt.type_string() }}) as customer_id,
-        cast(lower(trim(base.event_type)) as {{ dbt.type_string() }}) as event_type,
+        cast(nullif(lower(trim(base.event_type)), '') as {{ dbt.type_string() }}) as event_type,
         cast(base.product_id as {{ dbt.type_string() }}) as product_id,
         cast(base.order_id as {{ dbt.type_string() }}) as order_id,
-        cast(lower(trim(base.utm_source)) as {{ dbt.type_string() }}) as utm_source,
-        cast(lower(trim(base.device)) as {{ dbt.type_string() }}) as device,
+        cast(nullif(lower(trim(base.utm_source)), '') as {{ dbt.type_string() }}) as utm_source,
+        cast(nullif(lower(trim(base.device)), '') as {{ dbt.type_string() }}) as device,
         cast(base.occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
         base._loaded_at
     from base

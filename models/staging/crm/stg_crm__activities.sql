@@ -7,7 +7,7 @@ renamed as (
         {{ surrogate_key(['base.tenant_id', 'base.id']) }} as activity_key,
         cast(base.id as {{ dbt.type_string() }}) as activity_id,
         cast(base.tenant_id as {{ dbt.type_string() }}) as tenant_id,
-        cast(lower(trim(base.type)) as {{ dbt.type_string() }}) as activity_type,
+        cast(nullif(lower(trim(base.type)), '') as {{ dbt.type_string() }}) as activity_type,
         cast(base.lead_id as {{ dbt.type_string() }}) as lead_id,
         cast(base.account_id as {{ dbt.type_string() }}) as account_id,
         cast(base.user_id as {{ dbt.type_string() }}) as user_id,

@@ -1,5 +1,5 @@
 {#- Latest version of each raw_billing.customers record (greatest updated_at, then _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_currency, out_of_range dates).
+    contract rule it breaks, if any (checked in this order: null_key (null or blank), conflicting_versions, unknown_currency, out_of_range dates).
     stg_billing__customers keeps the clean rows, quarantine_billing__customers the rest. -#}
 
 with
@@ -16,7 +16,10 @@ checked as (
     select
         latest.*,
         case
-            when latest.id is null then 'null_key'
+            when
+                latest.id is null or trim(cast(latest.id as {{ dbt.type_string() }})) = ''
+                then 'null_key'
+            when latest._tied_versions > 1 then 'conflicting_versions'
             when latest.currency is not null and currencies.currency_code is null
                 then 'unknown_currency'
             when {{ out_of_range_dates('latest.', ['created_at'], []) }}

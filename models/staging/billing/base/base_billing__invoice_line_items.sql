@@ -1,5 +1,5 @@
 {#- Latest version of each raw_billing.invoice_line_items record (latest _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_currency, negative_quantity, negative_amount, end_before_start, orphan_fk, out_of_range dates).
+    contract rule it breaks, if any (checked in this order: null_key (null or blank), conflicting_versions, unknown_enum, unknown_currency, negative_quantity, negative_amount, end_before_start, orphan_fk, out_of_range dates).
     stg_billing__invoice_line_items keeps the clean rows, quarantine_billing__invoice_line_items the rest. -#}
 
 with
@@ -24,7 +24,10 @@ checked as (
     select
         latest.*,
         case
-            when latest.id is null then 'null_key'
+            when
+                latest.id is null or trim(cast(latest.id as {{ dbt.type_string() }})) = ''
+                then 'null_key'
+            when latest._tied_versions > 1 then 'conflicting_versions'
             when
                 lower(trim(latest.type)) not in (
                     'subscription', 'invoiceitem'

@@ -1,5 +1,5 @@
 {#- Latest version of each raw_billing.prices record (latest _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_currency, negative_amount, out_of_range, out_of_range dates).
+    contract rule it breaks, if any (checked in this order: null_key (null or blank), conflicting_versions, unknown_enum, unknown_currency, negative_amount, out_of_range, out_of_range dates).
     stg_billing__prices keeps the clean rows, quarantine_billing__prices the rest. -#}
 
 with
@@ -16,7 +16,10 @@ checked as (
     select
         latest.*,
         case
-            when latest.id is null then 'null_key'
+            when
+                latest.id is null or trim(cast(latest.id as {{ dbt.type_string() }})) = ''
+                then 'null_key'
+            when latest._tied_versions > 1 then 'conflicting_versions'
             when
                 lower(trim(latest.recurring_interval)) not in (
                     'month', 'year', 'week', 'day'

@@ -1,5 +1,5 @@
 {#- Latest version of each raw_billing.subscriptions record (greatest updated_at, then _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, end_before_start, orphan_fk, out_of_range dates).
+    contract rule it breaks, if any (checked in this order: null_key (null or blank), conflicting_versions, unknown_enum, end_before_start, orphan_fk, out_of_range dates).
     stg_billing__subscriptions keeps the clean rows, quarantine_billing__subscriptions the rest. -#}
 
 with
@@ -22,7 +22,10 @@ checked as (
     select
         latest.*,
         case
-            when latest.id is null then 'null_key'
+            when
+                latest.id is null or trim(cast(latest.id as {{ dbt.type_string() }})) = ''
+                then 'null_key'
+            when latest._tied_versions > 1 then 'conflicting_versions'
             when
                 lower(trim(latest.status)) not in (
                     'trialing', 'active', 'past_due', 'unpaid', 'canceled', 'incomplete'

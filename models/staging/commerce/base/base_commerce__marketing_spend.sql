@@ -1,5 +1,5 @@
 {#- Latest version of each raw_commerce.marketing_spend record (latest _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_currency, negative_amount, out_of_range dates).
+    contract rule it breaks, if any (checked in this order: null_key (null or blank), conflicting_versions, unknown_currency, negative_amount, out_of_range dates).
     stg_commerce__marketing_spend keeps the clean rows, quarantine_commerce__marketing_spend the rest. -#}
 
 with
@@ -16,7 +16,10 @@ checked as (
     select
         latest.*,
         case
-            when latest.spend_date is null or latest.channel is null then 'null_key'
+            when
+                latest.spend_date is null or latest.channel is null or trim(cast(latest.channel as {{ dbt.type_string() }})) = ''
+                then 'null_key'
+            when latest._tied_versions > 1 then 'conflicting_versions'
             when latest.currency is not null and currencies.currency_code is null
                 then 'unknown_currency'
             when

@@ -1,5 +1,5 @@
 {#- Latest version of each raw_commerce.order_items record (latest _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, negative_quantity, negative_amount, orphan_fk).
+    contract rule it breaks, if any (checked in this order: null_key (null or blank), conflicting_versions, negative_quantity, negative_amount, orphan_fk).
     stg_commerce__order_items keeps the clean rows, quarantine_commerce__order_items the rest. -#}
 
 with
@@ -22,7 +22,10 @@ checked as (
     select
         latest.*,
         case
-            when latest.id is null then 'null_key'
+            when
+                latest.id is null or trim(cast(latest.id as {{ dbt.type_string() }})) = ''
+                then 'null_key'
+            when latest._tied_versions > 1 then 'conflicting_versions'
             when
                 latest.quantity < 0
                 then 'negative_quantity'

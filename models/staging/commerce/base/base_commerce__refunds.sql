@@ -1,5 +1,5 @@
 {#- Latest version of each raw_commerce.refunds record (latest _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, negative_amount, orphan_fk, out_of_range dates).
+    contract rule it breaks, if any (checked in this order: null_key (null or blank), conflicting_versions, negative_amount, orphan_fk, out_of_range dates).
     stg_commerce__refunds keeps the clean rows, quarantine_commerce__refunds the rest. -#}
 
 with
@@ -22,7 +22,10 @@ checked as (
     select
         latest.*,
         case
-            when latest.id is null then 'null_key'
+            when
+                latest.id is null or trim(cast(latest.id as {{ dbt.type_string() }})) = ''
+                then 'null_key'
+            when latest._tied_versions > 1 then 'conflicting_versions'
             when
                 latest.amount < 0
                 then 'negative_amount'

@@ -1,5 +1,5 @@
 {#- Latest version of each raw_commerce.web_events record (latest _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, unknown_enum, unknown_enum, out_of_range dates).
+    contract rule it breaks, if any (checked in this order: null_key (null or blank), conflicting_versions, unknown_enum, unknown_enum, out_of_range dates).
     stg_commerce__web_events and quarantine_commerce__web_events are views of this table.
 
     Clickstream is the largest raw table, so this table is incremental: a run reads only raw rows
@@ -47,8 +47,12 @@ checked as (
         latest.device,
         latest.occurred_at,
         latest._loaded_at,
+        latest._tied_versions,
         case
-            when latest.event_id is null then 'null_key'
+            when
+                latest.event_id is null or trim(cast(latest.event_id as {{ dbt.type_string() }})) = ''
+                then 'null_key'
+            when latest._tied_versions > 1 then 'conflicting_versions'
             when
                 lower(trim(latest.event_type)) not in (
                     'page_view', 'product_view', 'add_to_cart', 'checkout_started', 'purchase'

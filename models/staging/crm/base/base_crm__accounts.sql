@@ -1,5 +1,5 @@
 {#- Latest version of each raw_crm.accounts record (greatest updated_at, then _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key, negative_quantity, out_of_range dates).
+    contract rule it breaks, if any (checked in this order: null_key (null or blank), conflicting_versions, negative_quantity, out_of_range dates).
     stg_crm__accounts keeps the clean rows, quarantine_crm__accounts the rest. -#}
 
 with
@@ -14,7 +14,10 @@ checked as (
     select
         latest.*,
         case
-            when latest.id is null then 'null_key'
+            when
+                latest.id is null or trim(cast(latest.id as {{ dbt.type_string() }})) = ''
+                then 'null_key'
+            when latest._tied_versions > 1 then 'conflicting_versions'
             when
                 latest.employee_count < 0
                 then 'negative_quantity'
