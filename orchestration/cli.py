@@ -1,6 +1,7 @@
 """`warehouse` command line: generate raw data, and summarise a built warehouse.
 
     warehouse generate --tenants 3 --scale 0.01 --seed 42 --target duckdb
+    warehouse load exports/ --target duckdb      # your own raw tables, one Parquet file each
     warehouse summary
 
 Bad arguments or an unreachable target give one line on stderr and exit code 2,
@@ -54,6 +55,21 @@ def _date(s):
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {s!r}") from None
 
 
+# The warehouse quarantines dates before 1970-01-01 (dbt var earliest_valid_date) and the generator
+# writes up to 4 years 5 months of history before its as-of date (accounts predate the 3-year window).
+GENERATOR_EARLIEST_AS_OF = date(1975, 1, 1)
+GENERATOR_LATEST_AS_OF = date(9990, 12, 31)
+
+
+def _generator_as_of(s):
+    d = _date(s)
+    if not GENERATOR_EARLIEST_AS_OF <= d <= GENERATOR_LATEST_AS_OF:
+        raise argparse.ArgumentTypeError(
+            f"as-of date must be between {GENERATOR_EARLIEST_AS_OF} and {GENERATOR_LATEST_AS_OF}, got {s}: the "
+            f"generator writes about 4 years of history and the warehouse quarantines dates before 1970-01-01")
+    return d
+
+
 def default_duckdb_path() -> Path:
     return Path(os.environ.get("DBT_DUCKDB_PATH", REPO_ROOT / "warehouse.duckdb"))
 
@@ -65,12 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--tenants", type=_tenant_count, default=3)
     g.add_argument("--scale", type=_positive_float, default=0.01, help="1 is about 10 million rows")
     g.add_argument("--seed", type=int, default=42)
-    g.add_argument("--as-of-date", type=_date, default=datetime.now(timezone.utc).date(),
+    g.add_argument("--as-of-date", type=_generator_as_of, default=datetime.now(timezone.utc).date(),
                    help="history ends on this date (default: today, UTC)")
     g.add_argument("--target", choices=["duckdb", "postgres", "parquet"], default="duckdb")
     g.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
     g.add_argument("--out", type=Path, default=REPO_ROOT / "data" / "raw", help="directory for --target parquet")
     g.add_argument("--no-progress", action="store_true")
+    ld = sub.add_parser("load", help="load your own raw tables (one Parquet file per contract table) into the warehouse")
+    ld.add_argument("directory", type=Path, help="holds <schema>/<table>.parquet, e.g. raw_billing/invoices.parquet")
+    ld.add_argument("--target", choices=["duckdb", "postgres"], default="duckdb")
+    ld.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
     s = sub.add_parser("summary", help="row counts per layer and headline metrics of a DuckDB warehouse")
     s.add_argument("--duckdb-path", type=Path, default=None)
     a = sub.add_parser("access", help="BI logins on the Postgres warehouse (docs/ACCESS.md)")
@@ -133,6 +153,23 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def cmd_load(args) -> int:
+    from orchestration.generator.load import LoadError, load_duckdb, load_postgres
+    if not args.directory.is_dir():
+        raise LoadError(f"no such directory: {args.directory}")
+    if args.target == "duckdb":
+        db_path = args.duckdb_path or default_duckdb_path()
+        _check_duckdb_writable(db_path)
+        load_duckdb(args.directory, db_path, progress=False)
+        where = str(db_path)
+    else:
+        load_postgres(args.directory, progress=False)
+        where = "postgres"
+    print(f"loaded {args.directory} -> {where}; now run dbt build (with --full-refresh when this replaced "
+          f"earlier raw history)")
+    return 0
+
+
 def _check_duckdb_writable(db_path: Path):
     import duckdb
     from orchestration.generator.load import LoadError
@@ -188,7 +225,7 @@ def main(argv=None) -> int:
     from orchestration.generator.load import LoadError
     try:
         args = build_parser().parse_args(argv)
-        return {"generate": cmd_generate, "summary": cmd_summary, "access": cmd_access,
+        return {"generate": cmd_generate, "load": cmd_load, "summary": cmd_summary, "access": cmd_access,
                 "superset": cmd_superset}[args.command](args)
     except (UsageError, LoadError) as e:
         print(f"warehouse: error: {e}", file=sys.stderr)

@@ -21,7 +21,15 @@ AS_OF = date(2026, 11, 21)
 SEED = 42
 SCALE = 0.05
 TENANTS = 3
-PG_TEST_DB = os.environ.get("WAREHOUSE_TEST_PGDATABASE", "warehouse_test")
+
+
+def pg_test_db(name: str) -> str:
+    """A Postgres database name of this test process only: several test runs share one server."""
+    return f"{name}_{os.getpid()}"
+
+
+PG_TEST_DB = os.environ.get("WAREHOUSE_TEST_PGDATABASE", pg_test_db("warehouse_test"))
+_CREATED_PG_DATABASES: set[str] = set()
 
 
 @dataclass
@@ -95,6 +103,21 @@ def reset_pg_database(dbname: str) -> None:
     with psycopg.connect(**info, autocommit=True) as con:
         con.execute(f'drop database if exists "{dbname}" with (force)')
         con.execute(f'create database "{dbname}"')
+    _CREATED_PG_DATABASES.add(dbname)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Drop the databases this process made (names carry its pid, so no other run's are touched)."""
+    if not _CREATED_PG_DATABASES:
+        return
+    import psycopg
+    from orchestration.generator.load import pg_conninfo
+    try:
+        with psycopg.connect(**pg_conninfo("postgres"), autocommit=True) as con:
+            for dbname in sorted(_CREATED_PG_DATABASES):
+                con.execute(f'drop database if exists "{dbname}" with (force)')
+    except psycopg.Error:
+        pass    # the server went away: nothing left to clean
 
 
 @pytest.fixture(scope="session")

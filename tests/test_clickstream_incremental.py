@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import AS_OF, Warehouse, base_env, generate_args, land_raw, query, run_dbt, warehouse_cli
+from conftest import AS_OF, Warehouse, base_env, generate_args, land_raw, query, run_dbt, warehouse_cli, pg_test_db
 
 CLICKSTREAM = ["base_commerce__web_events", "int_web_sessions", "web_funnel_daily"]
 # the views on the base table: a full refresh on Postgres drops them with it (cascade) and rebuilds them
@@ -66,7 +66,7 @@ def test_incremental_run_equals_full_refresh(raw_split, target, tmp_path):
     raw_dir, second_load, second = raw_split
     raw_copy = tmp_path / "raw"
     shutil.copytree(raw_dir, raw_copy)
-    env = land_raw(target, raw_copy, tmp_path, "warehouse_test_clickstream")
+    env = land_raw(target, raw_copy, tmp_path, pg_test_db("warehouse_test_clickstream"))
     wh = Warehouse(target, env, tmp_path / "target", None)
     selection = ["--select", *[f"+{m}" for m in CLICKSTREAM]]
 

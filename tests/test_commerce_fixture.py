@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Warehouse, build_landed, csv_fixture_to_parquet, query
+from conftest import Warehouse, build_landed, csv_fixture_to_parquet, query, pg_test_db
 
 FIXTURES = Path(__file__).parent / "fixtures" / "commerce_hand"
 AS_OF = "2024-07-01"
@@ -18,7 +18,7 @@ def shop(request, tmp_path_factory) -> Warehouse:
     tmp = tmp_path_factory.mktemp(f"commerce_hand_{request.param}")
     csv_fixture_to_parquet(FIXTURES, tmp / "raw")
     # one quarantined event in nineteen is above the 5 % threshold: tiny fixtures are not loads
-    return build_landed(request.param, tmp / "raw", tmp, "warehouse_test_commerce_hand",
+    return build_landed(request.param, tmp / "raw", tmp, pg_test_db("warehouse_test_commerce_hand"),
                         {"as_of_date": AS_OF, "rfm_as_of_date": AS_OF, "quarantine_max_share": 1})
 
 

@@ -15,7 +15,7 @@ from orchestration.generator.core import generate
 from orchestration.generator.load import LoadError, load_duckdb, load_postgres
 from orchestration.generator.schema import TABLES
 
-from conftest import AS_OF, SCALE, Warehouse, base_env, pg_env, query, reset_pg_database, warehouse_cli
+from conftest import AS_OF, SCALE, Warehouse, base_env, pg_env, query, reset_pg_database, warehouse_cli, pg_test_db
 
 
 def _file_digests(root: Path) -> dict[str, str]:
@@ -107,7 +107,7 @@ def test_failed_duckdb_load_keeps_previous_raw_data(tmp_path):
 def test_failed_postgres_load_keeps_previous_raw_data(tmp_path, monkeypatch):
     import psycopg
     from orchestration.generator.load import pg_conninfo
-    db = "warehouse_test_atomic"
+    db = pg_test_db("warehouse_test_atomic")
     reset_pg_database(db)
     monkeypatch.setenv("PGDATABASE", db)
     generate(tmp_path / "first", 1, 0.01, 1, AS_OF, progress=False)

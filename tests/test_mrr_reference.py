@@ -12,7 +12,7 @@ import pytest
 
 from orchestration.generator.schema import TABLES
 
-from conftest import Warehouse, land_raw, query, run_dbt
+from conftest import Warehouse, land_raw, query, run_dbt, pg_test_db
 
 REF = Path(__file__).parent / "fixtures" / "mrr_playbook"
 AS_OF = "2020-03-01"
@@ -68,7 +68,7 @@ def _land(out: Path) -> None:
 def playbook(request, tmp_path_factory) -> Warehouse:
     tmp = tmp_path_factory.mktemp(f"playbook_{request.param}")
     _land(tmp / "raw")
-    env = land_raw(request.param, tmp / "raw", tmp, "warehouse_test_playbook")
+    env = land_raw(request.param, tmp / "raw", tmp, pg_test_db("warehouse_test_playbook"))
     build = run_dbt(env, request.param, tmp / "target", "build", "--exclude", "resource_type:unit_test",
                     extra_vars={"as_of_date": AS_OF})
     return Warehouse(request.param, env, tmp / "target", build)

@@ -47,12 +47,13 @@ final as (
         {{ surrogate_key(['keys.tenant_id', 'keys.month']) }} as tenant_month_key,
         keys.tenant_id,
         keys.month,
-        mrr_monthly.ending_mrr as mrr,
-        mrr_monthly.arr,
-        mrr_monthly.net_new_mrr,
+        -- a month with no row in a domain's mart had none of it: 0, not null (rates stay null)
+        {{ as_money('coalesce(mrr_monthly.ending_mrr, 0)') }} as mrr,
+        {{ as_money('coalesce(mrr_monthly.arr, 0)') }} as arr,
+        {{ as_money('coalesce(mrr_monthly.net_new_mrr, 0)') }} as net_new_mrr,
         mrr_monthly.mrr_growth_rate,
-        mrr_monthly.active_customers as subscription_customers,
-        mrr_monthly.new_customers as new_subscription_customers,
+        coalesce(mrr_monthly.active_customers, 0) as subscription_customers,
+        coalesce(mrr_monthly.new_customers, 0) as new_subscription_customers,
         mrr_monthly.logo_churn_rate,
         mrr_monthly.net_revenue_retention,
         mrr_monthly.trailing_12m_net_revenue_retention,
@@ -69,10 +70,10 @@ final as (
         monthly_kpis.leads,
         monthly_kpis.leads_growth,
         monthly_kpis.win_rate,
-        pipeline_by_month.open_pipeline_usd,
-        pipeline_by_month.weighted_pipeline_usd,
-        health.at_risk_accounts + health.critical_accounts as at_risk_accounts,
-        health.at_risk_mrr
+        {{ as_money('coalesce(pipeline_by_month.open_pipeline_usd, 0)') }} as open_pipeline_usd,
+        {{ as_money('coalesce(pipeline_by_month.weighted_pipeline_usd, 0)') }} as weighted_pipeline_usd,
+        coalesce(health.at_risk_accounts + health.critical_accounts, 0) as at_risk_accounts,
+        {{ as_money('coalesce(health.at_risk_mrr, 0)') }} as at_risk_mrr
     from keys
     left join mrr_monthly
         on keys.tenant_id = mrr_monthly.tenant_id

@@ -13,7 +13,7 @@ invoices_keys as (
         tenant_id,
         id
     from {{ source('raw_billing', 'invoices') }}
-    where id is not null
+    where id is not null and trim(id) != ''  -- a blank key identifies nothing
 ),
 
 latest as (

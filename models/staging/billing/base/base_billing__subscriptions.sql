@@ -11,7 +11,7 @@ customers_keys as (
         tenant_id,
         id
     from {{ source('raw_billing', 'customers') }}
-    where id is not null
+    where id is not null and trim(id) != ''  -- a blank key identifies nothing
 ),
 
 latest as (

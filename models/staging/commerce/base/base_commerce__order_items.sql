@@ -11,7 +11,7 @@ orders_keys as (
         tenant_id,
         id
     from {{ source('raw_commerce', 'orders') }}
-    where id is not null
+    where id is not null and trim(id) != ''  -- a blank key identifies nothing
 ),
 
 latest as (
