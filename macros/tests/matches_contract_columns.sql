@@ -17,7 +17,8 @@
     {%- endfor -%}
 {%- endif -%}
 {%- set landed = [] -%}
-{%- if execute -%}
+{#- only when the test runs: `dbt compile` (offline BigQuery included) must not query the warehouse -#}
+{%- if execute and flags.WHICH in ('build', 'test', 'retry') -%}
     {%- for col in adapter.get_columns_in_relation(model) -%}
         {%- do landed.append(col.name | lower) -%}
     {%- endfor -%}
@@ -31,7 +32,7 @@
 {%- endif -%}
 {%- set extra = [] -%}
 {%- for name in landed -%}
-    {%- if name not in declared -%}{%- do extra.append(name) -%}{%- endif -%}
+    {%- if name not in declared and declared | length > 0 -%}{%- do extra.append(name) -%}{%- endif -%}
 {%- endfor -%}
 
 {%- if extra | length == 0 %}

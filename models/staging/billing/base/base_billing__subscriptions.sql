@@ -37,7 +37,10 @@ checked as (
                 or latest.trial_end < latest.trial_start
                 then 'end_before_start'
             when customers_keys.id is null then 'orphan_fk'
-            when {{ out_of_range_dates('latest.', ['created_at', 'start_date', 'canceled_at'], ['trial_start', 'trial_end', 'ended_at', 'current_period_start', 'current_period_end']) }}
+            when {{ out_of_range_dates(
+                'latest.',
+                ['created_at', 'start_date', 'canceled_at'],
+                ['trial_start', 'trial_end', 'ended_at', 'current_period_start', 'current_period_end']) }}
                 then 'out_of_range'
         end as quarantine_reason
     from latest

@@ -17,7 +17,9 @@ checked as (
         latest.*,
         case
             when
-                latest.spend_date is null or latest.channel is null or trim(cast(latest.channel as {{ dbt.type_string() }})) = ''
+                latest.spend_date is null
+                or latest.channel is null
+                or trim(cast(latest.channel as {{ dbt.type_string() }})) = ''
                 then 'null_key'
             when latest._tied_versions > 1 then 'conflicting_versions'
             when latest.currency is not null and currencies.currency_code is null

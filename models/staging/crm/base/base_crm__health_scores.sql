@@ -15,7 +15,9 @@ checked as (
         latest.*,
         case
             when
-                latest.account_id is null or trim(cast(latest.account_id as {{ dbt.type_string() }})) = '' or latest.scored_on is null
+                latest.account_id is null
+                or trim(cast(latest.account_id as {{ dbt.type_string() }})) = ''
+                or latest.scored_on is null
                 then 'null_key'
             when latest._tied_versions > 1 then 'conflicting_versions'
             when

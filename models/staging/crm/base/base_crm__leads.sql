@@ -32,7 +32,8 @@ checked as (
                 latest.score < 0
                 or latest.score > 100
                 then 'out_of_range'
-            when {{ out_of_range_dates('latest.', ['created_at', 'first_contacted_at', 'qualified_at', 'converted_at'], []) }}
+            when {{ out_of_range_dates(
+                'latest.', ['created_at', 'first_contacted_at', 'qualified_at', 'converted_at'], []) }}
                 then 'out_of_range'
         end as quarantine_reason
     from latest
