@@ -14,6 +14,11 @@ from orchestration.dagster_defs.definitions import defs
 from orchestration.dagster_defs.monitoring import alert_on_run_failure
 
 
+def _plain(metadata) -> dict:
+    """The scalar metadata values (int, float, str) of an event."""
+    return {k: v.value for k, v in (metadata or {}).items() if isinstance(getattr(v, "value", None), (int, float, str))}
+
+
 def main():
     job_name, run_config = sys.argv[1], json.loads(sys.argv[2])
     instance = dg.DagsterInstance.ephemeral()
@@ -28,16 +33,15 @@ def main():
                "check": e.asset_check_evaluation_data.check_name,
                "passed": e.asset_check_evaluation_data.passed,
                "severity": e.asset_check_evaluation_data.severity.value,
-               "description": e.asset_check_evaluation_data.description}
+               "description": e.asset_check_evaluation_data.description,
+               "metadata": _plain(e.asset_check_evaluation_data.metadata)}
               for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     out = {"success": result.success, "materialized": materialized, "checks": checks,
-           "failed_steps": sorted({e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"})}
-    metadata = {}
-    for e in result.get_asset_materialization_events():
-        md = e.materialization.metadata
-        metadata[e.asset_key.to_user_string()] = {k: getattr(v, "value", str(v)) for k, v in md.items()
-                                                  if isinstance(getattr(v, "value", None), (int, float, str))}
-    out["metadata"] = metadata
+           "failed_steps": sorted({e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"}),
+           "errors": [e.event_specific_data.error.message.strip() for e in result.all_events
+                      if e.event_type_value == "STEP_FAILURE" and e.event_specific_data.error]}
+    out["metadata"] = {e.asset_key.to_user_string(): _plain(e.materialization.metadata)
+                       for e in result.get_asset_materialization_events()}
     if "--evaluate-failure-sensor" in sys.argv:
         cursor = sensor_cursor
         for _ in range(2):      # the webhook counts alerts: a second tick must not send the failure again

@@ -8,8 +8,10 @@ import subprocess
 import threading
 import time
 import urllib.request
+from datetime import date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pyarrow as pa
@@ -65,8 +67,20 @@ def run_job(env: dict, job: str, run_config: dict, *flags) -> dict:
 
 
 def full_build_config(**raw) -> dict:
-    return {"ops": {"raw_tables": {"config": {"scale": float(SCALE), "as_of_date": AS_OF.isoformat(), **raw}},
+    """The daily build at a small scale; its clock is WAREHOUSE_AS_OF_DATE (dagster_env), never the config."""
+    return {"ops": {"raw_tables": {"config": {"scale": float(SCALE), **raw}},
                     "warehouse_dbt": {"config": {"full_refresh": True}}}}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def current_manifest(tmp_path_factory):
+    """The Definitions map dbt's events through target/manifest.json, read when they are imported:
+    parse it from the project as it is now (as `dagster dev` does on reload) before any test imports
+    them, or a model or test edited since the last parse fails the build on a node it does not know."""
+    env = {**base_env(tmp_path_factory.mktemp("parse")), "DBT_TARGET": "duckdb"}
+    proc = subprocess.run([str(BIN / "dbt"), "parse", "--project-dir", str(REPO), "--target", "duckdb", "--quiet"],
+                          cwd=REPO, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
 @pytest.fixture(scope="module")
@@ -214,6 +228,119 @@ def test_corrupted_raw_table_blocks_every_model_and_alerts_once(tmp_path):
     assert [k for k in result["materialized"] if not k.startswith("raw_")] == []    # no model ran
     failures = [a for a in webhook.received if a["kind"] == "run_failure"]
     assert len(failures) == 1 and failures[0]["job"] == "daily_full_build"
+
+
+PINNED = date(2025, 3, 14)         # a past day, far from conftest's AS_OF and from today
+
+
+def test_one_clock_a_pinned_date_reaches_generator_gx_dbt_anomalies_and_reports(tmp_path):
+    """Replaying a past day: WAREHOUSE_AS_OF_DATE alone (the raw config names no date) must drive
+    the generator, the GX checks, dbt's var, the anomaly check and the reports (one tenant, tiny
+    scale). With two clocks the generator would build raw data through today."""
+    env = {**dagster_env(tmp_path), "WAREHOUSE_AS_OF_DATE": PINNED.isoformat()}
+    build = run_job(env, "daily_full_build", {"ops": {"raw_tables": {"config": {"tenants": 1, "scale": 0.02}},
+                                                      "warehouse_dbt": {"config": {"full_refresh": True}}}})
+    con = duckdb.connect(env["DBT_DUCKDB_PATH"], read_only=True)
+    try:
+        manifest = dict(con.execute("select key, value from generator_ledger.manifest").fetchall())
+        raw_tables = con.execute("select table_schema, table_name from information_schema.tables "
+                                 "where table_schema like 'raw_%'").fetchall()
+        newest_loaded = max(con.execute(f"select max(_loaded_at) from {schema}.{table}").fetchone()[0]
+                            for schema, table in raw_tables)
+        newest_event = con.execute("select max(occurred_at) from raw_commerce.web_events").fetchone()[0]
+        newest_order = con.execute("select max(placed_at) from raw_commerce.orders").fetchone()[0]
+    finally:
+        con.close()
+    # the generator: its ledger records the pinned date, and no raw row is newer than that day
+    assert json.loads(manifest["as_of_date"]) == PINNED.isoformat()
+    day_after = datetime.combine(PINNED + timedelta(days=1), datetime.min.time())
+    assert len(raw_tables) == 21 and newest_loaded <= day_after
+    assert newest_event < day_after and newest_order < day_after
+    assert newest_event >= day_after - timedelta(days=2)            # ... and it reaches that day
+    assert build["success"], (build["failed_steps"], build["errors"])
+    assert {md["as_of_date"] for key, md in build["metadata"].items() if key.startswith("raw_")} == {"2025-03-14"}
+    # GX: every raw suite judged against the pinned day; the freshness windows passed from there
+    gx = [c for c in build["checks"] if c["check"] == "great_expectations_suite"]
+    assert len(gx) == 21 and all(c["passed"] and c["metadata"]["as_of_date"] == "2025-03-14" for c in gx)
+    web = next(c for c in gx if c["asset"] == "raw_commerce/web_events")
+    assert web["metadata"]["freshness_oldest_allowed"] == "2025-03-12T00:00:00"
+    # dbt: the var reached every model; month marts end the month before, daily ones the day before
+    con = duckdb.connect(env["DBT_DUCKDB_PATH"], read_only=True)
+    try:
+        last_month = con.execute("select max(month) from marts.mrr_monthly").fetchone()[0]
+        last_day = con.execute("select max(day) from marts.metric_anomalies_daily").fetchone()[0]
+    finally:
+        con.close()
+    dbt_outputs = {k: md for k, md in build["metadata"].items() if not k.startswith("raw_")}
+    assert dbt_outputs and {md["as_of_date"] for md in dbt_outputs.values()} == {"2025-03-14"}
+    assert last_month == date(2025, 2, 1) and last_day == date(2025, 3, 13)
+    anomaly = next(c for c in build["checks"] if c["check"] == "latest_day_has_no_anomaly")
+    assert anomaly["metadata"]["day"] == "2025-03-13" and anomaly["metadata"]["tenants_checked"] == 1
+    # the reports, a run of their own: the same clock, stated in the PDF
+    from pypdf import PdfReader
+    reports = run_job(env, "executive_reports", {})
+    assert reports["success"], (reports["failed_steps"], reports["errors"])
+    assert reports["metadata"]["reports/executive_reports"]["as_of_date"] == "2025-03-14"
+    pdf = next(Path(env["WAREHOUSE_REPORTS_DIR"]).glob("executive_report_*.pdf"))
+    assert "as of 2025-03-14" in PdfReader(pdf).pages[0].extract_text()
+
+
+def test_reports_refuse_marts_built_for_another_month(tmp_path):
+    """The same warehouse read with a later clock: the report run fails with one clear line."""
+    import dagster as dg
+    from orchestration.dagster_defs.reports import check_marts_month
+    from orchestration.dagster_defs.warehouse import WarehouseResource
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts; create table marts.executive_kpis as select date '2025-02-01' as month")
+    con.close()
+    warehouse = WarehouseResource(target="duckdb", duckdb_path=str(path))
+    check_marts_month(warehouse, PINNED)
+    with pytest.raises(dg.Failure, match=r"^marts.executive_kpis ends in 2025-02, not 2025-03 .* 2025-04-02\)"):
+        check_marts_month(warehouse, date(2025, 4, 2))
+
+
+@pytest.mark.parametrize("bad", ["2025-3-14", "14/03/2025", "2025-02-30", "20250314", "today"])
+def test_an_invalid_as_of_date_is_one_clear_error(monkeypatch, bad):
+    from orchestration.dagster_defs import settings
+    monkeypatch.setenv("WAREHOUSE_AS_OF_DATE", bad)
+    with pytest.raises(ValueError) as error:
+        settings.run_as_of_date(None)
+    assert str(error.value) == f"WAREHOUSE_AS_OF_DATE must be a YYYY-MM-DD date, got {bad!r}"
+
+
+def test_unpinned_the_clock_is_the_day_the_run_was_created(monkeypatch):
+    """Empty WAREHOUSE_AS_OF_DATE: every step reads the UTC date of the run's creation (the root
+    run's, for a re-execution), not the wall clock when the step happens to start."""
+    from orchestration.dagster_defs import settings
+    monkeypatch.setenv("WAREHOUSE_AS_OF_DATE", "")
+    created = {"root": datetime(2026, 1, 31, 23, 59, 59, tzinfo=timezone.utc),
+               "retry": datetime(2026, 2, 1, 0, 30, tzinfo=timezone.utc)}
+    instance = SimpleNamespace(get_run_record_by_id=lambda run_id: SimpleNamespace(create_timestamp=created[run_id]))
+
+    def step(run_id, root_run_id=None):
+        return SimpleNamespace(instance=instance, dagster_run=SimpleNamespace(run_id=run_id, root_run_id=root_run_id))
+
+    assert settings.run_as_of_date(step("root")) == date(2026, 1, 31)
+    assert settings.run_as_of_date(step("retry", root_run_id="root")) == date(2026, 1, 31)
+    monkeypatch.setenv("WAREHOUSE_AS_OF_DATE", "2025-03-14")
+    assert settings.run_as_of_date(step("root")) == PINNED            # pinned wins
+
+
+def test_a_raw_config_date_cannot_disagree_with_the_clock(monkeypatch, tmp_path):
+    import dagster as dg
+    from orchestration.dagster_defs.raw_assets import demo_raw_assets
+    from orchestration.dagster_defs.warehouse import WarehouseResource
+    monkeypatch.setenv("WAREHOUSE_AS_OF_DATE", PINNED.isoformat())
+    result = dg.materialize([demo_raw_assets()], raise_on_error=False,
+                            resources={"warehouse": WarehouseResource(duckdb_path=str(tmp_path / "w.duckdb"))},
+                            run_config={"ops": {"raw_tables": {"config": {"as_of_date": "2025-03-15"}}}})
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert failure.event_specific_data.error.message.strip() == (
+        "dagster._core.definitions.events.Failure: raw_tables config as_of_date=2025-03-15 disagrees with the "
+        "run's as-of date 2025-03-14: set WAREHOUSE_AS_OF_DATE instead (it also drives GX, dbt and the reports), "
+        "and leave the config empty")
+    assert not (tmp_path / "w.duckdb").exists()                     # nothing generated or loaded
 
 
 def test_webserver_serves_the_asset_graph_over_graphql_on_loopback(tmp_path):

@@ -13,7 +13,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -82,26 +82,30 @@ class DbtRunConfig(dg.Config):
 translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
 
 
-def dbt_vars() -> list[str]:
-    return ["--vars", json.dumps({"as_of_date": settings.as_of_date()})] if settings.as_of_date() else []
+def dbt_vars(as_of: date) -> list[str]:
+    """Always pinned: dbt's own default (its run start) would be a second clock."""
+    return ["--vars", json.dumps({"as_of_date": as_of.isoformat()})]
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
             name="warehouse_dbt", pool="warehouse_writer")
 def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
                   config: DbtRunConfig):
-    """`dbt build` of the selected models, seeds and snapshots with their tests. Results are held
+    """`dbt build` of the selected models, seeds and snapshots with their tests, with var as_of_date =
+    the run's as-of date (settings.run_as_of_date), also in each output's metadata. Results are held
     until dbt exits (DuckDB has one writer: the dbt process), then yielded with row counts and,
     for mrr_monthly, ending MRR per tenant, so the UI plots them over time. dbt's own timing of
     each node is in the metadata as Execution Duration."""
-    args = ["build", *dbt_vars(), *(["--full-refresh"] if config.full_refresh else [])]
+    as_of = settings.run_as_of_date(context)
+    args = ["build", *dbt_vars(as_of), *(["--full-refresh"] if config.full_refresh else [])]
     events = list(dbt.cli(args, context=context).stream())
     built = {context.asset_key_for_output(e.output_name): e for e in events if isinstance(e, dg.Output)}
     extra = observed_metadata(warehouse, list(built))
     for event in events:
         if isinstance(event, dg.Output):
             key = context.asset_key_for_output(event.output_name)
-            yield event.with_metadata({**event.metadata, **extra.get(key, {})})
+            yield event.with_metadata({**event.metadata, **extra.get(key, {}),
+                                       "as_of_date": dg.MetadataValue.text(as_of.isoformat())})
         else:
             yield event
 

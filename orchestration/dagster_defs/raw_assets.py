@@ -8,7 +8,7 @@ Each raw table has a blocking Great Expectations check (raw_quality.py).
 """
 import shutil
 import tempfile
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -36,12 +36,24 @@ def raw_specs() -> list[dg.AssetSpec]:
 
 
 class RawLoadConfig(dg.Config):
-    """Generate demo data (tenants/scale/seed/as_of_date) or, with parquet_dir, load landed files."""
+    """Generate demo data (tenants/scale/seed) through the run's as-of date (WAREHOUSE_AS_OF_DATE,
+    settings.run_as_of_date) or, with parquet_dir, load landed files."""
     tenants: int = 3
     scale: float = 0.05
     seed: int = 42
-    as_of_date: str = ""            # YYYY-MM-DD; empty = today (UTC)
+    # Not a second clock: if set, it must equal the run's as-of date (else the step fails, one line).
+    as_of_date: str = ""
     parquet_dir: str = ""           # a directory of <schema>/<table>.parquet to load instead
+
+
+def generator_as_of(context, config: RawLoadConfig) -> date:
+    """The run's as-of date; a config as_of_date that disagrees with it is an error, not an override."""
+    as_of = settings.run_as_of_date(context)
+    if config.as_of_date and settings.parse_as_of_date(config.as_of_date, "raw_tables config as_of_date") != as_of:
+        raise dg.Failure(f"raw_tables config as_of_date={config.as_of_date} disagrees with the run's as-of date "
+                         f"{as_of.isoformat()}: set WAREHOUSE_AS_OF_DATE instead (it also drives GX, dbt and "
+                         "the reports), and leave the config empty")
+    return as_of
 
 
 def _row_counts(warehouse: WarehouseResource) -> dict[tuple[str, str], int]:
@@ -53,15 +65,14 @@ def demo_raw_assets():
     def raw_tables(context: dg.AssetExecutionContext, config: RawLoadConfig, warehouse: WarehouseResource):
         from orchestration.generator.core import generate
         from orchestration.generator.load import load_duckdb, load_postgres
+        as_of = generator_as_of(context, config)
         tmp = Path(tempfile.mkdtemp(prefix="warehouse-raw-"))
         try:
             if config.parquet_dir:
                 src = Path(config.parquet_dir)
             else:
-                as_of = date.fromisoformat(config.as_of_date) if config.as_of_date else \
-                    datetime.now(timezone.utc).date()
                 result = generate(tmp, config.tenants, config.scale, config.seed, as_of, progress=False)
-                context.log.info(f"generated data sha256 {result.data_sha256}")
+                context.log.info(f"generated data through {as_of.isoformat()}, sha256 {result.data_sha256}")
                 src = tmp
             if warehouse.target == "duckdb":
                 load_duckdb(src, Path(warehouse.duckdb_path or settings.duckdb_path()), progress=False)
@@ -71,7 +82,8 @@ def demo_raw_assets():
             shutil.rmtree(tmp, ignore_errors=True)
         for (schema, table), rows in _row_counts(warehouse).items():
             yield dg.MaterializeResult(asset_key=raw_key(schema, table),
-                                       metadata={"dagster/row_count": dg.MetadataValue.int(rows)})
+                                       metadata={"dagster/row_count": dg.MetadataValue.int(rows),
+                                                 "as_of_date": dg.MetadataValue.text(as_of.isoformat())})
     return raw_tables
 
 
@@ -98,14 +110,16 @@ def _gx_check(schema: str, table: str) -> dg.AssetChecksDefinition:
                                 "enum sets, quantities >= 0 (up to 5 % bad rows, which staging quarantines), "
                                 "freshness of _loaded_at for the continuous feeds.")
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        as_of = date.fromisoformat(settings.as_of_date()) if settings.as_of_date() else \
-            datetime.now(timezone.utc).date()
+        as_of = settings.run_as_of_date(context)
         frame = warehouse.query_df(raw_quality.checked_columns_sql(schema, table))
         result = raw_quality.validate(schema, table, frame, as_of)
         summary = raw_quality.summarise(result)
         failed = sorted(name for name, r in summary.items() if not r["success"])
+        floor = raw_quality.freshness_floor(schema, table, as_of)
         return dg.AssetCheckResult(
             passed=bool(result.success), severity=dg.AssetCheckSeverity.ERROR,
             description=("failed: " + ", ".join(failed)) if failed else "all expectations met",
-            metadata={"rows": dg.MetadataValue.int(len(frame)), "expectations": dg.MetadataValue.json(summary)})
+            metadata={"rows": dg.MetadataValue.int(len(frame)), "expectations": dg.MetadataValue.json(summary),
+                      "as_of_date": dg.MetadataValue.text(as_of.isoformat()),
+                      **({"freshness_oldest_allowed": dg.MetadataValue.text(floor.isoformat())} if floor else {})})
     return _check

@@ -1,5 +1,10 @@
 """Executive reports per tenant, written from the marts (executive_kpis, mrr_monthly): CSV and XLSX of
-the monthly KPIs and a one-page PDF with the MRR trend chart. Numbers are copied, never computed."""
+the monthly KPIs and a one-page PDF with the MRR trend chart. Numbers are copied, never computed.
+
+The reports are as of the run's as-of date (settings.run_as_of_date, the clock the marts were built
+with): the PDF and the metadata say so, and marts whose last month is not the last complete month
+before that date (built with another as-of date) fail the run rather than be published under it."""
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -14,7 +19,7 @@ KPI_COLUMNS = ["month", "mrr", "arr", "net_new_mrr", "mrr_growth_rate", "subscri
 HEADLINE = ["month", "mrr", "arr", "store_revenue_usd", "store_orders"]
 
 
-def write_tenant_report(out_dir: Path, tenant: str, kpis, mrr) -> dict[str, Path]:
+def write_tenant_report(out_dir: Path, tenant: str, kpis, mrr, as_of: date) -> dict[str, Path]:
     """kpis: executive_kpis rows of the tenant; mrr: mrr_monthly rows (month, ending_mrr)."""
     import matplotlib
     matplotlib.use("Agg")
@@ -29,7 +34,7 @@ def write_tenant_report(out_dir: Path, tenant: str, kpis, mrr) -> dict[str, Path
         mrr.to_excel(xlsx, sheet_name="mrr_trend", index=False)
     with PdfPages(paths["pdf"]) as pdf:
         fig, (chart, table) = plt.subplots(2, 1, figsize=(8.27, 11.69), gridspec_kw={"height_ratios": [3, 2]})
-        fig.suptitle(f"Executive report: {tenant}", fontsize=16)
+        fig.suptitle(f"Executive report: {tenant}, as of {as_of.isoformat()}", fontsize=16)
         chart.plot(mrr["month"], mrr["ending_mrr"].astype(float), marker="o", markersize=2)
         chart.set_title("MRR trend (USD, month end)")
         chart.grid(True, alpha=0.3)
@@ -57,6 +62,8 @@ def _fmt(v) -> str:
           description="Per-tenant executive reports (CSV, XLSX, PDF with the MRR trend) from the marts, "
                       "under WAREHOUSE_REPORTS_DIR.")
 def executive_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    as_of = settings.run_as_of_date(context)
+    check_marts_month(warehouse, as_of)
     kpis = warehouse.query_df(f"select tenant_id, {', '.join(KPI_COLUMNS)} from marts.executive_kpis "
                               "order by tenant_id, month")
     mrr = warehouse.query_df("select tenant_id, month, ending_mrr from marts.mrr_monthly order by tenant_id, month")
@@ -65,19 +72,37 @@ def executive_reports(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     for tenant in sorted(kpis["tenant_id"].unique()):
         tenant_kpis = kpis[kpis["tenant_id"] == tenant].drop(columns="tenant_id")
         tenant_mrr = mrr[mrr["tenant_id"] == tenant].drop(columns="tenant_id")
-        paths = write_tenant_report(out, tenant, tenant_kpis, tenant_mrr)
+        paths = write_tenant_report(out, tenant, tenant_kpis, tenant_mrr, as_of)
         files += [str(p) for p in paths.values()]
         last = tenant_kpis.iloc[-1]
         preview.append(f"| {tenant} | {_fmt(last['month'])} | {_fmt(last['mrr'])} | {_fmt(last['arr'])} | "
                        f"{_fmt(last['store_revenue_usd'])} |")
-    context.log.info(f"wrote {len(files)} report files to {out}")
+    context.log.info(f"wrote {len(files)} report files as of {as_of} to {out}")
     return dg.MaterializeResult(metadata={
+        "as_of_date": dg.MetadataValue.text(as_of.isoformat()),
         "report_dir": dg.MetadataValue.path(str(out)),
         "files": dg.MetadataValue.json(files),
         "tenants": dg.MetadataValue.int(len(preview)),
         "preview": dg.MetadataValue.md("| tenant | month | MRR | ARR | store revenue |\n|---|---|---|---|---|\n"
                                        + "\n".join(preview)),
     })
+
+
+def last_complete_month(as_of: date) -> date:
+    """The month before as_of's month (dbt macro last_complete_month): the marts' last month."""
+    return date(as_of.year - (as_of.month == 1), (as_of.month - 2) % 12 + 1, 1)
+
+
+def check_marts_month(warehouse: WarehouseResource, as_of: date) -> None:
+    """The marts must have been built with this run's clock: executive_kpis ends in the last complete
+    month before as_of. Otherwise one clear error, and no report is written."""
+    last = warehouse.query("select max(month) from marts.executive_kpis")[0][0]
+    expected = last_complete_month(as_of)
+    if last is None or date.fromisoformat(str(last)[:10]) != expected:
+        raise dg.Failure(f"marts.executive_kpis ends in {str(last)[:7] if last else 'no month'}, not "
+                         f"{expected.isoformat()[:7]} (the last complete month before the run's as-of date "
+                         f"{as_of.isoformat()}): the marts were built with another as-of date; run "
+                         "daily_full_build first, with the same WAREHOUSE_AS_OF_DATE")
 
 
 @dg.asset_check(asset=REPORTS, name="every_tenant_has_its_three_files", blocking=False,

@@ -5,11 +5,15 @@
     PG*                 Postgres connection (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE)
     WAREHOUSE_RAW_MODE  demo (default: raw tables are generated) | external (loaded by someone else;
                         observed, never materialised here)
-    WAREHOUSE_AS_OF_DATE   pins the clock (dbt var as_of_date); default today (UTC)
+    WAREHOUSE_AS_OF_DATE   the one clock of a run (YYYY-MM-DD): the generator's history end, the GX
+                        freshness windows, dbt's var as_of_date, the anomaly check's day and the
+                        reports' as-of date; empty = the UTC date the run was created (run_as_of_date)
     WAREHOUSE_REPORTS_DIR  where executive reports are written (default: reports/ in the repo)
     ALERT_WEBHOOK_URL   optional: alerts are also POSTed here as JSON
 """
 import os
+import re
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +40,37 @@ def reports_dir() -> Path:
     return Path(os.environ.get("WAREHOUSE_REPORTS_DIR", REPO_ROOT / "reports"))
 
 
-def as_of_date() -> str:
-    """WAREHOUSE_AS_OF_DATE pins the run's clock (dbt var as_of_date, check windows); empty = today (UTC)."""
-    return os.environ.get("WAREHOUSE_AS_OF_DATE", "")
+def run_as_of_date(context) -> date:
+    """The run's as-of date: the only reader of WAREHOUSE_AS_OF_DATE, called by every step that needs
+    "today" (generator, GX checks, dbt var, anomaly check, reports) with its Dagster context.
+
+    Pinned (YYYY-MM-DD, else one ValueError line): that date. Empty: the UTC date on which the run was
+    created (its root run's, for a re-execution), read from the run record, so every step of the run
+    gets the same day in any process, even one that starts after midnight. Never computed at import.
+    Outside a stored run (a directly invoked asset in a unit test): today, UTC."""
+    pinned = os.environ.get("WAREHOUSE_AS_OF_DATE", "").strip()
+    if pinned:
+        return parse_as_of_date(pinned, "WAREHOUSE_AS_OF_DATE")
+    try:
+        run = context.dagster_run if hasattr(context, "dagster_run") else context.run
+    except Exception:                       # directly invoked: no run
+        return datetime.now(timezone.utc).date()
+    if run.run_id not in _RUN_DATES:
+        record = (run.root_run_id and context.instance.get_run_record_by_id(run.root_run_id)) \
+            or context.instance.get_run_record_by_id(run.run_id)
+        created = record.create_timestamp if record else datetime.now(timezone.utc)
+        _RUN_DATES[run.run_id] = created.astimezone(timezone.utc).date()
+    return _RUN_DATES[run.run_id]
+
+
+_RUN_DATES: dict[str, date] = {}           # run id -> as-of date: one storage read per run and process
+
+
+def parse_as_of_date(value: str, what: str) -> date:
+    """A strict YYYY-MM-DD date (as dbt's as_of_date() macro accepts), or one clear ValueError."""
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise ValueError(f"{what} must be a YYYY-MM-DD date, got {value!r}")
