@@ -91,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("directory", type=Path, help="holds <schema>/<table>.parquet, e.g. raw_billing/invoices.parquet")
     ld.add_argument("--target", choices=["duckdb", "postgres"], default="duckdb")
     ld.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
+    ct = sub.add_parser("contract", help="the raw contract (docs/contracts/raw_sources.yml) and the files made from it")
+    ctc = ct.add_subparsers(dest="contract_command", required=True, parser_class=_Parser)
+    cs = ctc.add_parser("sync", help="write the dbt sources, base models and raw_contract macro from the contract")
+    cs.add_argument("--check", action="store_true", help="only say which files differ (exit 1 when any does)")
     s = sub.add_parser("summary", help="row counts per layer and headline metrics of a DuckDB warehouse")
     s.add_argument("--duckdb-path", type=Path, default=None)
     a = sub.add_parser("access", help="BI logins on the Postgres warehouse (docs/ACCESS.md)")
@@ -170,6 +174,20 @@ def cmd_load(args) -> int:
     return 0
 
 
+def cmd_contract(args) -> int:
+    from orchestration import contract
+    try:
+        changed = contract.sync(check=args.check)
+    except (ValueError, KeyError) as e:
+        raise UsageError(f"docs/contracts/raw_sources.yml: {e}") from None
+    for path in changed:
+        print(f"{'differs' if args.check else 'wrote'}: {path.relative_to(REPO_ROOT)}")
+    if args.check and changed:
+        print("run `warehouse contract sync` and commit the result", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _check_duckdb_writable(db_path: Path):
     import duckdb
     from orchestration.generator.load import LoadError
@@ -225,7 +243,8 @@ def main(argv=None) -> int:
     from orchestration.generator.load import LoadError
     try:
         args = build_parser().parse_args(argv)
-        return {"generate": cmd_generate, "load": cmd_load, "summary": cmd_summary, "access": cmd_access,
+        return {"generate": cmd_generate, "load": cmd_load, "contract": cmd_contract, "summary": cmd_summary,
+                "access": cmd_access,
                 "superset": cmd_superset}[args.command](args)
     except (UsageError, LoadError) as e:
         print(f"warehouse: error: {e}", file=sys.stderr)

@@ -1,5 +1,6 @@
 {#- Fails (one row per table) when the quarantine holds more than max_share of
-    the raw table's rows. Applied twice per quarantine: max_share 0 as a
+    the raw table's rows. Applied to each base_ model (its rows with a
+    quarantine_reason are the table's quarantine) twice: max_share 0 as a
     warning (anything quarantined), and var quarantine_max_share as an error. -#}
 {% test quarantine_share(model, source_relation, max_share) %}
 
@@ -7,7 +8,7 @@ with
 
 raw_rows as (select count(*) as raw_rows from {{ source_relation }}),
 
-quarantined as (select count(*) as quarantined_rows from {{ model }}),
+quarantined as (select count(*) as quarantined_rows from {{ model }} where quarantine_reason is not null),
 
 shares as (
     select

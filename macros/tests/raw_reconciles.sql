@@ -1,8 +1,9 @@
 {#- Nothing lost, nothing double-counted between raw and staging + quarantine:
     distinct keys in raw = rows in staging + distinct keys in quarantine, and
     raw rows with a null key = quarantine rows with a null record_id.
-    Returns one row per failed equation, per tenant. -#}
-{% test raw_reconciles(model, source_relation, quarantine_relation, key_columns) %}
+    Returns one row per failed equation, per tenant. source_table picks the raw
+    table's rows out of the quarantine union. -#}
+{% test raw_reconciles(model, source_relation, quarantine_relation, key_columns, source_table) %}
 
 {%- set key_parts = [] -%}
 {%- for col in key_columns -%}
@@ -34,6 +35,7 @@ quarantined as (
         count(distinct record_id) as quarantined_keys,
         sum(case when record_id is null then 1 else 0 end) as quarantined_null_key_rows
     from {{ quarantine_relation }}
+    where source_table = '{{ source_table }}'
     group by tenant_id
 ),
 

@@ -1,42 +1,4 @@
-{#- Latest version of each raw_billing.payments record (latest _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key (null or blank), conflicting_versions, unknown_enum, unknown_currency, negative_amount, out_of_range dates).
-    stg_billing__payments keeps the clean rows, quarantine_billing__payments the rest. -#}
-
-with
-
-source as (select * from {{ source('raw_billing', 'payments') }}),
-
-currencies as (select * from {{ ref('currencies') }}),
-
-latest as (
-    {{ dedup_latest('source', ['tenant_id', 'id'], ['_loaded_at']) | indent(4) }}
-),
-
-checked as (
-    select
-        latest.*,
-        case
-            when
-                latest.id is null or trim(cast(latest.id as {{ dbt.type_string() }})) = ''
-                then 'null_key'
-            when latest._tied_versions > 1 then 'conflicting_versions'
-            when
-                lower(trim(latest.status)) not in (
-                    'succeeded', 'failed', 'pending'
-                )
-                then 'unknown_enum'
-            when latest.currency is not null and currencies.currency_code is null
-                then 'unknown_currency'
-            when
-                latest.amount < 0
-                or latest.amount_refunded < 0
-                then 'negative_amount'
-            when {{ out_of_range_dates('latest.', ['created_at'], []) }}
-                then 'out_of_range'
-        end as quarantine_reason
-    from latest
-    left join currencies
-        on upper(trim(latest.currency)) = currencies.currency_code
-)
-
-select * from checked
+{#- Generated from docs/contracts/raw_sources.yml by `warehouse contract sync`: edit the contract, not this file.
+    Latest version of each raw_billing.payments record and the first contract rule it breaks
+    (macros/contract/contract_checked.sql). -#}
+{{ contract_checked('raw_billing', 'payments') }}

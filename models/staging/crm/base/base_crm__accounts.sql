@@ -1,30 +1,4 @@
-{#- Latest version of each raw_crm.accounts record (greatest updated_at, then _loaded_at), with the first
-    contract rule it breaks, if any (checked in this order: null_key (null or blank), conflicting_versions, negative_quantity, out_of_range dates).
-    stg_crm__accounts keeps the clean rows, quarantine_crm__accounts the rest. -#}
-
-with
-
-source as (select * from {{ source('raw_crm', 'accounts') }}),
-
-latest as (
-    {{ dedup_latest('source', ['tenant_id', 'id'], ['updated_at', '_loaded_at']) | indent(4) }}
-),
-
-checked as (
-    select
-        latest.*,
-        case
-            when
-                latest.id is null or trim(cast(latest.id as {{ dbt.type_string() }})) = ''
-                then 'null_key'
-            when latest._tied_versions > 1 then 'conflicting_versions'
-            when
-                latest.employee_count < 0
-                then 'negative_quantity'
-            when {{ out_of_range_dates('latest.', ['created_at'], []) }}
-                then 'out_of_range'
-        end as quarantine_reason
-    from latest
-)
-
-select * from checked
+{#- Generated from docs/contracts/raw_sources.yml by `warehouse contract sync`: edit the contract, not this file.
+    Latest version of each raw_crm.accounts record and the first contract rule it breaks
+    (macros/contract/contract_checked.sql). -#}
+{{ contract_checked('raw_crm', 'accounts') }}
