@@ -26,7 +26,7 @@ from orchestration.dagster_defs.warehouse import WarehouseResource
 DEFAULT_OWNER = "team:data-platform"
 MART_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=26), warn_window=timedelta(hours=25))
 # The clickstream models the hourly job refreshes (incremental: they read only newly loaded events).
-CLICKSTREAM_MODELS = "base_commerce__web_events stg_commerce__web_events quarantine_commerce__web_events " \
+CLICKSTREAM_MODELS = "base_commerce__web_events stg_commerce__web_events " \
                      "int_web_sessions web_funnel_daily"
 
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROFILES_DIR,
