@@ -12,12 +12,22 @@ from orchestration.dagster_defs.alerts import send_alert
 from orchestration.dagster_defs.warehouse import WarehouseResource
 
 ANOMALIES = dg.AssetKey(["marts", "metric_anomalies_daily"])
-RULES = {
-    "is_revenue_below_trailing": "daily revenue below 80 % of its trailing 28-day average",
-    "is_conversion_below_trailing": "conversion rate below 90 % of its trailing 28-day average",
-    "is_revenue_outlier": "daily revenue z-score beyond 2.5",
-    "is_orders_outlier": "daily orders z-score beyond 2.5",
-}
+
+
+def _rules() -> dict[str, str]:
+    """The alert rules' flags and their wording, thresholds read from dbt_project.yml (their one home)."""
+    v = settings.dbt_vars()
+    return {
+        "is_revenue_below_trailing": f"daily revenue below {float(v['anomaly_revenue_floor']):.0%} of its trailing "
+                                     "28-day average",
+        "is_conversion_below_trailing": f"conversion rate below {float(v['anomaly_conversion_floor']):.0%} of its "
+                                        "trailing 28-day average",
+        "is_revenue_outlier": f"daily revenue z-score beyond {v['anomaly_z_max']}",
+        "is_orders_outlier": f"daily orders z-score beyond {v['anomaly_z_max']}",
+    }
+
+
+RULES = _rules()
 
 
 @dg.asset_check(asset=ANOMALIES, name="latest_day_has_no_anomaly", blocking=False,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration import contract
 from orchestration.dagster_defs import raw_quality, settings
 from orchestration.dagster_defs.warehouse import WarehouseResource
 
@@ -24,8 +25,7 @@ def raw_key(schema: str, table: str) -> dg.AssetKey:
 
 
 def _description(schema: str, table: str) -> str:
-    spec = raw_quality.contract()["sources"][schema]["tables"][table]
-    return spec.get("description") or f"Raw {schema}.{table}, as landed (at-least-once, messy)."
+    return contract.table(schema, table).description or f"Raw {schema}.{table}, as landed (at-least-once, messy)."
 
 
 def raw_specs() -> list[dg.AssetSpec]:

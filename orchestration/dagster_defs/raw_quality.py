@@ -1,57 +1,47 @@
 """Great Expectations 1.x suites for the raw tables, run as blocking Dagster asset checks.
 
 dagster-ge needs GX < 1, so this is the thin wrapper: one ExpectationSuite per raw table, built
-from the raw contract (docs/contracts/raw_sources.yml: keys, enum sets), validated through a GX
+from the raw contract (orchestration/contract.py: keys, enum sets, counts, freshness windows), validated through a GX
 ValidationDefinition on the table's checked columns read from the warehouse. Key nulls, unknown
 enum values and negative quantities are tolerated up to var quarantine_max_share (5 %), as
 staging quarantines them row by row; beyond that the load is broken and the check blocks every
 downstream model in the run. GX is imported inside the check, not at definition load (~4 s).
 """
 import os
-import re
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
-import yaml
-
+from orchestration import contract
 from orchestration.dagster_defs import settings
-from orchestration.generator.schema import key_of
 
-TOLERATED_BAD_SHARE = 0.05          # = dbt var quarantine_max_share
 MAX_ROWS = 2_000_000_000
-# fact feeds that land continuously: their newest row must be at most this old at the as-of date
-FRESHNESS = {("raw_commerce", "web_events"): timedelta(days=2), ("raw_commerce", "orders"): timedelta(days=3),
-             ("raw_billing", "invoices"): timedelta(days=7), ("raw_crm", "leads"): timedelta(days=7)}
 
 
-@lru_cache
-def contract() -> dict:
-    with open(settings.REPO_ROOT / "docs" / "contracts" / "raw_sources.yml") as f:
-        return yaml.safe_load(f)
+def tolerated_bad_share() -> float:
+    """dbt var quarantine_max_share: the share of a raw table staging may quarantine before the load is broken."""
+    return float(settings.dbt_vars()["quarantine_max_share"])
 
 
 def raw_tables() -> list[tuple[str, str]]:
-    return [(schema, table) for schema, spec in contract()["sources"].items() for table in spec["tables"]]
+    return [(t.source, t.name) for t in contract.load()]
 
 
 def enum_columns(schema: str, table: str) -> dict[str, list[str]]:
     """Columns the contract types as `text: a | b | c`, with their values."""
-    out = {}
-    for column, typ in contract()["sources"][schema]["tables"][table]["columns"].items():
-        m = re.fullmatch(r"text:\s*(.+)", str(typ).strip())
-        if m and "|" in m.group(1):
-            out[column] = [v.strip() for v in m.group(1).split("|")]
-    return out
+    return {c.name: list(c.enum) for c in contract.table(schema, table).columns if c.enum}
+
+
+def quantity_columns(schema: str, table: str) -> list[str]:
+    """The counts the contract's rules hold to >= 0 (negative_quantity)."""
+    return [col for check in contract.table(schema, table).checks() if check.reason == "negative_quantity"
+            for col in check.columns]
 
 
 def checked_columns_sql(schema: str, table: str) -> str:
     """The projection GX validates: keys, enums (trimmed, lower-cased, as staging cleans them),
-    quantity and _loaded_at."""
-    columns = contract()["sources"][schema]["tables"][table]["columns"]
-    parts = [f"{k} as {k}" for k in ("tenant_id", *key_of(schema, table))]
+    quantities and _loaded_at."""
+    parts = [f"{k} as {k}" for k in ("tenant_id", *contract.table(schema, table).key)]
     parts += [f"lower(trim({c})) as {c}" for c in enum_columns(schema, table)]
-    if "quantity" in columns:
-        parts.append("quantity")
+    parts += quantity_columns(schema, table)
     parts.append("_loaded_at")
     return f"select {', '.join(dict.fromkeys(parts))} from {schema}.{table}"
 
@@ -59,16 +49,16 @@ def checked_columns_sql(schema: str, table: str) -> str:
 def build_suite(schema: str, table: str, as_of: date):
     import great_expectations as gx
     suite = gx.ExpectationSuite(name=f"{schema}.{table}")
-    mostly = 1 - TOLERATED_BAD_SHARE
+    mostly = 1 - tolerated_bad_share()
     suite.add_expectation(gx.expectations.ExpectTableRowCountToBeBetween(min_value=1, max_value=MAX_ROWS))
     suite.add_expectation(gx.expectations.ExpectColumnValuesToNotBeNull(column="tenant_id"))
-    for key in key_of(schema, table):
+    for key in contract.table(schema, table).key:
         suite.add_expectation(gx.expectations.ExpectColumnValuesToNotBeNull(column=key, mostly=mostly))
     for column, values in enum_columns(schema, table).items():
         suite.add_expectation(gx.expectations.ExpectColumnValuesToBeInSet(column=column, value_set=values,
                                                                           mostly=mostly))
-    if "quantity" in contract()["sources"][schema]["tables"][table]["columns"]:
-        suite.add_expectation(gx.expectations.ExpectColumnValuesToBeBetween(column="quantity", min_value=0,
+    for column in quantity_columns(schema, table):
+        suite.add_expectation(gx.expectations.ExpectColumnValuesToBeBetween(column=column, min_value=0,
                                                                             mostly=mostly))
     oldest_allowed = freshness_floor(schema, table, as_of)
     if oldest_allowed is not None:
@@ -79,10 +69,12 @@ def build_suite(schema: str, table: str, as_of: date):
 
 def freshness_floor(schema: str, table: str, as_of: date) -> datetime | None:
     """The oldest newest-_loaded_at a continuous feed may have at the run's as-of date (midnight
-    starting it, minus the feed's window); None for tables without a freshness window."""
-    if (schema, table) not in FRESHNESS:
+    starting it, minus the feed's window, orchestration/contract.py FRESHNESS_HOURS, which the dbt
+    source freshness reads too); None for tables without a freshness window."""
+    hours = contract.table(schema, table).freshness_hours
+    if hours is None:
         return None
-    return datetime.combine(as_of, datetime.min.time()) - FRESHNESS[(schema, table)]
+    return datetime.combine(as_of, datetime.min.time()) - timedelta(hours=hours)
 
 
 def validate(schema: str, table: str, frame, as_of: date):

@@ -74,3 +74,11 @@ def parse_as_of_date(value: str, what: str) -> date:
     except ValueError:
         pass
     raise ValueError(f"{what} must be a YYYY-MM-DD date, got {value!r}")
+
+
+def dbt_vars() -> dict:
+    """The dbt project's vars (dbt_project.yml): the one home of the thresholds Python also needs
+    (quarantine_max_share for the raw checks, the anomaly rules for alert texts)."""
+    import yaml
+    with open(DBT_PROJECT_DIR / "dbt_project.yml") as f:
+        return yaml.safe_load(f)["vars"]

@@ -8,11 +8,14 @@ Bad rows (staging must quarantine them): extra records with a fresh key that
 each break exactly one rule, so quarantine counts per table and reason can be
 checked against the ledger exactly. Reasons are named after the rule:
 null_key, unknown_enum, unknown_currency, negative_quantity, negative_amount,
-out_of_range, end_before_start, orphan_fk.
+out_of_range, end_before_start, orphan_fk: one kind per rule the contract gives the table
+(orchestration/contract.py), so a rule added to the contract is planted with no edit here.
 """
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from orchestration import contract
 
 from . import profiles as P
 from .timeutil import DAY, HOUR, US
@@ -41,51 +44,60 @@ def _orphan(col, t):
 
 NEG = lambda col, t: _neg(col)  # noqa: E731
 
-# (schema, table) -> [(reason, {column: corruption})]; the key column is replaced separately.
-BAD_RULES = {
-    ("raw_crm", "users"): [("null_key", {}), ("unknown_enum", {"role": _const("intern")})],
-    ("raw_crm", "accounts"): [("null_key", {}), ("negative_quantity", {"employee_count": NEG})],
-    ("raw_crm", "contacts"): [("null_key", {})],
-    ("raw_crm", "leads"): [("null_key", {}), ("unknown_enum", {"source": _const("billboard")}),
-                           ("out_of_range", {"score": _const(140)})],
-    ("raw_crm", "opportunities"): [("null_key", {}), ("unknown_enum", {"stage": _const("verbal_commit")}),
-                                   ("negative_amount", {"amount": NEG})],
-    ("raw_crm", "activities"): [("null_key", {}), ("unknown_enum", {"type": _const("fax")})],
-    ("raw_crm", "health_scores"): [("null_key", {}), ("out_of_range", {"score": _const(130)})],
-    ("raw_billing", "customers"): [("null_key", {}), ("unknown_currency", {"currency": _const("XYZ")})],
-    ("raw_billing", "products"): [("null_key", {})],
-    ("raw_billing", "prices"): [("null_key", {}), ("unknown_enum", {"recurring_interval": _const("fortnight")}),
-                                ("negative_amount", {"unit_amount": NEG}),
-                                ("out_of_range", {"recurring_interval_count": _const(0)})],
-    ("raw_billing", "subscriptions"): [("null_key", {}), ("unknown_enum", {"status": _const("paused_forever")}),
-                                       ("end_before_start", {"current_period_end": _before("current_period_start")}),
-                                       ("orphan_fk", {"customer_id": _orphan})],
-    ("raw_billing", "invoices"): [("null_key", {}), ("unknown_enum", {"status": _const("pending_review")}),
-                                  ("negative_amount", {"total": NEG}),
-                                  ("end_before_start", {"period_end": _before("period_start")}),
-                                  ("orphan_fk", {"customer_id": _orphan})],
-    ("raw_billing", "invoice_line_items"): [
-        ("null_key", {}), ("unknown_enum", {"type": _const("credit_note")}),
-        ("negative_quantity", {"quantity": NEG}),
-        ("negative_amount", {"discount_amount": NEG}),
-        ("end_before_start", {"period_end": _before("period_start")}),
-        ("orphan_fk", {"invoice_id": _orphan})],
-    ("raw_billing", "payments"): [("null_key", {}), ("unknown_enum", {"status": _const("chargeback")}),
-                                  ("negative_amount", {"amount": NEG})],
-    ("raw_commerce", "customers"): [("null_key", {})],
-    ("raw_commerce", "products"): [("null_key", {}), ("negative_amount", {"cost": NEG})],
-    ("raw_commerce", "orders"): [("null_key", {}), ("unknown_enum", {"status": _const("on_hold")}),
-                                 ("negative_amount", {"total": NEG})],
-    ("raw_commerce", "order_items"): [("null_key", {}), ("negative_quantity", {"quantity": NEG}),
-                                      ("orphan_fk", {"order_id": _orphan})],
-    ("raw_commerce", "refunds"): [("null_key", {}), ("negative_amount", {"amount": NEG}),
-                                  ("orphan_fk", {"order_id": _orphan})],
-    ("raw_commerce", "web_events"): [("null_key", {}), ("unknown_enum", {"event_type": _const("scroll")})],
-    ("raw_commerce", "marketing_spend"): [("null_key", {}), ("negative_amount", {"spend": NEG})],
-}
 
-# The column whose value makes a bad row's key fresh (null for null_key).
-FRESH_KEY_COLUMN = {("raw_crm", "health_scores"): "account_id", ("raw_commerce", "marketing_spend"): "channel"}
+def _before_the_floor(col, t):
+    """A date in 1969: before the warehouse's 1970 floor (dbt var earliest_valid_date)."""
+    from datetime import date, datetime
+    value = date(1969, 7, 20) if pa.types.is_date(col.type) else datetime(1969, 7, 20, 20, 17)
+    return pa.array([value] * len(col), col.type)
+
+
+def _corruption(check: contract.Check, t: contract.Table) -> dict | None:
+    """How to make a copy of a clean row break exactly this rule (None: the generator plants none)."""
+    reason = check.reason
+    if reason == "null_key":
+        return {}
+    if reason == "unknown_enum":
+        return {check.columns[0]: _const(f"unknown_{check.columns[0]}")}
+    if reason == "unknown_currency":
+        return {"currency": _const("XYZ")}
+    if reason == "negative_quantity":
+        return {check.columns[0]: NEG}
+    if reason == "negative_amount":
+        exempt = {col for col, _ in check.exempt}
+        return {next(c for c in check.columns if c not in exempt): NEG}
+    if reason == "out_of_range" and check.columns:
+        value = check.high + 40 if check.high is not None else check.low - 1
+        return {check.columns[0]: _const(value)}
+    if reason == "out_of_range" and (check.event_columns or check.floor_columns):
+        return {(check.event_columns or check.floor_columns)[0]: _before_the_floor}
+    if reason == "end_before_start":
+        start, end = check.pairs[-1]
+        return {end: _before(start)}
+    if reason == "orphan_fk":
+        return {check.columns[0]: _orphan}
+    return None     # conflicting_versions: two versions of one key, tested by hand-made fixtures
+
+
+def bad_rules(schema: str, table: str) -> list[tuple[str, dict]]:
+    """(reason, {column: corruption}) per rule of the contract (orchestration/contract.py), one per
+    reason; the key column is replaced separately."""
+    t = contract.table(schema, table)
+    out, seen = [], set()
+    for check in t.checks():
+        corruption = _corruption(check, t)
+        if corruption is None or check.reason in seen:
+            continue
+        seen.add(check.reason)
+        out.append((check.reason, corruption))
+    return out
+
+
+def fresh_key_column(schema: str, table: str) -> str:
+    """The key column whose value makes a bad row's key fresh (null for null_key): the first text one."""
+    t = contract.table(schema, table)
+    return next(k for k in t.key if t.column(k).type == "text")
+
 
 # Text noise staging must undo: (column, kind)
 NOISE = {
@@ -129,12 +141,12 @@ def add_duplicate_loads(t: pa.Table, rng: np.random.Generator, now_us: int) -> p
 
 def plant_bad_rows(schema: str, table: str, t: pa.Table, key: tuple[str, ...], rng: np.random.Generator):
     """Bad rows to append, and {reason: count} planted."""
-    rules = BAD_RULES.get((schema, table), [])
+    rules = bad_rules(schema, table)
     n = t.num_rows
     if n < 200 or not rules:  # small tables stay clean so their quarantine share stays low
         return None, {}
     out, counts = [], {}
-    fresh_col = FRESH_KEY_COLUMN.get((schema, table), key[0])
+    fresh_col = fresh_key_column(schema, table)
     for r, (reason, corruption) in enumerate(rules):
         k = max(1, int(round(P.BAD_ROW_RATE * n)))
         rows = t.take(pa.array(rng.choice(n, k, replace=False)))
