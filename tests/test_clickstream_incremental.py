@@ -14,7 +14,7 @@ from conftest import AS_OF, Warehouse, base_env, generate_args, land_raw, query,
 
 CLICKSTREAM = ["base_commerce__web_events", "int_web_sessions", "web_funnel_daily"]
 # the views on the base table: a full refresh on Postgres drops them with it (cascade) and rebuilds them
-VIEWS = ["stg_commerce__web_events", "quarantine_commerce__web_events"]
+VIEWS = ["stg_commerce__web_events"]
 # The first load holds what had landed by this moment; the second load the rest.
 CUTOFF = datetime.combine(AS_OF, datetime.min.time()) - timedelta(days=3, hours=12)
 

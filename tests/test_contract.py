@@ -1,5 +1,10 @@
-"""The raw contract, the generator's schemas and the dbt sources say the same thing."""
+"""One contract: docs/contracts/raw_sources.yml is the single source of the raw tables. The generator's
+schemas and bad-row kinds, the dbt sources, base models and quarantine, and the GX suites all derive
+from it (orchestration/contract.py), agree column for column, and a table added to it appears
+everywhere with no other edit."""
+import json
 import re
+import subprocess
 from pathlib import Path
 
 import pyarrow as pa
@@ -8,7 +13,7 @@ import yaml
 
 from orchestration.generator.schema import TABLES
 
-from conftest import REPO, Warehouse, query
+from conftest import BIN, REPO, Warehouse, query
 
 CONTRACT = yaml.safe_load((REPO / "docs/contracts/raw_sources.yml").read_text())
 ARROW_OF = {"text": pa.string(), "timestamp": pa.timestamp("us"), "date": pa.date32(), "integer": pa.int32(),
@@ -45,7 +50,6 @@ def test_dbt_sources_declare_every_contract_table_and_column():
         for src in yaml.safe_load(path.read_text())["sources"]:
             assert src.get("loader") and src.get("description")
             assert src["config"]["loaded_at_field"] == "_loaded_at"
-            assert {"warn_after", "error_after"} <= set(src["config"]["freshness"])
             for t in src["tables"]:
                 declared[(src["name"], t["name"])] = [c["name"] for c in t["columns"]]
     assert sorted(declared) == sorted(contract_tables())
@@ -70,3 +74,220 @@ def test_loaded_raw_tables_have_exactly_the_contract_types(warehouse: Warehouse)
     for source, table in contract_tables():
         expected = [(n, SQL_OF[warehouse.target][t]) for n, t in contract_columns(source, table)]
         assert loaded[(source, table)] == expected, f"{source}.{table}"
+
+
+# --- one source of truth --------------------------------------------------------------------------
+
+def test_the_generated_dbt_files_are_what_the_contract_makes():
+    """`warehouse contract sync --check`: the dbt sources, base models, their YAML and raw_contract() are
+    exactly what orchestration/contract.py renders from the contract (edit the contract, then sync)."""
+    from orchestration import contract
+    assert [str(p.relative_to(REPO)) for p in contract.sync(check=True)] == []
+    base_models = sorted(p.stem for p in (REPO / "models/staging").glob("*/base/base_*.sql"))
+    assert base_models == sorted(t.base_model for t in contract.load())
+
+
+# The rules of each table as the hand-written base models applied them before they were derived from the
+# contract (read off those models), plus the date bounds of docs/contracts/bad_input.md: a derivation
+# that drifts (a rule lost, gained or reordered) fails here.
+EXPECTED_RULES = {
+    "raw_crm.users": ["null_key", "conflicting_versions", "unknown_enum:role", "out_of_range:dates"],
+    "raw_crm.accounts": ["null_key", "conflicting_versions", "negative_quantity:employee_count", "out_of_range:dates"],
+    "raw_crm.contacts": ["null_key", "conflicting_versions", "out_of_range:dates"],
+    "raw_crm.leads": ["null_key", "conflicting_versions", "unknown_enum:source", "unknown_enum:status",
+                      "out_of_range:score", "out_of_range:dates"],
+    "raw_crm.opportunities": ["null_key", "conflicting_versions", "unknown_enum:type", "unknown_enum:stage",
+                              "unknown_currency:currency", "negative_amount:amount", "out_of_range:probability",
+                              "out_of_range:dates"],
+    "raw_crm.activities": ["null_key", "conflicting_versions", "unknown_enum:type", "out_of_range:dates"],
+    "raw_crm.health_scores": ["null_key", "conflicting_versions", "out_of_range:score", "out_of_range:dates"],
+    "raw_billing.customers": ["null_key", "conflicting_versions", "unknown_currency:currency", "out_of_range:dates"],
+    "raw_billing.products": ["null_key", "conflicting_versions", "out_of_range:dates"],
+    "raw_billing.prices": ["null_key", "conflicting_versions", "unknown_enum:recurring_interval",
+                           "unknown_currency:currency", "negative_amount:unit_amount",
+                           "out_of_range:recurring_interval_count", "out_of_range:dates"],
+    "raw_billing.subscriptions": ["null_key", "conflicting_versions", "unknown_enum:status",
+                                  "end_before_start:ended_at,trial_end,current_period_end", "orphan_fk:customer_id",
+                                  "out_of_range:dates"],
+    "raw_billing.invoices": ["null_key", "conflicting_versions", "unknown_enum:status", "unknown_currency:currency",
+                             "negative_amount:subtotal,discount_total,tax,total,amount_paid",
+                             "end_before_start:period_end", "orphan_fk:customer_id", "out_of_range:dates"],
+    "raw_billing.invoice_line_items": ["null_key", "conflicting_versions", "unknown_enum:type",
+                                       "unknown_currency:currency", "negative_quantity:quantity",
+                                       "negative_amount:amount,discount_amount", "end_before_start:period_end",
+                                       "orphan_fk:invoice_id", "out_of_range:dates"],
+    "raw_billing.payments": ["null_key", "conflicting_versions", "unknown_enum:status", "unknown_currency:currency",
+                             "negative_amount:amount,amount_refunded", "out_of_range:dates"],
+    "raw_commerce.customers": ["null_key", "conflicting_versions", "out_of_range:dates"],
+    "raw_commerce.products": ["null_key", "conflicting_versions", "negative_amount:price,cost", "out_of_range:dates"],
+    "raw_commerce.orders": ["null_key", "conflicting_versions", "unknown_enum:status", "unknown_enum:channel",
+                            "unknown_currency:currency",
+                            "negative_amount:subtotal,discount_total,shipping_total,tax_total,total",
+                            "out_of_range:dates"],
+    "raw_commerce.order_items": ["null_key", "conflicting_versions", "negative_quantity:quantity",
+                                 "negative_amount:unit_price,discount", "orphan_fk:order_id"],
+    "raw_commerce.refunds": ["null_key", "conflicting_versions", "negative_amount:amount", "orphan_fk:order_id",
+                             "out_of_range:dates"],
+    "raw_commerce.web_events": ["null_key", "conflicting_versions", "unknown_enum:event_type", "unknown_enum:device",
+                                "out_of_range:dates"],
+    "raw_commerce.marketing_spend": ["null_key", "conflicting_versions", "unknown_currency:currency",
+                                     "negative_amount:spend", "out_of_range:dates"],
+}
+
+
+def _summary(check) -> str:
+    if check.reason in ("null_key", "conflicting_versions"):
+        return check.reason
+    if check.reason == "end_before_start":
+        return "end_before_start:" + ",".join(end for _, end in check.pairs)
+    if check.reason == "out_of_range" and not check.columns:
+        return "out_of_range:dates"
+    return f"{check.reason}:{','.join(check.columns)}"
+
+
+def test_each_tables_rules_are_derived_as_the_contract_says():
+    from orchestration import contract
+    assert {t.id: [_summary(c) for c in t.checks()] for t in contract.load()} == EXPECTED_RULES
+    # the special cases the contract states in prose
+    lines = contract.table("raw_billing", "invoice_line_items")
+    assert [c.exempt for c in lines.checks() if c.reason == "negative_amount"] == [(("amount", "is_proration"),)]
+    assert contract.table("raw_crm", "health_scores").key == ("account_id", "scored_on")
+    assert contract.table("raw_commerce", "marketing_spend").key == ("spend_date", "channel")
+    opp_dates = next(c for c in contract.table("raw_crm", "opportunities").checks()
+                     if c.reason == "out_of_range" and not c.columns)
+    assert (opp_dates.event_columns, opp_dates.floor_columns) == (("created_at", "closed_at"), ("expected_close_date",))
+
+
+def test_generator_plants_one_row_kind_per_contract_rule():
+    from orchestration import contract
+    from orchestration.generator.mess import bad_rules
+    for t in contract.load():
+        planted = [reason for reason, _ in bad_rules(t.source, t.name)]
+        derivable = list(dict.fromkeys(c.reason for c in t.checks() if c.reason != "conflicting_versions"))
+        assert planted == derivable, t.id
+
+
+def test_gx_suites_check_the_contracts_keys_enums_and_counts():
+    import os
+    from datetime import date
+
+    from orchestration import contract
+    from orchestration.dagster_defs import raw_quality
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")     # GX must never call home
+    import great_expectations as gx
+    gx.get_context(mode="ephemeral")
+    for t in contract.load():
+        suite = raw_quality.build_suite(t.source, t.name, date(2026, 11, 21))
+        by_type = {}
+        for e in suite.expectations:
+            by_type.setdefault(type(e).__name__, []).append(e)
+        not_null = sorted(e.column for e in by_type["ExpectColumnValuesToNotBeNull"])
+        assert not_null == sorted(["tenant_id", *t.key]), t.id
+        in_set = {e.column: list(e.value_set) for e in by_type.get("ExpectColumnValuesToBeInSet", [])}
+        assert in_set == {c.name: list(c.enum) for c in t.columns if c.enum}, t.id
+        between = sorted(e.column for e in by_type.get("ExpectColumnValuesToBeBetween", []))
+        counts = sorted(col for c in t.checks() if c.reason == "negative_quantity" for col in c.columns)
+        assert between == counts, t.id
+        assert {e.mostly for e in by_type["ExpectColumnValuesToNotBeNull"] if e.column != "tenant_id"} \
+            == {1 - raw_quality.tolerated_bad_share()}
+        fresh = by_type.get("ExpectColumnMaxToBeBetween", [])
+        assert bool(fresh) == (t.freshness_hours is not None), t.id
+        # every column GX reads exists in the contract
+        assert {e.column for e in suite.expectations if hasattr(e, "column")} <= set(t.column_names)
+
+
+def test_a_table_added_to_the_contract_appears_everywhere(tmp_path):
+    """One edit in a copy of the contract (a throwaway table raw_billing.credit_notes) plus the stg model
+    that uses it: sync writes its dbt source, base model and rules; the build quarantines its bad rows in
+    quarantine_rows with their reasons and reconciles it; the generator and GX see it."""
+    import shutil
+
+    import duckdb
+
+    from orchestration import contract
+    from orchestration.generator.mess import bad_rules
+
+    from conftest import base_env, csv_fixture_to_parquet, land_raw, run_dbt
+
+    project = tmp_path / "project"
+    for part in ("models", "macros", "seeds", "snapshots", "tests/dbt", "docs/contracts"):
+        shutil.copytree(REPO / part, project / part)
+    shutil.copy(REPO / "dbt_project.yml", project / "dbt_project.yml")
+    path = project / "docs/contracts/raw_sources.yml"
+    text = path.read_text()
+    anchor = "      payments:\n"
+    assert anchor in text
+    path.write_text(text.replace(anchor, """      credit_notes:
+        description: Credit notes issued against invoices.
+        columns:
+          id: text, not null
+          tenant_id: text, not null
+          invoice_id: text         # -> invoices.id
+          status: "text: issued | void"
+          amount: bigint           # minor units
+          currency: text
+          created_at: timestamp
+          _loaded_at: timestamp
+""" + anchor))
+    contract.load.cache_clear()
+    try:
+        written = contract.sync(root=project, path=path)
+        assert project / "models/staging/billing/base/base_billing__credit_notes.sql" in written
+        new = contract.table("raw_billing", "credit_notes", path)
+        assert [_summary(c) for c in new.checks()] == [
+            "null_key", "conflicting_versions", "unknown_enum:status", "unknown_currency:currency",
+            "negative_amount:amount", "out_of_range:dates"]
+        assert [r for r, _ in bad_rules("raw_billing", "payments")]      # the real contract is untouched
+        assert "credit_notes" in contract.arrow_schemas(path)["raw_billing"]
+    finally:
+        contract.load.cache_clear()
+    # the model that uses it: hand-written like every stg_ model, with its reconciliation test
+    (project / "models/staging/billing/stg_billing__credit_notes.sql").write_text(
+        "select id as credit_note_id, tenant_id, amount as amount_minor\n"
+        "from {{ ref('base_billing__credit_notes') }}\nwhere quarantine_reason is null\n")
+    (project / "models/staging/billing/_stg_billing__credit_notes.yml").write_text("""version: 2
+models:
+  - name: stg_billing__credit_notes
+    description: Clean credit notes.
+    data_tests:
+      - raw_reconciles:
+          arguments:
+            source_relation: source('raw_billing', 'credit_notes')
+            quarantine_relation: ref('quarantine_rows')
+            source_table: raw_billing.credit_notes
+            key_columns: [id]
+    columns:
+      - name: credit_note_id
+        description: The credit note.
+        data_tests: [not_null]
+""")
+    # raw data: the bad-row fixture for the existing tables, and the new table by hand
+    csv_fixture_to_parquet(REPO / "tests/fixtures/bad_rows", tmp_path / "raw")
+    env = land_raw("duckdb", tmp_path / "raw", tmp_path, "unused")
+    con = duckdb.connect(env["DBT_DUCKDB_PATH"])
+    con.execute("create table raw_billing.credit_notes (id text, tenant_id text, invoice_id text, status text, "
+                "amount bigint, currency text, created_at timestamp, _loaded_at timestamp)")
+    con.execute("""insert into raw_billing.credit_notes values
+        ('cn_1', 't1', 'inv_1', 'issued', 500, 'USD', '2024-02-01', '2024-02-01 01:00'),
+        ('cn_enum', 't1', 'inv_1', 'pending', 500, 'USD', '2024-02-01', '2024-02-01 01:00'),
+        ('cn_neg', 't1', 'inv_1', 'issued', -5, 'USD', '2024-02-01', '2024-02-01 01:00'),
+        ('cn_old', 't1', 'inv_1', 'issued', 5, 'usd', '1960-02-01', '2024-02-01 01:00'),
+        (null, 't1', 'inv_1', 'issued', 5, 'USD', '2024-02-01', '2024-02-01 01:00')""")
+    con.close()
+    proc = subprocess.run([str(BIN / "dbt"), "build", "--project-dir", str(project), "--target", "duckdb",
+                           "--target-path", str(tmp_path / "target"), "--exclude", "resource_type:unit_test",
+                           "--vars", "{as_of_date: '2026-11-21', quarantine_max_share: 1}",
+                           "--select", "+stg_billing__credit_notes", "+quarantine_rows", "--indirect-selection", "cautious"],
+                          cwd=project, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    con = duckdb.connect(env["DBT_DUCKDB_PATH"], read_only=True)
+    quarantined = sorted(con.execute("select record_id, reason from quarantine.quarantine_rows "
+                                     "where source_table = 'raw_billing.credit_notes'").fetchall(),
+                         key=lambda r: (r[0] is None, r[0] or ""))
+    assert quarantined == [("cn_enum", "unknown_enum"), ("cn_neg", "negative_amount"), ("cn_old", "out_of_range"),
+                           (None, "null_key")]
+    assert con.execute("select credit_note_id from staging.stg_billing__credit_notes").fetchall() == [("cn_1",)]
+    con.close()
+    results = json.loads((tmp_path / "target/run_results.json").read_text())["results"]
+    recon = [r["status"] for r in results if "raw_reconciles_stg_billing__credit_notes" in r["unique_id"]]
+    assert recon == ["pass"]

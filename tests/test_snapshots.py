@@ -5,7 +5,8 @@ import duckdb
 
 from conftest import AS_OF, base_env, run_dbt, warehouse_cli
 
-SELECT = ["--select", "base_crm__accounts stg_crm__accounts quarantine_crm__accounts snap_crm__accounts"]
+# cautious: the reconciliation test of stg_crm__accounts also reads quarantine_rows, which this test does not build
+SELECT = ["--select", "base_crm__accounts stg_crm__accounts snap_crm__accounts", "--indirect-selection", "cautious"]
 
 
 def test_account_history_through_insert_update_delete_reinsert(tmp_path):
