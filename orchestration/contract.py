@@ -56,16 +56,24 @@ POLICY = {
         ("raw_billing", "subscriptions", "customer_id"), ("raw_billing", "invoices", "customer_id"),
         ("raw_billing", "invoice_line_items", "invoice_id"), ("raw_commerce", "order_items", "order_id"),
         ("raw_commerce", "refunds", "order_id"),
+        # a message belongs to its conversation, a status event to its message, a hand-off to its conversation
+        ("raw_messaging", "messages", "conversation_id"), ("raw_messaging", "message_status_events", "message_id"),
+        ("raw_messaging", "handoffs", "conversation_id"),
     },
+    # Counts the contract names without a count's name: never negative (negative_quantity).
+    "counts": {("raw_messaging", "messages", "tokens_used"), ("raw_messaging", "campaigns", "audience_size")},
     # A billing interval count divides the price (`3 with month = quarterly`): it is at least 1.
     "at_least_one": {("raw_billing", "prices", "recurring_interval_count")},
     # Proration credits are negative line amounts by nature (Stripe): negative only when not a proration.
     "negative_allowed_when": {("raw_billing", "invoice_line_items", "amount"): "is_proration"},
     # The service period of a subscription runs from start_date to ended_at.
-    "extra_periods": {("raw_billing", "subscriptions"): [("start_date", "ended_at")]},
+    "extra_periods": {("raw_billing", "subscriptions"): [("start_date", "ended_at")],
+                      ("raw_messaging", "conversations"): [("started_at", "ended_at")],
+                      ("raw_messaging", "campaigns"): [("started_at", "completed_at")],
+                      ("raw_messaging", "handoffs"): [("requested_at", "accepted_at")]},
     # Columns whose time may lie ahead by nature: held to the 1970 floor only, never to as_of + 1 day.
     "may_lie_ahead": {"expected_close_date", "trial_start", "trial_end", "ended_at", "current_period_start",
-                      "current_period_end", "period_start", "period_end"},
+                      "current_period_end", "period_start", "period_end", "scheduled_at"},
     # Version order: tables without updated_at are append-only; the latest load wins.
     # The clickstream is the largest table: its base model is incremental (new loads only).
     "incremental": {("raw_commerce", "web_events")},
@@ -171,7 +179,8 @@ class Table:
         out += [Check("unknown_enum", (c.name,), values=c.enum) for c in cols if c.enum]
         if "currency" in self.column_names:
             out.append(Check("unknown_currency", ("currency",)))
-        quantities = [c.name for c in cols if c.type == "integer" and _is_count(c.name)
+        quantities = [c.name for c in cols if c.type == "integer"
+                      and (_is_count(c.name) or (*ident, c.name) in POLICY["counts"])
                       and (*ident, c.name) not in POLICY["at_least_one"]]
         if quantities:
             out.append(Check("negative_quantity", tuple(quantities)))
