@@ -29,9 +29,9 @@ BIN = Path(sys.executable).parent
 AS_OF = "2026-11-21"
 CLICKSTREAM = ["base_commerce__web_events", "stg_commerce__web_events", "quarantine_commerce__web_events",
                "int_web_sessions", "web_funnel_daily"]
-COMMERCE_MODELS = ("int_customer_paid_months", "int_web_sessions", "int_paid_order_lines", "int_tenant_daily",
-                   "int_marketing", "fct_orders", "cohort_", "customer_rfm", "rfm_", "web_funnel", "product_perf",
-                   "category_perf", "basket_", "period_kpis", "executive_kpis", "cac_")
+COMMERCE_MODELS = ("int_orders_enriched", "int_customer_paid_months", "int_web_sessions", "int_paid_order_lines",
+                   "int_tenant_daily", "int_marketing", "fct_orders", "cohort_", "customer_rfm", "rfm_", "web_funnel",
+                   "product_perf", "category_perf", "basket_", "period_kpis", "executive_kpis", "cac_")
 REVENUE_MODELS = ("util_months", "int_invoice_lines", "int_mrr_lines", "int_customer_mrr", "fct_mrr", "mrr_",
                   "revenue_", "fct_customer_churn")
 

@@ -3,7 +3,7 @@
     order) and acquisition channel. Guest orders have no customer and no cohort. -#}
 with
 
-orders as (select * from {{ ref('fct_orders') }}),
+orders as (select * from {{ ref('int_orders_enriched') }}),
 
 customers as (select * from {{ ref('stg_commerce__customers') }}),
 

@@ -3,7 +3,7 @@
     refunded. -#}
 with
 
-orders as (select * from {{ ref('fct_orders') }}),
+orders as (select * from {{ ref('int_orders_enriched') }}),
 
 order_items as (select * from {{ ref('stg_commerce__order_items') }}),
 

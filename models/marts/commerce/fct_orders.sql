@@ -1,115 +1,39 @@
-{#- One row per store order. A paid order has status paid, fulfilled,
-    partially_refunded or refunded and a placed_at (docs/contracts/marts.md);
-    its net revenue = total - tax - shipping - refunds. Amounts in USD at the
-    rate of the month the order was placed. Guest orders are kept with a null
-    customer; the order sequence counts a customer's paid orders only. -#}
+{#- One row per store order, as int_orders_enriched computes it (paid flag,
+    USD amounts, refunds, cost, margin, the customer's paid-order sequence and
+    type), with the mart's surrogate key. -#}
 with
 
-orders as (select * from {{ ref('stg_commerce__orders') }}),
-
-order_items as (select * from {{ ref('stg_commerce__order_items') }}),
-
-products as (select * from {{ ref('stg_commerce__products') }}),
-
-refunds as (select * from {{ ref('stg_commerce__refunds') }}),
-
-fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
-
-item_totals as (
-    select
-        order_items.tenant_id,
-        order_items.order_id,
-        sum(order_items.quantity) as item_count,
-        sum(order_items.quantity * products.cost) as cost
-    from order_items
-    left join products
-        on order_items.tenant_id = products.tenant_id
-        and order_items.product_id = products.product_id
-    group by order_items.tenant_id, order_items.order_id
-),
-
-refund_totals as (
-    select
-        tenant_id,
-        order_id,
-        sum(amount) as refunds
-    from refunds
-    group by tenant_id, order_id
-),
-
-orders_with_totals as (
-    select
-        orders.*,
-        orders.status in ('paid', 'fulfilled', 'partially_refunded', 'refunded')
-        and orders.placed_at is not null as is_paid,
-        cast({{ dbt.date_trunc('month', 'orders.placed_at') }} as date) as order_month,
-        coalesce(item_totals.item_count, 0) as item_count,
-        coalesce(item_totals.cost, 0) as cost,
-        coalesce(refund_totals.refunds, 0) as refunds
-    from orders
-    left join item_totals
-        on orders.tenant_id = item_totals.tenant_id
-        and orders.order_id = item_totals.order_id
-    left join refund_totals
-        on orders.tenant_id = refund_totals.tenant_id
-        and orders.order_id = refund_totals.order_id
-),
-
-in_usd as (
-    select
-        orders_with_totals.tenant_id,
-        orders_with_totals.order_id,
-        orders_with_totals.customer_id,
-        orders_with_totals.order_number,
-        orders_with_totals.status,
-        orders_with_totals.channel,
-        orders_with_totals.currency,
-        orders_with_totals.placed_at,
-        cast(orders_with_totals.placed_at as date) as order_date,
-        orders_with_totals.order_month,
-        orders_with_totals.is_paid,
-        orders_with_totals.item_count,
-        fx_rates.fx_rate_month,
-        fx_rates.fx_rate_source,
-        {{ as_money('orders_with_totals.subtotal * fx_rates.rate_to_usd') }} as gross_revenue_usd,
-        {{ as_money('orders_with_totals.discount_total * fx_rates.rate_to_usd') }} as discounts_usd,
-        {{ as_money('orders_with_totals.shipping_total * fx_rates.rate_to_usd') }} as shipping_usd,
-        {{ as_money('orders_with_totals.tax_total * fx_rates.rate_to_usd') }} as tax_usd,
-        {{ as_money('orders_with_totals.total * fx_rates.rate_to_usd') }} as total_usd,
-        {{ as_money('orders_with_totals.refunds * fx_rates.rate_to_usd') }} as refunds_usd,
-        {{ as_money('(orders_with_totals.total - orders_with_totals.tax_total - orders_with_totals.shipping_total'
-                    ' - orders_with_totals.refunds) * fx_rates.rate_to_usd') }} as net_revenue_usd,
-        {{ as_money('orders_with_totals.cost * fx_rates.rate_to_usd') }} as cost_usd
-    from orders_with_totals
-    left join fx_rates
-        on orders_with_totals.currency = fx_rates.currency_code
-        and orders_with_totals.order_month = fx_rates.month
-),
-
-sequenced as (
-    select
-        in_usd.*,
-        {{ as_money('in_usd.net_revenue_usd - in_usd.cost_usd') }} as gross_margin_usd,
-        case
-            when in_usd.is_paid and in_usd.customer_id is not null
-                then row_number() over (
-                    partition by in_usd.tenant_id, in_usd.customer_id, in_usd.is_paid
-                    order by in_usd.placed_at, in_usd.order_id
-                )
-        end as customer_order_sequence
-    from in_usd
-),
+orders as (select * from {{ ref('int_orders_enriched') }}),
 
 final as (
     select
-        {{ surrogate_key(['tenant_id', 'order_id']) }} as order_key,
-        sequenced.*,
-        case
-            when sequenced.customer_id is null then 'guest'
-            when sequenced.customer_order_sequence = 1 then 'new'
-            when sequenced.customer_order_sequence > 1 then 'repeat'
-        end as customer_type
-    from sequenced
+        {{ surrogate_key(['orders.tenant_id', 'orders.order_id']) }} as order_key,
+        orders.tenant_id,
+        orders.order_id,
+        orders.customer_id,
+        orders.order_number,
+        orders.status,
+        orders.channel,
+        orders.currency,
+        orders.placed_at,
+        orders.order_date,
+        orders.order_month,
+        orders.is_paid,
+        orders.item_count,
+        orders.fx_rate_month,
+        orders.fx_rate_source,
+        orders.gross_revenue_usd,
+        orders.discounts_usd,
+        orders.shipping_usd,
+        orders.tax_usd,
+        orders.total_usd,
+        orders.refunds_usd,
+        orders.net_revenue_usd,
+        orders.cost_usd,
+        orders.gross_margin_usd,
+        orders.customer_order_sequence,
+        orders.customer_type
+    from orders
 )
 
 select * from final

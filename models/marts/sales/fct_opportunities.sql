@@ -1,51 +1,43 @@
-{#- One row per opportunity: state flags, amount and weighted amount
-    (amount x probability) in USD, sales cycle (lead created -> won) and days
-    open. An amount converts at the rate of the month it belongs to: the close
-    month for closed deals, the as-of month for open ones. -#}
+{#- One row per opportunity, as int_opportunities_enriched computes it (state
+    flags, USD amount and weighted amount, sales cycle, days open). -#}
 with
 
-opportunities as (select * from {{ ref('stg_crm__opportunities') }}),
+opportunities as (select * from {{ ref('int_opportunities_enriched') }}),
 
-leads as (select * from {{ ref('stg_crm__leads') }}),
-
-fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
-
-dated as (
+final as (
     select
-        opportunities.*,
-        opportunities.stage in ('prospecting', 'proposal', 'negotiation') as is_open,
-        opportunities.stage = 'closed_won' as is_won,
-        opportunities.stage = 'closed_lost' as is_lost,
-        cast({{ dbt.date_trunc('month', 'opportunities.closed_at') }} as date) as closed_month,
-        cast({{ dbt.date_trunc('month', 'opportunities.created_at') }} as date) as created_month,
-        cast({{ dbt.date_trunc('month', 'coalesce(opportunities.closed_at, ' ~ as_of_date() ~ ')') }} as date)
-            as amount_month
+        opportunities.opportunity_key,
+        opportunities.opportunity_id,
+        opportunities.tenant_id,
+        opportunities.account_id,
+        opportunities.lead_id,
+        opportunities.owner_user_id,
+        opportunities.opportunity_name,
+        opportunities.opportunity_type,
+        opportunities.amount,
+        opportunities.currency,
+        opportunities.stage,
+        opportunities.probability,
+        opportunities.created_at,
+        opportunities.expected_close_date,
+        opportunities.closed_at,
+        opportunities.lost_reason,
+        opportunities.updated_at,
+        opportunities._loaded_at,
+        opportunities.is_open,
+        opportunities.is_won,
+        opportunities.is_lost,
+        opportunities.closed_month,
+        opportunities.created_month,
+        opportunities.amount_month,
+        opportunities.fx_rate_month,
+        opportunities.fx_rate_source,
+        opportunities.amount_usd,
+        opportunities.weighted_amount_usd,
+        opportunities.lead_created_at,
+        opportunities.sales_cycle_days,
+        opportunities.days_open
     from opportunities
-),
-
-enriched as (
-    select
-        dated.*,
-        fx_rates.fx_rate_month,
-        fx_rates.fx_rate_source,
-        {{ as_money('dated.amount * fx_rates.rate_to_usd') }} as amount_usd,
-        {{ as_money('dated.amount * fx_rates.rate_to_usd * dated.probability / 100.0') }} as weighted_amount_usd,
-        leads.created_at as lead_created_at,
-        case
-            when dated.is_won and leads.created_at is not null
-                then {{ dbt.datediff('leads.created_at', 'dated.closed_at', 'day') }}
-        end as sales_cycle_days,
-        case
-            when dated.closed_at is not null
-                then {{ dbt.datediff('dated.created_at', 'dated.closed_at', 'day') }}
-        end as days_open
-    from dated
-    left join fx_rates
-        on dated.currency = fx_rates.currency_code
-        and dated.amount_month = fx_rates.month
-    left join leads
-        on dated.tenant_id = leads.tenant_id
-        and dated.lead_id = leads.lead_id
 )
 
-select * from enriched
+select * from final

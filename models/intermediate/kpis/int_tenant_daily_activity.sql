@@ -5,13 +5,13 @@ with
 
 days as (select * from {{ ref('util_days') }}),
 
-orders as (select * from {{ ref('fct_orders') }}),
+orders as (select * from {{ ref('int_orders_enriched') }}),
 
 sessions as (select * from {{ ref('int_web_sessions') }}),
 
 leads as (select * from {{ ref('stg_crm__leads') }}),
 
-opportunities as (select * from {{ ref('fct_opportunities') }}),
+opportunities as (select * from {{ ref('int_opportunities_enriched') }}),
 
 order_days as (
     select
