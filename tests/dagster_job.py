@@ -1,6 +1,10 @@
 """Run a Dagster job of the project in-process and print what happened as JSON (for tests).
 
     python tests/dagster_job.py <job> '<run config json>' [--evaluate-failure-sensor]
+                                [--checks-only=<check>,... [--of=<asset>,...]]
+
+--checks-only runs only the job's asset checks of those names (on those assets, with --of), against
+the warehouse as it is: no asset is materialised.
 
 Runs in its own process so that the environment (DBT_DUCKDB_PATH, WAREHOUSE_AS_OF_DATE, ...) is
 read fresh by the definitions, as in a real deployment.
@@ -26,8 +30,15 @@ def main():
     if "--evaluate-failure-sensor" in sys.argv:     # a first tick sets the cursor, as a running daemon would
         sensor_cursor = alert_on_run_failure.evaluate_tick(
             dg.build_sensor_context(instance=instance, definitions=defs)).cursor
-    result = defs.resolve_job_def(job_name).execute_in_process(run_config=run_config, instance=instance,
-                                                           raise_on_error=False)
+    job = defs.resolve_job_def(job_name)
+    only, of = (next((a.split("=", 1)[1].split(",") for a in sys.argv if a.startswith(flag)), None)
+                for flag in ("--checks-only=", "--of="))
+    if only:        # the job's checks of those names, in a subset of the implicit job (no job-level config)
+        keys = {key for key in job.asset_layer.asset_graph.asset_check_keys
+                if key.name in only and (of is None or key.asset_key.to_user_string() in of)}
+        job = defs.resolve_implicit_global_asset_job_def().get_subset(asset_selection=set(),
+                                                                      asset_check_selection=keys)
+    result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
     materialized = sorted(e.asset_key.to_user_string() for e in result.get_asset_materialization_events())
     checks = [{"asset": e.asset_check_evaluation_data.asset_key.to_user_string(),
                "check": e.asset_check_evaluation_data.check_name,

@@ -1,9 +1,12 @@
 """Dagster: the Definitions load and cover every asset with checks; the whole graph materialises
 in-process on DuckDB with every error-severity check passing, metadata and reports included; a
 corrupted raw table is stopped by its blocking Great Expectations check before any model runs and
-the failure sensor alerts once; the webserver answers GraphQL on loopback; alerts reach a webhook."""
+the failure sensor alerts once; dbt source freshness and the GX freshness expectations agree on the
+continuous feeds, whose windows live once (orchestration/contract.py); the webserver answers GraphQL
+on loopback; alerts reach a webhook."""
 import json
 import os
+import shutil
 import subprocess
 import threading
 import time
@@ -22,6 +25,7 @@ import pytest
 from conftest import AS_OF, BIN, REPO, base_env, free_port, generate_args, warehouse_cli
 
 SCALE = "0.01"
+FEEDS = [("raw_billing", "invoices"), ("raw_commerce", "orders"), ("raw_commerce", "web_events"), ("raw_crm", "leads")]
 
 
 class Webhook:
@@ -96,6 +100,7 @@ def test_definitions_validate_from_the_repo_root(tmp_path):
 
 
 def test_every_asset_has_a_check_and_a_group(definitions):
+    import dagster as dg
     from orchestration.dagster_defs.raw_quality import raw_tables
     graph = definitions.resolve_asset_graph()
     keys = set(graph.get_all_asset_keys())
@@ -105,8 +110,12 @@ def test_every_asset_has_a_check_and_a_group(definitions):
     assert raw == set(raw_tables()) and len(raw) == 21
     groups = {graph.get(k).group_name for k in keys}
     assert {"staging_crm", "staging_billing", "staging_commerce", "quarantine", "intermediate_revenue",
-            "marts_revenue", "marts_sales", "marts_customers", "marts_commerce", "marts_monitoring",
-            "reference", "snapshots", "reports"} <= groups
+            "intermediate_kpis", "marts_revenue", "marts_sales", "marts_customers", "marts_commerce",
+            "marts_kpis", "marts_monitoring", "reference", "snapshots", "reports"} <= groups
+    # the cross-domain KPIs have their own folder, so their own group (models/marts/kpis)
+    assert {graph.get(dg.AssetKey(["marts", name])).group_name for name in ("period_kpis", "executive_kpis")} \
+        == {"marts_kpis"}
+    assert graph.get(dg.AssetKey(["intermediate", "int_tenant_daily_activity"])).group_name == "intermediate_kpis"
     manifest = json.loads((REPO / "target" / "manifest.json").read_text())
     dbt_nodes = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed", "snapshot")]
     assert len(keys) == len(raw) + len(dbt_nodes) + 1           # + the executive reports
@@ -129,6 +138,13 @@ def test_schedules_and_single_writer(definitions):
     assert crons["weekly_executive_reports"] == "0 6 * * 1" and crons["monthly_executive_reports"] == "0 6 1 * *"
     for job in ("daily_full_build", "hourly_clickstream", "weekly_clickstream_full_refresh"):
         assert definitions.resolve_job_def(job).tags["warehouse/writer"] == "duckdb"
+    # dbt source freshness of the continuous feeds runs in the daily build only
+    freshness = {job: sorted(k.asset_key.to_user_string() for k in
+                             definitions.resolve_job_def(job).asset_layer.asset_graph.asset_check_keys
+                             if k.name == "dbt_source_freshness")
+                 for job in ("daily_full_build", "hourly_clickstream", "weekly_clickstream_full_refresh")}
+    assert freshness == {"daily_full_build": [f"{s}/{t}" for s, t in FEEDS], "hourly_clickstream": [],
+                         "weekly_clickstream_full_refresh": []}
     instance_yaml = (REPO / "orchestration" / "dagster_home" / "dagster.yaml").read_text()
     assert "key: warehouse/writer" in instance_yaml and "limit: 1" in instance_yaml
 
@@ -155,6 +171,11 @@ def test_full_build_materialises_everything_with_checks_passing(full_build, defi
     assert {(c["asset"], c["check"]) for c in build["checks"]} >= {
         ("raw_commerce/web_events", "great_expectations_suite"),
         ("marts/metric_anomalies_daily", "latest_day_has_no_anomaly")}
+    # a replay (AS_OF is not today): dbt's wall-clock freshness is reported, not held against the run
+    freshness = [c for c in build["checks"] if c["check"] == "dbt_source_freshness"]
+    assert sorted(c["asset"] for c in freshness) == [f"{s}/{t}" for s, t in FEEDS]
+    assert all(c["passed"] and c["metadata"]["replay"] and c["description"].startswith(
+        f"replay of {AS_OF.isoformat()}: dbt measures against the wall clock") for c in freshness)
 
 
 def test_materialisation_metadata_reads_the_marts(full_build):
@@ -283,6 +304,116 @@ def test_one_clock_a_pinned_date_reaches_generator_gx_dbt_anomalies_and_reports(
     assert reports["metadata"]["reports/executive_reports"]["as_of_date"] == "2025-03-14"
     pdf = next(Path(env["WAREHOUSE_REPORTS_DIR"]).glob("executive_report_*.pdf"))
     assert "as of 2025-03-14" in PdfReader(pdf).pages[0].extract_text()
+
+
+@pytest.fixture(scope="module")
+def fresh_today(tmp_path_factory):
+    """Demo data generated through today (UTC), the run's as-of date, in the tests' own DuckDB file
+    (kept pristine: each test copies it to the warehouse path); and dbt's parse of the project for
+    that file and target, which DBT_TARGET_PATH hands to the check's dbt (partial parsing: seconds,
+    not the ~20 s of a full parse). 3 tenants at scale 0.02: at 0.01 the newest lead of a quiet
+    tenant can be over a week old, and the demo data is then stale for GX as well."""
+    tmp = tmp_path_factory.mktemp("freshness")
+    today = datetime.now(timezone.utc).date()
+    env = {**dagster_env(tmp), "WAREHOUSE_AS_OF_DATE": today.isoformat(), "DBT_TARGET_PATH": str(tmp / "target")}
+    warehouse_cli(env, "generate", "--tenants", "3", "--scale", "0.02", "--seed", "42", "--as-of-date",
+                  today.isoformat(), "--target", "duckdb", "--no-progress")
+    pristine = tmp / "pristine.duckdb"
+    shutil.move(env["DBT_DUCKDB_PATH"], pristine)
+    proc = subprocess.run([str(BIN / "dbt"), "parse", "--project-dir", str(REPO), "--target", "duckdb", "--quiet"],
+                          cwd=REPO, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return env, pristine, today
+
+
+def freshness_checks(env: dict, pristine: Path, stale_sql: str = "") -> dict:
+    """The daily job's GX and dbt freshness checks of the continuous feeds only (no asset is
+    materialised) on a copy of the pristine warehouse, after `stale_sql`; {(asset, check): result}."""
+    shutil.copy(pristine, env["DBT_DUCKDB_PATH"])
+    if stale_sql:
+        con = duckdb.connect(env["DBT_DUCKDB_PATH"])
+        con.execute(stale_sql)
+        con.close()
+    result = run_job(env, "daily_full_build", {}, "--checks-only=great_expectations_suite,dbt_source_freshness",
+                     "--of=" + ",".join(f"{s}/{t}" for s, t in FEEDS))
+    assert result["materialized"] == []
+    assert len(result["checks"]) == 2 * len(FEEDS), result["errors"]
+    return {(c["asset"], c["check"]): c for c in result["checks"]}
+
+
+def assert_fresh(checks: dict, schema: str, table: str, today: date) -> None:
+    """Both pass: GX's suite (its freshness floor: the start of the as-of day minus the window) and
+    dbt (the wall clock minus the window). dbt also warns past half the window, which GX has no
+    level for: that warning is allowed, never an error (it can show late in the UTC day for
+    web_events, whose newest demo load is the evening before: 24 h)."""
+    from orchestration import contract
+    window = contract.FRESHNESS_HOURS[(schema, table)]
+    gx, dbt = checks[(f"{schema}/{table}", "great_expectations_suite")], checks[(f"{schema}/{table}", "dbt_source_freshness")]
+    assert gx["passed"], gx["description"]
+    md = dbt["metadata"]
+    assert md["window_hours"] == window and md["as_of_date"] == today.isoformat() and md["replay"] is False
+    assert md["dbt_error_after_hours"] == window and md["dbt_warn_after_hours"] == window / 2
+    assert md["status"] in ("pass", "warn") and md["age_hours"] < window, (schema, table, dbt)
+    assert (dbt["passed"], md["status"]) == (True, "pass") or \
+        ((dbt["passed"], dbt["severity"], md["status"]) == (False, "WARN", "warn") and md["age_hours"] >= window / 2), dbt
+
+
+def test_dbt_source_freshness_agrees_with_gx_on_todays_demo_data(fresh_today):
+    """As of today (UTC), freshly generated demo data: the dbt source freshness check (one dbt run,
+    one result per continuous feed) and the GX freshness expectations both pass."""
+    env, pristine, today = fresh_today
+    checks = freshness_checks(env, pristine)
+    assert sorted(k for k in checks if k[1] == "dbt_source_freshness") == \
+        [(f"{s}/{t}", "dbt_source_freshness") for s, t in FEEDS]
+    for schema, table in FEEDS:
+        assert_fresh(checks, schema, table, today)
+
+
+def test_a_stale_feed_fails_dbt_freshness_and_gx_alike(fresh_today):
+    """raw_commerce.orders' loads shifted 10 days back: GX's freshness expectation and dbt's source
+    freshness both fail it (error), and both still pass the other feeds."""
+    env, pristine, today = fresh_today
+    checks = freshness_checks(env, pristine, "update raw_commerce.orders set _loaded_at = _loaded_at - interval 10 day")
+    gx, dbt = checks[("raw_commerce/orders", "great_expectations_suite")], checks[("raw_commerce/orders", "dbt_source_freshness")]
+    assert not gx["passed"] and gx["description"] == "failed: expect_column_max_to_be_between[_loaded_at]"
+    assert not dbt["passed"] and dbt["severity"] == "ERROR" and dbt["metadata"]["status"] == "error"
+    assert dbt["metadata"]["age_hours"] > 10 * 24 and dbt["description"].endswith("past the 72 h window")
+    for schema, table in FEEDS:
+        if (schema, table) != ("raw_commerce", "orders"):
+            assert_fresh(checks, schema, table, today)
+
+
+def test_freshness_windows_live_once_in_the_contract():
+    """contract.FRESHNESS_HOURS is the one home of the windows: the generated dbt sources YAML (and
+    so dbt's parsed manifest: error after the window, warn after half), the GX floor and the dbt
+    check's feeds all derive from it; no other table has a window."""
+    import yaml
+    from orchestration import contract
+    from orchestration.dagster_defs import raw_quality, source_freshness
+    hours = contract.FRESHNESS_HOURS
+    expected = {key: {"warn_after": {"count": h // 2, "period": "hour"}, "error_after": {"count": h, "period": "hour"}}
+                for key, h in hours.items()}
+    in_yaml = {}
+    for path in sorted((REPO / "models" / "staging").glob("*/_*__sources.yml")):
+        for source in yaml.safe_load(path.read_text())["sources"]:
+            assert (source.get("config") or {}).get("freshness") is None and "freshness" not in source
+            for table in source["tables"]:
+                assert "freshness" not in table                      # only under config, as generated
+                if (table.get("config") or {}).get("freshness"):
+                    in_yaml[(source["name"], table["name"])] = table["config"]["freshness"]
+    assert in_yaml == expected
+    manifest = json.loads((REPO / "target" / "manifest.json").read_text())     # parsed by current_manifest
+    in_dbt = {(n["source_name"], n["name"]): {k: n["freshness"][k] for k in ("warn_after", "error_after")}
+              for n in manifest["sources"].values()
+              if n["freshness"] and (n["freshness"].get("error_after") or {}).get("count")}
+    assert in_dbt == expected
+    as_of = date(2026, 3, 1)
+    for schema, table in raw_quality.raw_tables():
+        floor = raw_quality.freshness_floor(schema, table, as_of)
+        assert floor == (datetime(2026, 3, 1) - timedelta(hours=hours[(schema, table)])
+                         if (schema, table) in hours else None), (schema, table)
+    assert source_freshness.feeds() == sorted(hours) == FEEDS
+    assert source_freshness.freshness_args()[-1].split() == [f"source:{s}.{t}" for s, t in FEEDS]
 
 
 def test_reports_refuse_marts_built_for_another_month(tmp_path):

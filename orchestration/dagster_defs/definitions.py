@@ -14,6 +14,7 @@ from orchestration.dagster_defs.dbt_assets import CLICKSTREAM_MODELS, dbt_resour
 from orchestration.dagster_defs.monitoring import alert_on_run_failure, latest_day_has_no_anomaly
 from orchestration.dagster_defs.raw_assets import demo_raw_assets, external_raw_assets, raw_quality_checks
 from orchestration.dagster_defs.reports import REPORTS, every_tenant_has_its_three_files, executive_reports
+from orchestration.dagster_defs.source_freshness import dbt_source_freshness
 from orchestration.dagster_defs.warehouse import warehouse_from_env
 
 WRITER_TAGS = {"warehouse/writer": settings.target()}
@@ -51,7 +52,9 @@ schedules = [
 
 defs = dg.Definitions(
     assets=[raw_assets, warehouse_dbt, executive_reports],
-    asset_checks=[*raw_quality_checks(), latest_day_has_no_anomaly, every_tenant_has_its_three_files],
+    # dbt_source_freshness checks raw assets: only the daily job selects them (not the clickstream jobs)
+    asset_checks=[*raw_quality_checks(), dbt_source_freshness, latest_day_has_no_anomaly,
+                  every_tenant_has_its_three_files],
     jobs=[daily_full_build, hourly_clickstream, weekly_clickstream_full_refresh, executive_report_job],
     schedules=schedules,
     sensors=[alert_on_run_failure],
