@@ -22,7 +22,9 @@ item_totals as (
         order_items.tenant_id,
         order_items.order_id,
         sum(order_items.quantity) as item_count,
-        sum(order_items.quantity * products.cost) as cost
+        sum(order_items.quantity * products.cost) as cost,
+        -- a line whose product cost is unknown makes the order's cost unknown: null, never a 100 % margin
+        sum(case when products.cost is null then 1 else 0 end) as lines_without_cost
     from order_items
     left join products
         on order_items.tenant_id = products.tenant_id
@@ -46,7 +48,10 @@ orders_with_totals as (
         and orders.placed_at is not null as is_paid,
         cast({{ dbt.date_trunc('month', 'orders.placed_at') }} as date) as order_month,
         coalesce(item_totals.item_count, 0) as item_count,
-        coalesce(item_totals.cost, 0) as cost,
+        case
+            when item_totals.lines_without_cost > 0 then null
+            else coalesce(item_totals.cost, 0)
+        end as cost,
         coalesce(refund_totals.refunds, 0) as refunds
     from orders
     left join item_totals
