@@ -28,6 +28,13 @@ def pg_test_db(name: str) -> str:
     return f"{name}_{os.getpid()}"
 
 
+def contract_table_count() -> int:
+    """How many raw tables docs/contracts/raw_sources.yml declares, read from the YAML itself."""
+    import yaml
+    doc = yaml.safe_load((REPO / "docs" / "contracts" / "raw_sources.yml").read_text())
+    return sum(len(body["tables"]) for body in doc["sources"].values())
+
+
 PG_TEST_DB = os.environ.get("WAREHOUSE_TEST_PGDATABASE", pg_test_db("warehouse_test"))
 _CREATED_PG_DATABASES: set[str] = set()
 

@@ -132,6 +132,21 @@ EXPECTED_RULES = {
                                 "out_of_range:dates"],
     "raw_commerce.marketing_spend": ["null_key", "conflicting_versions", "unknown_currency:currency",
                                      "negative_amount:spend", "out_of_range:dates"],
+    # the messaging source (issue scope: orphans, unknown enums, end before start, negative tokens)
+    "raw_messaging.whatsapp_accounts": ["null_key", "conflicting_versions", "out_of_range:dates"],
+    "raw_messaging.contacts": ["null_key", "conflicting_versions", "unknown_enum:status", "out_of_range:dates"],
+    "raw_messaging.campaigns": ["null_key", "conflicting_versions", "unknown_enum:category", "unknown_enum:status",
+                                "negative_quantity:audience_size", "end_before_start:completed_at",
+                                "out_of_range:dates"],
+    "raw_messaging.conversations": ["null_key", "conflicting_versions", "unknown_enum:status",
+                                    "end_before_start:ended_at", "out_of_range:dates"],
+    "raw_messaging.messages": ["null_key", "conflicting_versions", "unknown_enum:direction",
+                               "unknown_enum:sender_type", "unknown_enum:message_type",
+                               "negative_quantity:tokens_used", "orphan_fk:conversation_id", "out_of_range:dates"],
+    "raw_messaging.message_status_events": ["null_key", "conflicting_versions", "unknown_enum:status",
+                                            "orphan_fk:message_id", "out_of_range:dates"],
+    "raw_messaging.handoffs": ["null_key", "conflicting_versions", "unknown_enum:trigger",
+                               "end_before_start:accepted_at", "orphan_fk:conversation_id", "out_of_range:dates"],
 }
 
 

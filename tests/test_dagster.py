@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import AS_OF, BIN, REPO, base_env, free_port, generate_args, warehouse_cli
+from conftest import AS_OF, BIN, REPO, base_env, free_port, generate_args, warehouse_cli, contract_table_count
 
 SCALE = "0.01"
 FEEDS = [("raw_billing", "invoices"), ("raw_commerce", "orders"), ("raw_commerce", "web_events"), ("raw_crm", "leads")]
@@ -107,7 +107,7 @@ def test_every_asset_has_a_check_and_a_group(definitions):
     checked = {check.asset_key for check in graph.asset_check_keys}
     assert keys - checked == set()
     raw = {tuple(k.path) for k in keys if graph.get(k).group_name == "raw"}
-    assert raw == set(raw_tables()) and len(raw) == 21
+    assert raw == set(raw_tables()) and len(raw) == contract_table_count()
     groups = {graph.get(k).group_name for k in keys}
     assert {"staging_crm", "staging_billing", "staging_commerce", "quarantine", "intermediate_revenue",
             "intermediate_kpis", "marts_revenue", "marts_sales", "marts_customers", "marts_commerce",
@@ -275,14 +275,14 @@ def test_one_clock_a_pinned_date_reaches_generator_gx_dbt_anomalies_and_reports(
     # the generator: its ledger records the pinned date, and no raw row is newer than that day
     assert json.loads(manifest["as_of_date"]) == PINNED.isoformat()
     day_after = datetime.combine(PINNED + timedelta(days=1), datetime.min.time())
-    assert len(raw_tables) == 21 and newest_loaded <= day_after
+    assert len(raw_tables) == contract_table_count() and newest_loaded <= day_after
     assert newest_event < day_after and newest_order < day_after
     assert newest_event >= day_after - timedelta(days=2)            # ... and it reaches that day
     assert build["success"], (build["failed_steps"], build["errors"])
     assert {md["as_of_date"] for key, md in build["metadata"].items() if key.startswith("raw_")} == {"2025-03-14"}
     # GX: every raw suite judged against the pinned day; the freshness windows passed from there
     gx = [c for c in build["checks"] if c["check"] == "great_expectations_suite"]
-    assert len(gx) == 21 and all(c["passed"] and c["metadata"]["as_of_date"] == "2025-03-14" for c in gx)
+    assert len(gx) == contract_table_count() and all(c["passed"] and c["metadata"]["as_of_date"] == "2025-03-14" for c in gx)
     web = next(c for c in gx if c["asset"] == "raw_commerce/web_events")
     assert web["metadata"]["freshness_oldest_allowed"] == "2025-03-12T00:00:00"
     # dbt: the var reached every model; month marts end the month before, daily ones the day before
@@ -518,7 +518,7 @@ def test_external_mode_observes_the_same_raw_keys(tmp_path):
         proc = subprocess.run([str(BIN / "python"), "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr[-2000:]
         modes[mode] = json.loads(proc.stdout.splitlines()[-1])
-    assert len(expected) == 21 and modes["external"]["keys"] == expected == modes["demo"]["keys"]
+    assert len(expected) == contract_table_count() and modes["external"]["keys"] == expected == modes["demo"]["keys"]
     assert all(modes["external"]["observable"]) and not any(modes["external"]["materializable"])
     assert all(modes["demo"]["materializable"])
 

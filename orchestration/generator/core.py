@@ -20,6 +20,7 @@ from tqdm import tqdm
 from . import mess
 from .b2b import B2BSimulation
 from .commerce import CommerceSimulation
+from .messaging import MessagingSimulation
 from .profiles import tenant_profiles
 from .schema import TABLES, key_of
 from .timeutil import month_index, to_us
@@ -82,9 +83,9 @@ def generate(out_dir: Path, tenants: int, scale: float, seed: int, as_of_date: d
     fx = load_fx()
     writers = {(s, t): _TableWriter(out_dir / s / f"{t}.parquet", schema)
                for s, tables in TABLES.items() for t, schema in tables.items()}
-    mrr_rows, funnel_rows, planted = [], [], Counter()
+    mrr_rows, funnel_rows, planted, messaging_days = [], [], Counter(), []
     profs = tenant_profiles(tenants)
-    bar = tqdm(total=len(profs) * 3, desc="generate", unit="step", disable=not progress, leave=False)
+    bar = tqdm(total=len(profs) * 4, desc="generate", unit="step", disable=not progress, leave=False)
     for i, (tenant_id, prof) in enumerate(profs):
         rng = np.random.default_rng([seed, i])
         bar.set_postfix_str(f"{tenant_id} crm+billing")
@@ -105,10 +106,26 @@ def generate(out_dir: Path, tenants: int, scale: float, seed: int, as_of_date: d
         for chunk in com.web_event_chunks():
             _write_with_mess(writers, planted, "raw_commerce", "web_events", chunk, rng, now_us, tenant_id)
         bar.update(1)
+        bar.set_postfix_str(f"{tenant_id} messaging")
+        msg = MessagingSimulation(
+            tenant_id, prof, scale, rng, start, now,
+            crm_account_ids=sorted(set(tables[("raw_crm", "accounts")]["id"].drop_null().to_pylist())),
+            crm_user_ids=sorted(set(tables[("raw_crm", "users")]["id"].drop_null().to_pylist())),
+            commerce_customer_ids=sorted(set(tables[("raw_commerce", "customers")]["id"].drop_null().to_pylist()))
+            if ("raw_commerce", "customers") in tables else [])
+        for table, t in msg.tables().items():
+            _write_with_mess(writers, planted, "raw_messaging", table, t, rng, now_us, tenant_id)
+        for messages, status_events in msg.message_chunks():
+            _write_with_mess(writers, planted, "raw_messaging", "messages", messages, rng, now_us, tenant_id)
+            _write_with_mess(writers, planted, "raw_messaging", "message_status_events", status_events, rng, now_us,
+                             tenant_id)
+        messaging_days.append(msg.ledger_daily())
+        bar.update(1)
     bar.close()
     for w in writers.values():
         w.close()
     _write_ledger(out_dir, mrr_rows, funnel_rows, planted)
+    pq.write_table(pa.concat_tables(messaging_days), out_dir / LEDGER_SCHEMA / "messaging_daily.parquet")
     row_counts = {f"{s}.{t}": w.rows for (s, t), w in writers.items()}
     table_sha = {f"{s}.{t}": w.hash.hexdigest() for (s, t), w in writers.items()}
     data_sha = hashlib.sha256(json.dumps(table_sha, sort_keys=True).encode()).hexdigest()
