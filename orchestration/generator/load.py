@@ -229,18 +229,7 @@ def load_postgres(src: Path, progress: bool = True) -> None:
 
 
 def _ledger_ddl(schema, table, arrow_schema) -> str:
-    import pyarrow as pa
-    def sql_type(t):
-        if pa.types.is_string(t):
-            return "text"
-        if pa.types.is_date(t):
-            return "date"
-        if pa.types.is_floating(t):
-            return "double precision"
-        if pa.types.is_integer(t):
-            return "bigint"
-        raise TypeError(t)
-    cols = ", ".join(f"{f.name} {sql_type(f.type)}" for f in arrow_schema)
+    cols = ", ".join(f"{f.name} {_arrow_sql_type(f.type)}" for f in arrow_schema)
     return f"create table {schema}.{table} ({cols})"
 
 
