@@ -58,7 +58,7 @@ def test_dbt_sources_declare_every_contract_table_and_column():
 
 
 def test_loaded_raw_tables_have_exactly_the_contract_types(warehouse: Warehouse):
-    schema_filter = "table_schema in ('raw_crm', 'raw_billing', 'raw_commerce')"
+    schema_filter = "table_schema in (" + ", ".join(f"'{s}'" for s in CONTRACT["sources"]) + ")"
     extra = ", numeric_precision, numeric_scale" if warehouse.target == "postgres" else ""
     rows = query(warehouse, f"""
         select table_schema, table_name, column_name, data_type{extra}
