@@ -4,7 +4,7 @@ Reads the DuckDB file read-only; computes nothing the models own.
 """
 from pathlib import Path
 
-LAYERS = ("raw_crm", "raw_billing", "raw_commerce", "staging", "quarantine", "intermediate", "marts",
+LAYERS = ("raw_crm", "raw_billing", "raw_commerce", "raw_messaging", "staging", "quarantine", "intermediate", "marts",
           "snapshots", "reference")
 
 

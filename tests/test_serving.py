@@ -14,7 +14,7 @@ from orchestration.generator.load import pg_conninfo
 from conftest import pg_query, run_dbt, warehouse_cli
 
 TENANT_LOGIN, OTHER_TENANT_LOGIN, PLATFORM_LOGIN = "test_bi_tn_001", "test_bi_tn_002", "test_bi_platform"
-PRIVATE_SCHEMAS = ("raw_crm", "raw_billing", "raw_commerce", "staging", "quarantine", "intermediate",
+PRIVATE_SCHEMAS = ("raw_crm", "raw_billing", "raw_commerce", "raw_messaging", "staging", "quarantine", "intermediate",
                    "snapshots", "reference")
 
 
