@@ -4,7 +4,6 @@ per month, and a ledger that equals an independent pandas reading of the generat
 definitions of marts.md "Messaging"."""
 import hashlib
 import inspect
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -401,12 +400,11 @@ def test_memory_is_bounded_by_a_month():
     assert peak < total / 5, (peak, total)
 
 
-def test_scale_005_is_small_and_fast():
+def test_scale_005_is_small():
+    # speed is measured by benchmarks, never asserted here (a shared machine is noisy)
     for i, (_, prof) in enumerate(tenant_profiles(3)):
-        t0 = time.process_time()
         sim = simulation(i, prof, 0.05)
         sim.tables()
         n = sum(m.num_rows for m, _ in sim.message_chunks())
         sim.ledger_daily()
-        assert time.process_time() - t0 < 2.0
-        assert 10_000 < n < 150_000
+        assert 5_000 < n < 75_000

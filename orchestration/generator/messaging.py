@@ -108,7 +108,7 @@ class MessagingMix:
 
 MIXES = {
     "shop": MessagingMix(
-        name="shop", conversations_per_day=330.0, weekend=1.1,
+        name="shop", conversations_per_day=165.0, weekend=1.1,
         season=tuple(float(x) for x in SEASON / SEASON.mean()), customer_hours=_SHOP_HOURS,
         turns_p=0.5, extra_inbound=0.3, extra_bot=0.5, extra_agent=0.4, bot_resolves=0.65,
         handoff_rate=0.08,
@@ -121,7 +121,7 @@ MIXES = {
         agents=4,
         outlets=(("outlet_01", "Flagship store"), ("outlet_02", "Online shop"), ("outlet_03", "Outlet mall"))),
     "support": MessagingMix(
-        name="support", conversations_per_day=260.0, weekend=0.45,
+        name="support", conversations_per_day=130.0, weekend=0.45,
         season=(1.0, 1.0, 1.05, 1.0, 1.0, 0.95, 0.9, 0.85, 1.05, 1.1, 1.1, 0.85), customer_hours=_OFFICE_HOURS,
         turns_p=0.35, extra_inbound=0.4, extra_bot=0.3, extra_agent=0.5, bot_resolves=0.55,
         handoff_rate=0.28,
