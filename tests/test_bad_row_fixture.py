@@ -3,9 +3,12 @@ every kind of contract violation lands in quarantine with its reason, clean rows
 staged exactly once, cleaned up, and nothing is lost."""
 import csv
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
+
+from real_data import fx_rate     # the FX seed read on its own, with the documented fallback
 
 from conftest import Warehouse, build_landed, csv_fixture_to_parquet, pg_test_db, query, run_dbt, contract_table_count
 
@@ -61,16 +64,6 @@ def test_nothing_is_lost_between_raw_staging_and_quarantine(fixture_warehouse):
 
 # --- the catalogue of bad input (docs/contracts/bad_input.md): handled kinds that are not quarantined ----
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def seed_rate(currency: str, month: str) -> float:
-    """The FX seed's rate, read from the CSV itself (the seed is input data)."""
-    with open(REPO / "seeds" / "fx_rates_monthly.csv") as f:
-        for r in csv.DictReader(f):
-            if r["currency_code"] == currency and r["month"] == month:
-                return float(r["rate_to_usd"])
-    raise KeyError((currency, month))
 
 
 def one(wh, sql):
@@ -108,7 +101,7 @@ def test_an_amount_with_more_decimals_than_its_currency_is_kept(fixture_warehous
     # JPY has no minor unit; 1000.50 JPY as landed is converted, not rounded to whole yen
     total, source = one(fixture_warehouse, "select total_usd, fx_rate_source from marts.fct_orders where order_id = 'o_jpy'")
     assert source == "exact"
-    assert float(total) == pytest.approx(round(1000.50 * seed_rate("JPY", "2024-01-01"), 4), abs=1e-4)
+    assert float(total) == pytest.approx(round(1000.50 * float(fx_rate("JPY", date(2024, 1, 1))), 4), abs=1e-4)
 
 
 def test_a_month_the_fx_seed_lacks_converts_at_the_flagged_fallback_rate(fixture_warehouse):
@@ -117,7 +110,7 @@ def test_a_month_the_fx_seed_lacks_converts_at_the_flagged_fallback_rate(fixture
     total, rate_month, source = one(wh, "select total_usd, fx_rate_month, fx_rate_source from marts.fct_orders"
                                         " where order_id = 'o_eur_2014'")
     assert (str(rate_month), source) == ("2015-01-01", "earliest_later")
-    assert float(total) == pytest.approx(round(20.00 * seed_rate("EUR", "2015-01-01"), 4), abs=1e-4)
+    assert float(total) == pytest.approx(round(20.00 * float(fx_rate("EUR", date(2014, 6, 1))), 4), abs=1e-4)
     results = json.loads((wh.target_path / "run_results.json").read_text())["results"]
     fallback_test = [r for r in results if "fx_rate_from_its_own_month_fct_orders" in r["unique_id"]]
     assert [(r["status"], r["failures"]) for r in fallback_test] == [("warn", 1)]
