@@ -23,7 +23,9 @@ earliest_by_source as (
     union all
     select min(spend_date) from {{ ref('stg_commerce__marketing_spend') }}
     union all
-    select min(cast(occurred_at as date)) from {{ ref('stg_commerce__web_events') }}
+    -- sessions, not raw events: the same earliest day (a session starts at its first event) from a
+    -- table a fraction of the clickstream's size, so the calendar never rescans every web event
+    select min(session_date) from {{ ref('int_web_sessions') }}
 ),
 
 final as (
