@@ -25,7 +25,7 @@ Where the contract states a rule in prose only, it is written once here (POLICY)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 

@@ -1,7 +1,6 @@
 """Messaging on the generated warehouse, both engines: fct_messages holds the generator's ground truth
 (the ledger computed from its event model, not from the raw rows) for every tenant, day and measure,
 through duplicated, out-of-order, late and read-without-delivered webhooks."""
-import pytest
 
 from conftest import Warehouse, query
 
