@@ -35,10 +35,13 @@ demo: install
 # Superset's venv is installed here, before the tests, so no test reaches the package index.
 test: install
 	$(BIN)/warehouse superset install
-	$(BIN)/sqlfluff lint models macros snapshots
+	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest
 
+# SQL (sqlfluff, dbt templater), Python (ruff) and YAML (yamllint)
 lint: install
+	$(BIN)/ruff check .
+	$(BIN)/yamllint --strict .
 	$(BIN)/sqlfluff lint models macros snapshots
 
 docs: install

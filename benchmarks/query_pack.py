@@ -33,7 +33,7 @@ def load_pack() -> dict[str, str]:
 
 def percentile(values, q):
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def main():

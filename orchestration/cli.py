@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--tenants", type=_tenant_count, default=3)
     g.add_argument("--scale", type=_positive_float, default=0.01, help="1 is about 10 million rows")
     g.add_argument("--seed", type=int, default=42)
-    g.add_argument("--as-of-date", type=_generator_as_of, default=datetime.now(timezone.utc).date(),
+    g.add_argument("--as-of-date", type=_generator_as_of, default=datetime.now(UTC).date(),
                    help="history ends on this date (default: today, UTC)")
     g.add_argument("--target", choices=["duckdb", "postgres", "parquet"], default="duckdb")
     g.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_generate(args) -> int:
     from orchestration.generator.core import generate
-    from orchestration.generator.load import LoadError, ensure_pg_database, load_duckdb, load_postgres
+    from orchestration.generator.load import ensure_pg_database, load_duckdb, load_postgres
 
     progress = not args.no_progress and sys.stderr.isatty()
     if args.target == "postgres":

@@ -381,7 +381,8 @@ def render_base_yaml(source: str, path: Path = CONTRACT_PATH) -> str:
                   "        description: Versions sharing the kept one's key and order columns; more than 1 is "
                   "quarantined as conflicting_versions."]
         for c in t.columns:
-            lines += [f"      - name: {c.name}", f"        description: {_q(f'Raw {c.name} of the kept version ({c.description}).')}"]
+            description = _q(f"Raw {c.name} of the kept version ({c.description}).")
+            lines += [f"      - name: {c.name}", f"        description: {description}"]
         lines.append("")
     return "\n".join(lines)
 

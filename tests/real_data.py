@@ -19,7 +19,7 @@ rate, `rfm_segments` for the segment map): never from warehouse tables or dbt SQ
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -98,13 +98,13 @@ def ts(d: date, hour: int = 0) -> datetime:
 
 # --- seeds read as tables ---------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
+@cache
 def currency_exponent(currency: str) -> int:
     cur = pd.read_csv(SEEDS / "currencies.csv", dtype=str)
     return int(cur.loc[cur.currency_code == currency, "minor_unit_exponent"].iloc[0])
 
 
-@lru_cache(maxsize=None)
+@cache
 def fx_rate(currency: str, month: date) -> Decimal:
     """USD per unit of `currency` for `month` from seed fx_rates_monthly; for a month the seed lacks, the
     documented fallback: the nearest earlier month's rate, else the earliest later one."""
@@ -131,7 +131,7 @@ def cdnow_transactions(tenant: Tenant) -> pd.DataFrame:
     return _cdnow_transactions(tenant).copy()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cdnow_transactions(tenant: Tenant) -> pd.DataFrame:
     """One row per line of CDNOW_sample.txt (one transaction = one order), in file order, dates shifted
     into the tenant's era. Columns: order_no (1-based line number), customer_id (the 5-digit id as
@@ -285,7 +285,7 @@ def churn_sample() -> pd.DataFrame:
     return d
 
 
-@lru_cache(maxsize=None)
+@cache
 def _churn_schedule(tenant: Tenant) -> pd.DataFrame:
     """Where each customer of the churn sample sits in the tenant's era. One row per customer (file
     order): customer_id, churned, months (months_active), start_month (first billed month), end_month

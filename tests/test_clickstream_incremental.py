@@ -63,7 +63,7 @@ def test_the_second_load_holds_late_events_and_redeliveries(raw_split):
 
 @pytest.mark.parametrize("target", ["duckdb", "postgres"])
 def test_incremental_run_equals_full_refresh(raw_split, target, tmp_path):
-    raw_dir, second_load, second = raw_split
+    raw_dir, second_load, _second = raw_split
     raw_copy = tmp_path / "raw"
     shutil.copytree(raw_dir, raw_copy)
     env = land_raw(target, raw_copy, tmp_path, pg_test_db("warehouse_test_clickstream"))
@@ -94,3 +94,65 @@ def test_incremental_run_equals_full_refresh(raw_split, target, tmp_path):
     staged = query(wh, "select count(*) from staging.stg_commerce__web_events")[0][0]
     assert staged == query(wh, "select count(*) from staging.base_commerce__web_events "
                                "where quarantine_reason is null")[0][0]
+
+
+def _execute(wh: Warehouse, sql: str) -> None:
+    if wh.target == "duckdb":
+        import duckdb
+        con = duckdb.connect(wh.env["DBT_DUCKDB_PATH"])
+        try:
+            con.execute(sql)
+        finally:
+            con.close()
+    else:
+        import psycopg
+        from orchestration.generator.load import pg_conninfo
+        with psycopg.connect(**pg_conninfo(wh.env["PGDATABASE"])) as con:
+            con.execute(sql)
+
+
+@pytest.mark.parametrize("target", ["duckdb", "postgres"])
+def test_a_replaced_or_truncated_raw_history_stops_the_incremental_run(raw_split, target, tmp_path):
+    """Raw web events replaced under the incremental models (newest _loaded_at gone back, keys
+    vanished, rows appearing in the past): `dbt build` stops at the base model with one line
+    naming --full-refresh, and everything below it is skipped, never built on a stale history.
+    Each change is undone and the next incremental run passes again."""
+    raw_dir, _, _ = raw_split
+    raw_copy = tmp_path / "raw"
+    shutil.copytree(raw_dir, raw_copy)
+    env = land_raw(target, raw_copy, tmp_path, pg_test_db("warehouse_test_replaced"))
+    wh = Warehouse(target, env, tmp_path / "target", None)
+    run_dbt(env, target, wh.target_path, "run", "--select", *[f"+{m}" for m in CLICKSTREAM])
+    run_dbt(env, target, wh.target_path, "build", "--select", *CLICKSTREAM)   # unchanged raw: passes
+
+    newest = query(wh, "select max(_loaded_at) from raw_commerce.web_events")[0][0]
+    oldest_key = query(wh, "select min(event_id) from raw_commerce.web_events")[0][0]
+    _execute(wh, "create table raw_commerce.web_events_kept as select * from raw_commerce.web_events")
+    changes = {
+        "truncated": f"delete from raw_commerce.web_events where _loaded_at >= '{newest - timedelta(days=2)}'",
+        "keys vanished": f"delete from raw_commerce.web_events where event_id = '{oldest_key}'",
+        "appeared in the past": "create table raw_commerce.backfill as select * from raw_commerce.web_events "
+                                f"where event_id = '{oldest_key}'; "
+                                "update raw_commerce.backfill set event_id = event_id || '_backfilled'; "
+                                "insert into raw_commerce.web_events select * from raw_commerce.backfill; "
+                                "drop table raw_commerce.backfill",
+    }
+    restore = ("delete from raw_commerce.web_events; "
+               "insert into raw_commerce.web_events select * from raw_commerce.web_events_kept")
+    for change, sql in changes.items():
+        _execute(wh, sql)
+        proc = run_dbt(env, target, wh.target_path, "build", "--select", *CLICKSTREAM, check=False)
+        assert proc.returncode == 1, f"{change}: the build passed on a replaced history"
+        errors = [line for line in proc.stdout.splitlines() if "changed under the incremental model" in line]
+        assert errors and "dbt build --full-refresh --select base_commerce__web_events+" in errors[0], (
+            change, proc.stdout[-3000:])
+        assert "ERROR creating sql incremental model staging.base_commerce__web_events" in proc.stdout, change
+        for below in ("intermediate.int_web_sessions", "marts.web_funnel_daily"):
+            assert f"SKIP relation {below}" in proc.stdout, f"{change}: {below} was not skipped"
+        _execute(wh, restore)
+        run_dbt(env, target, wh.target_path, "build", "--select", *CLICKSTREAM)
+
+    # the way out the error names: a full refresh of a really replaced history passes, and holds it
+    _execute(wh, changes["truncated"])
+    run_dbt(env, target, wh.target_path, "build", "--full-refresh", "--select", *CLICKSTREAM, *VIEWS)
+    assert query(wh, "select max(_loaded_at) from staging.base_commerce__web_events")[0][0] < newest

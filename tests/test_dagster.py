@@ -5,13 +5,12 @@ the failure sensor alerts once; dbt source freshness and the GX freshness expect
 continuous feeds, whose windows live once (orchestration/contract.py); the webserver answers GraphQL
 on loopback; alerts reach a webhook."""
 import json
-import os
 import shutil
 import subprocess
 import threading
 import time
 import urllib.request
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from types import SimpleNamespace
@@ -64,8 +63,8 @@ def dagster_env(tmp: Path, webhook: Webhook | None = None) -> dict:
 
 def run_job(env: dict, job: str, run_config: dict, *flags) -> dict:
     proc = subprocess.run([str(BIN / "python"), str(REPO / "tests" / "dagster_job.py"), job, json.dumps(run_config),
-                           *flags], cwd=REPO, env=env, capture_output=True, text=True)
-    lines = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")]
+                           *flags], cwd=REPO, env=env, capture_output=True, check=False, text=True)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     assert lines, f"{job} did not report:\n{proc.stderr[-4000:]}"
     return json.loads(lines[-1][len("RESULT "):])
 
@@ -83,7 +82,7 @@ def current_manifest(tmp_path_factory):
     them, or a model or test edited since the last parse fails the build on a node it does not know."""
     env = {**base_env(tmp_path_factory.mktemp("parse")), "DBT_TARGET": "duckdb"}
     proc = subprocess.run([str(BIN / "dbt"), "parse", "--project-dir", str(REPO), "--target", "duckdb", "--quiet"],
-                          cwd=REPO, env=env, capture_output=True, text=True)
+                          cwd=REPO, env=env, capture_output=True, check=False, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
@@ -95,7 +94,7 @@ def definitions():
 
 def test_definitions_validate_from_the_repo_root(tmp_path):
     proc = subprocess.run([str(BIN / "dagster"), "definitions", "validate"], cwd=REPO, env=dagster_env(tmp_path),
-                          capture_output=True, text=True)
+                          capture_output=True, check=False, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
@@ -217,7 +216,7 @@ def test_executive_reports_hold_the_mart_numbers(full_build):
         con.close()
     out = Path(env["WAREHOUSE_REPORTS_DIR"])
     assert len(latest) == 3
-    for tenant, month, mrr, orders in latest:
+    for tenant, month, mrr, _orders in latest:
         sheet = openpyxl.load_workbook(out / f"executive_report_{tenant}.xlsx", read_only=True)["monthly_kpis"]
         rows = list(sheet.iter_rows(values_only=True))
         header, last = rows[0], rows[-1]
@@ -314,14 +313,14 @@ def fresh_today(tmp_path_factory):
     not the ~20 s of a full parse). 3 tenants at scale 0.02: at 0.01 the newest lead of a quiet
     tenant can be over a week old, and the demo data is then stale for GX as well."""
     tmp = tmp_path_factory.mktemp("freshness")
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     env = {**dagster_env(tmp), "WAREHOUSE_AS_OF_DATE": today.isoformat(), "DBT_TARGET_PATH": str(tmp / "target")}
     warehouse_cli(env, "generate", "--tenants", "3", "--scale", "0.02", "--seed", "42", "--as-of-date",
                   today.isoformat(), "--target", "duckdb", "--no-progress")
     pristine = tmp / "pristine.duckdb"
     shutil.move(env["DBT_DUCKDB_PATH"], pristine)
     proc = subprocess.run([str(BIN / "dbt"), "parse", "--project-dir", str(REPO), "--target", "duckdb", "--quiet"],
-                          cwd=REPO, env=env, capture_output=True, text=True)
+                          cwd=REPO, env=env, capture_output=True, check=False, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return env, pristine, today
 
@@ -445,8 +444,8 @@ def test_unpinned_the_clock_is_the_day_the_run_was_created(monkeypatch):
     run's, for a re-execution), not the wall clock when the step happens to start."""
     from orchestration.dagster_defs import settings
     monkeypatch.setenv("WAREHOUSE_AS_OF_DATE", "")
-    created = {"root": datetime(2026, 1, 31, 23, 59, 59, tzinfo=timezone.utc),
-               "retry": datetime(2026, 2, 1, 0, 30, tzinfo=timezone.utc)}
+    created = {"root": datetime(2026, 1, 31, 23, 59, 59, tzinfo=UTC),
+               "retry": datetime(2026, 2, 1, 0, 30, tzinfo=UTC)}
     instance = SimpleNamespace(get_run_record_by_id=lambda run_id: SimpleNamespace(create_timestamp=created[run_id]))
 
     def step(run_id, root_run_id=None):
@@ -515,7 +514,7 @@ def test_external_mode_observes_the_same_raw_keys(tmp_path):
     modes = {}
     for mode in ("external", "demo"):
         env = {**dagster_env(tmp_path), "WAREHOUSE_RAW_MODE": mode}
-        proc = subprocess.run([str(BIN / "python"), "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
+        proc = subprocess.run([str(BIN / "python"), "-c", code], cwd=REPO, env=env, capture_output=True, check=False, text=True)
         assert proc.returncode == 0, proc.stderr[-2000:]
         modes[mode] = json.loads(proc.stdout.splitlines()[-1])
     assert len(expected) == contract_table_count() and modes["external"]["keys"] == expected == modes["demo"]["keys"]

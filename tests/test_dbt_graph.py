@@ -30,7 +30,7 @@ def edges(tmp_path_factory) -> list[tuple[str, str, str, str]]:
     manifest = json.loads((tmp / "target" / "manifest.json").read_text())
     nodes = {**manifest["nodes"], **manifest["sources"]}
     out = []
-    for uid, node in manifest["nodes"].items():
+    for _uid, node in manifest["nodes"].items():
         if node["resource_type"] != "model":
             continue
         for parent in node["depends_on"]["nodes"]:

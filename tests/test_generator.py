@@ -3,7 +3,6 @@ and a ledger that agrees with the raw data where the two can be compared indepen
 import hashlib
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -15,7 +14,7 @@ from orchestration.generator.core import generate
 from orchestration.generator.load import LoadError, load_duckdb, load_postgres
 from orchestration.generator.schema import TABLES
 
-from conftest import AS_OF, SCALE, Warehouse, base_env, pg_env, query, reset_pg_database, warehouse_cli, pg_test_db
+from conftest import AS_OF, Warehouse, base_env, query, reset_pg_database, warehouse_cli, pg_test_db
 
 
 def _file_digests(root: Path) -> dict[str, str]:
@@ -74,7 +73,8 @@ def test_unreachable_postgres_gives_one_line_and_exit_2(tmp_path):
 
 def test_locked_duckdb_file_gives_one_line_and_exit_2(tmp_path):
     db = tmp_path / "locked.duckdb"
-    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb,time; c=duckdb.connect('{db}'); print('x', flush=True); time.sleep(30)"],
+    hold = f"import duckdb,time; c=duckdb.connect('{db}'); print('x', flush=True); time.sleep(30)"
+    holder = subprocess.Popen([sys.executable, "-c", hold],
                               stdout=subprocess.PIPE, text=True)
     try:
         holder.stdout.readline()

@@ -255,7 +255,7 @@ def test_conversations_bot_agents_and_handoffs(world):
 
 
 def test_accounts_contacts_and_campaigns(world):
-    for sim, tables in world:
+    for _sim, tables in world:
         acc = frame(tables["whatsapp_accounts"]).drop_duplicates("id")
         assert 1 <= len(acc) <= 3
         c = frame(tables["contacts"]).sort_values("updated_at").drop_duplicates("id", keep="last")
@@ -313,7 +313,7 @@ def test_nothing_happens_after_now(world):
 
 
 def test_webhook_mess_is_there(world):
-    for sim, tables in world:
+    for _sim, tables in world:
         ev = frame(tables["message_status_events"])
         lag = ev["_loaded_at"] - ev["occurred_at"]
         assert (lag >= pd.Timedelta(0)).all() and (lag <= pd.Timedelta(days=7)).all()
@@ -379,7 +379,7 @@ def test_message_chunks_are_a_generator_of_months(world):
         months = pd.period_range(pd.Timestamp(sim.launch_us, unit="us"), NOW - timedelta(microseconds=1), freq="M")
         assert len(chunks) == len(months)
         total = sum(m.num_rows for m, _ in chunks)
-        for (messages, events), month in zip(chunks, months):
+        for (messages, _events), month in zip(chunks, months):
             assert messages.num_rows < total / 8
             if messages.num_rows:
                 sent = frame(messages)["sent_at"]

@@ -83,7 +83,7 @@ def test_month_close_keeps_restated_months_visible(tmp_path):
 
     close_books()
     con = duckdb.connect(str(db))
-    month, ending = con.execute("""
+    _month, ending = con.execute("""
         select month, ending_mrr from marts.mrr_monthly where month = date '2026-06-01'""").fetchone()
     invoice = con.execute("""
         select l.invoice_id from intermediate.int_mrr_lines_by_month m

@@ -4,6 +4,7 @@ and the account's history is exactly what happened."""
 import duckdb
 
 from conftest import AS_OF, base_env, run_dbt, warehouse_cli
+import itertools
 
 # cautious: the reconciliation test of stg_crm__accounts also reads quarantine_rows, which this test does not build
 SELECT = ["--select", "base_crm__accounts stg_crm__accounts snap_crm__accounts", "--indirect-selection", "cautious"]
@@ -58,5 +59,5 @@ def test_account_history_through_insert_update_delete_reinsert(tmp_path):
                'usr_new_owner', timestamp '2024-01-01', timestamp '2026-11-20', false, timestamp '2026-11-20 01:00'""")
     assert [h[0] for h in history] == [owner, "usr_new_owner", "usr_new_owner"]
     assert [h[2] is None for h in history] == [False, False, True]
-    for earlier, later in zip(history, history[1:]):
+    for earlier, later in itertools.pairwise(history):
         assert earlier[2] <= later[1]                               # windows do not overlap

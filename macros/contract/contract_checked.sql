@@ -11,6 +11,9 @@
 {%- set checks = spec['checks'] -%}
 {%- set reasons = checks | map(attribute='reason') | list -%}
 {%- set orphan_checks = checks | selectattr('reason', 'equalto', 'orphan_fk') | list %}
+{%- if spec['incremental'] %}
+{%- do assert_incremental_source_unchanged(source(source_name, table_name), spec['key']) %}
+{%- endif %}
 with
 
 source as (

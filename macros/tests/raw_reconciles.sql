@@ -1,9 +1,13 @@
 {#- Nothing lost, nothing double-counted between raw and staging + quarantine:
-    distinct keys in raw = rows in staging + distinct keys in quarantine, and
-    raw rows with a null key = quarantine rows with a null record_id.
-    Returns one row per failed equation, per tenant. source_table picks the raw
-    table's rows out of the quarantine union. -#}
-{% test raw_reconciles(model, source_relation, quarantine_relation, key_columns, source_table) %}
+    distinct keys in raw = rows in staging + distinct quarantined keys, and raw
+    rows with a null key = quarantined rows with a null key. Returns one row per
+    failed equation, per tenant.
+    The quarantined rows are read from the table's base model (quarantine_rows is
+    their union, generated from the same contract) and not from quarantine_rows:
+    every parent of this test is then an ancestor of the staging model, so in
+    `dbt build` a failure here skips everything downstream of the staging model
+    (dbt only blocks descendants of all of a test's parents). -#}
+{% test raw_reconciles(model, source_relation, base_relation, key_columns) %}
 
 {%- set key_parts = [] -%}
 {%- for col in key_columns -%}
@@ -32,10 +36,10 @@ staged as (
 quarantined as (
     select
         tenant_id,
-        count(distinct record_id) as quarantined_keys,
-        sum(case when record_id is null then 1 else 0 end) as quarantined_null_key_rows
-    from {{ quarantine_relation }}
-    where source_table = '{{ source_table }}'
+        count(distinct {{ raw_key }}) as quarantined_keys,
+        sum(case when {{ raw_key }} is null then 1 else 0 end) as quarantined_null_key_rows
+    from {{ base_relation }}
+    where quarantine_reason is not null
     group by tenant_id
 ),
 

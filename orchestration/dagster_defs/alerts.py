@@ -5,13 +5,13 @@ import json
 import logging
 import os
 import urllib.request
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 log = logging.getLogger("warehouse.alerts")
 
 
 def send_alert(kind: str, summary: str, **details) -> dict:
-    alert = {"kind": kind, "summary": summary, "at": datetime.now(timezone.utc).isoformat(), **details}
+    alert = {"kind": kind, "summary": summary, "at": datetime.now(UTC).isoformat(), **details}
     log.warning(json.dumps(alert, default=str, sort_keys=True))
     url = os.environ.get("ALERT_WEBHOOK_URL")
     if url:

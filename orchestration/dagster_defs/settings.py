@@ -13,7 +13,7 @@
 """
 import os
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -54,12 +54,12 @@ def run_as_of_date(context) -> date:
     try:
         run = context.dagster_run if hasattr(context, "dagster_run") else context.run
     except Exception:                       # directly invoked: no run
-        return datetime.now(timezone.utc).date()
+        return datetime.now(UTC).date()
     if run.run_id not in _RUN_DATES:
         record = (run.root_run_id and context.instance.get_run_record_by_id(run.root_run_id)) \
             or context.instance.get_run_record_by_id(run.run_id)
-        created = record.create_timestamp if record else datetime.now(timezone.utc)
-        _RUN_DATES[run.run_id] = created.astimezone(timezone.utc).date()
+        created = record.create_timestamp if record else datetime.now(UTC)
+        _RUN_DATES[run.run_id] = created.astimezone(UTC).date()
     return _RUN_DATES[run.run_id]
 
 

@@ -16,7 +16,7 @@ reports dbt's figures but passes, and says that the GX check judges the run. It 
 feed is news; the GX check is the one that blocks.
 """
 import tempfile
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from pathlib import Path
 
 import dagster as dg
@@ -49,7 +49,7 @@ def _utc(value: str | None) -> datetime | None:
     if not value:
         return None
     stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def judge(results: list[dict], as_of: date, dbt_error: str = "") -> dict[tuple[str, str], dg.AssetCheckResult]:
@@ -74,7 +74,7 @@ def judge(results: list[dict], as_of: date, dbt_error: str = "") -> dict[tuple[s
                 metadata={"status": dg.MetadataValue.text((r or {}).get("status") or "missing"), **metadata})
             continue
         status = r["status"]
-        measured_at = _utc(r.get("snapshotted_at")) or datetime.now(timezone.utc)
+        measured_at = _utc(r.get("snapshotted_at")) or datetime.now(UTC)
         newest = _utc(r.get("max_loaded_at"))
         criteria = r.get("criteria") or {}
         error_after, warn_after = _hours(criteria.get("error_after")), _hours(criteria.get("warn_after"))

@@ -8,15 +8,16 @@ events, never by reading the tables back.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
 
 from . import profiles as P
 from .schema import TABLES
-from .timeutil import (DAY, HOUR, US, add_interval, from_us, month_end, month_from_index,
-                       month_index, months_in_interval, to_us)
+from .timeutil import (US, add_interval, month_end, month_from_index,
+                       month_index, months_in_interval)
 
 TIERS = ("Starter", "Pro", "Enterprise")
 TIER_MONTHLY_USD = {"Starter": 15.0, "Pro": 40.0, "Enterprise": 90.0, "Add-on": 25.0}
@@ -50,8 +51,7 @@ class Rows:
                         schema=self.schema)
 
 
-def _money(x: float) -> "Decimal":
-    from decimal import Decimal
+def _money(x: float) -> Decimal:
     return Decimal(f"{x:.2f}")
 
 
@@ -131,10 +131,10 @@ class B2BSimulation:
         self._health_scores()
 
     def _users(self):
-        n = max(4, int(round(40 * self.size ** 0.5)))
-        roles = ["sales_rep", "sales_rep", "customer_success"] + list(
-            self.rng.choice(["sales_rep", "sales_manager", "customer_success", "admin"],
-                            size=n - 3, p=[0.6, 0.1, 0.25, 0.05]))
+        n = max(4, round(40 * self.size ** 0.5))
+        more = self.rng.choice(["sales_rep", "sales_manager", "customer_success", "admin"], size=n - 3,
+                               p=[0.6, 0.1, 0.25, 0.05])
+        roles = ["sales_rep", "sales_rep", "customer_success", *list(more)]
         self.reps, self.cs_users, self.skill = [], [], {}
         for role in roles:
             uid = self._id("usr")
@@ -155,7 +155,7 @@ class B2BSimulation:
     def _catalogue(self):
         self.prices = {}   # (tier, interval, count, currency) -> (price_id, unit_amount)
         created = self.start - timedelta(days=30)
-        for tier in TIERS + ("Add-on",):
+        for tier in (*TIERS, "Add-on"):
             pid = self._id("prod")
             self.rows["billing.products"].add(
                 id=pid, tenant_id=self.t, name=f"{self.prof.name.title()} {tier}",
@@ -207,7 +207,7 @@ class B2BSimulation:
 
     def _leads_and_deals(self):
         rng, now = self.rng, self.now
-        n = max(10, int(round(25000 * self.size)))
+        n = max(10, round(25000 * self.size))
         span = (now - self.start).total_seconds()
         created_s = np.sort(rng.random(n) ** 0.8) * span * 0.995
         sources = rng.choice(len(P.LEAD_SOURCES), size=n, p=P.LEAD_SOURCE_SHARE)
@@ -271,16 +271,16 @@ class B2BSimulation:
                                   t_prop, t_close, stage)
                 if won and rng.random() > 0.05:   # 5 % of won deals never reach billing
                     became_customer_account = account_id
-                    cust = self._billing_customer(account_id, currency, segment, t_close)
+                    self._billing_customer(account_id, currency, segment, t_close)
                     if rng.random() < 0.03:       # a second billing entity for the same account
                         other = self._pick(self.prof.billing_currencies)
                         self._billing_customer(account_id, other, segment, t_close + timedelta(days=40))
             self.lead_stage.append((month_index(created.date()), source, contacted, qualified, proposal,
                                     won, became_customer_account))
         # prospects that never came through a lead
-        for _ in range(int(round(n * 0.15))):
+        for _ in range(round(n * 0.15)):
             created = self._rand_time(self.start, now - timedelta(days=1))
-            aid, _, _ = self._account(created, str(self._one(self.reps)))
+            _aid, _, _ = self._account(created, str(self._one(self.reps)))
 
     def _activities_for_lead(self, lead_id, owner, lo, hi, lam):
         for _ in range(int(self.rng.poisson(lam))):
@@ -326,7 +326,7 @@ class B2BSimulation:
         return cust
 
     def _self_serve_customers(self):
-        n = int(round(1500 * self.size))
+        n = round(1500 * self.size)
         for _ in range(n):
             created = self._rand_time(self.start, self.now - timedelta(days=1))
             emp = int(self.rng.lognormal(2.5, 1.0)) + 1
@@ -390,7 +390,7 @@ class B2BSimulation:
             period_end = add_interval(anchor, n + 1, interval, count)
             price_id, unit = self.prices[(tier, interval, count, cust.currency)]
             amount = unit * seats
-            discount = int(round(amount * coupon_pct)) if period_start < coupon_until else 0
+            discount = round(amount * coupon_pct) if period_start < coupon_until else 0
             lines = [(price_id, interval, count, amount, discount, seats, period_start, period_end, False)]
             if pending_proration is not None:
                 lines.append(pending_proration)
@@ -471,9 +471,9 @@ class B2BSimulation:
     def _invoice(self, cust, sub_id, lines, status, created, record, failed_attempts=0):
         rng = self.rng
         inv_id = self._id("inv")
-        subtotal = sum(l[3] for l in lines)
-        discount = sum(l[4] for l in lines)
-        tax = int(round((subtotal - discount) * 0.1)) if cust.currency in ("EUR", "GBP") else 0
+        subtotal = sum(line[3] for line in lines)
+        discount = sum(line[4] for line in lines)
+        tax = round((subtotal - discount) * 0.1) if cust.currency in ("EUR", "GBP") else 0
         total = subtotal - discount + tax
         paid = status == "paid"
         paid_at = created + timedelta(hours=float(rng.uniform(0.1, 48))) if paid else None

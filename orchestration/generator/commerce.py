@@ -82,7 +82,7 @@ class CommerceSimulation:
 
     def _products(self):
         rng = self.rng
-        n = max(20, int(round(150 * self.size ** 0.3)))
+        n = max(20, round(150 * self.size ** 0.3))
         self.n_products = n
         cats = np.array(self.prof.product_categories, dtype=object)
         self.product_cat = rng.integers(0, cats.size, n)
@@ -104,7 +104,7 @@ class CommerceSimulation:
 
     def _customers(self):
         rng = self.rng
-        n = max(30, int(round(70000 * self.size)))
+        n = max(30, round(70000 * self.size))
         self.n_customers = n
         created = _seasonal_times(rng, n, self.start_us, self.now_us - DAY)
         self.customer_created = created
@@ -130,7 +130,7 @@ class CommerceSimulation:
             "id": ids("cust_", n), "tenant_id": self._tenant_col(n),
             "email": pa.array(emails, pa.string()),
             "first_name": pa.array([f.title() for f in first], pa.string()),
-            "last_name": pa.array([l.title() for l in last], pa.string()),
+            "last_name": pa.array([name.title() for name in last], pa.string()),
             "country_code": pa.array(rng.choice(countries, n, p=cp / cp.sum()), pa.string()),
             "accepts_marketing": pa.array(rng.random(n) < 0.6),
             "acquisition_channel": pa.array(self.acq, pa.string()),
@@ -221,7 +221,8 @@ class CommerceSimulation:
         if early_mask.any():
             e = orders.filter(pa.array(early_mask))
             e_placed = placed[early_mask]
-            e = e.set_column(e.schema.get_field_index("status"), "status", pa.array(np.full(e.num_rows, "paid", dtype=object), pa.string()))
+            paid = pa.array(np.full(e.num_rows, "paid", dtype=object), pa.string())
+            e = e.set_column(e.schema.get_field_index("status"), "status", paid)
             e = e.set_column(e.schema.get_field_index("fulfilled_at"), "fulfilled_at", pa.nulls(e.num_rows, pa.timestamp("us")))
             e = e.set_column(e.schema.get_field_index("updated_at"), "updated_at", ts(e_placed))
             e = e.set_column(e.schema.get_field_index("_loaded_at"), "_loaded_at", ts(self._loaded(e_placed)))
@@ -235,7 +236,8 @@ class CommerceSimulation:
         refunds = pa.table({
             "id": ids("re_", ref_idx.size), "tenant_id": self._tenant_col(ref_idx.size),
             "order_id": order_ids.take(pa.array(ref_idx)), "amount": money(ref_amount),
-            "reason": pa.array(rng.choice(np.array(["damaged", "wrong_item", "not_as_described", "changed_mind"], dtype=object), ref_idx.size), pa.string()),
+            "reason": pa.array(rng.choice(np.array(["damaged", "wrong_item", "not_as_described", "changed_mind"],
+                                                   dtype=object), ref_idx.size), pa.string()),
             "created_at": ts(ref_at), "_loaded_at": ts(self._loaded(ref_at)),
         }, schema=TABLES["raw_commerce"]["refunds"])
         # keep what the clickstream needs
@@ -320,10 +322,12 @@ class CommerceSimulation:
                 "tenant_id": self._tenant_col(ne),
                 "session_id": ids("ses_", ses_num[s]),
                 "anonymous_id": ids("anon_", (ses_num[s] * 7919) % (total // 2 + 1) + 1),
-                "customer_id": pc.if_else(pa.array(cust_e < 0), pa.scalar(None, pa.string()), ids("cust_", np.maximum(cust_e, 0) + 1)),
+                "customer_id": pc.if_else(pa.array(cust_e < 0), pa.scalar(None, pa.string()),
+                                          ids("cust_", np.maximum(cust_e, 0) + 1)),
                 "event_type": pa.array(etype, pa.string()),
                 "product_id": pc.if_else(pa.array(has_prod), ids("prd_", product[s] + 1), pa.scalar(None, pa.string())),
-                "order_id": pc.if_else(pa.array(is_purchase), self.order_ids.take(pa.array(order_idx)), pa.scalar(None, pa.string())),
+                "order_id": pc.if_else(pa.array(is_purchase), self.order_ids.take(pa.array(order_idx)),
+                                       pa.scalar(None, pa.string())),
                 "utm_source": pa.array(utm[s], pa.string()),
                 "device": pa.array(device[s], pa.string()),
                 "occurred_at": ts(occurred), "_loaded_at": ts(loaded),

@@ -107,7 +107,7 @@ def _parquet_tables(src: Path):
     """Every contract table's file (a missing file is an empty table: a source with no rows of it),
     then the generator's ledger files when present."""
     for schema, tables in TABLES.items():
-        for table, arrow_schema in tables.items():
+        for table, _arrow_schema in tables.items():
             path = src / schema / f"{table}.parquet"
             if not path.exists():
                 print(f"note: no {schema}/{table}.parquet in {src}: loaded as an empty table", file=sys.stderr)
@@ -248,7 +248,7 @@ def append_rows(table, schema: str, name: str, duckdb_path: Path | None = None,
             con.close()
         return
     import psycopg
-    with psycopg.connect(**pg_conninfo(pg_database)) as con:
-        with con.cursor().copy(f"copy {schema}.{name} ({', '.join(table.column_names)}) from stdin") as copy:
-            for row in table.to_pylist():
-                copy.write_row([row[c] for c in table.column_names])
+    with psycopg.connect(**pg_conninfo(pg_database)) as con, \
+            con.cursor().copy(f"copy {schema}.{name} ({', '.join(table.column_names)}) from stdin") as copy:
+        for row in table.to_pylist():
+            copy.write_row([row[c] for c in table.column_names])

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from orchestration import contract
 
 from . import profiles as P
-from .timeutil import DAY, HOUR, US
+from .timeutil import DAY, HOUR
 
 
 def _neg(col: pa.ChunkedArray) -> pa.Array:
@@ -148,7 +148,7 @@ def plant_bad_rows(schema: str, table: str, t: pa.Table, key: tuple[str, ...], r
     out, counts = [], {}
     fresh_col = fresh_key_column(schema, table)
     for r, (reason, corruption) in enumerate(rules):
-        k = max(1, int(round(P.BAD_ROW_RATE * n)))
+        k = max(1, round(P.BAD_ROW_RATE * n))
         rows = t.take(pa.array(rng.choice(n, k, replace=False)))
         if reason == "null_key":
             rows = _replace(rows, fresh_col, pa.nulls(k, rows.schema.field(fresh_col).type))

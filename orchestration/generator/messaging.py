@@ -332,7 +332,7 @@ class MessagingSimulation:
         # expected customer conversations over the whole history sets the number of contacts
         days = np.arange(self.launch_us // DAY, self.now_us // DAY + 1)
         total_expected = mx.conversations_per_day * self.size * self._day_weight(days).sum()
-        self._contacts(rng, max(20, int(round(mx.contacts_per_conversation * total_expected))) if self.size > 0 else 0)
+        self._contacts(rng, max(20, round(mx.contacts_per_conversation * total_expected)) if self.size > 0 else 0)
         self._campaigns(rng)
 
     def _accounts(self, rng, n_acc):
@@ -584,7 +584,9 @@ class MessagingSimulation:
         # 2. template openings: delivery, read, and the customer's answer
         opened = kind != CUSTOMER
         o_idx = np.flatnonzero(opened)
-        o_cat = np.where(has_camp[o_idx], self.camp_cat[np.maximum(campaign[o_idx], 0)], 1)
+        # 1 (utility) pads the lookup so a tenant with no campaign yet (a tiny scale) still indexes it
+        camp_cat = np.append(self.camp_cat, 1)
+        o_cat = np.where(has_camp[o_idx], camp_cat[campaign[o_idx]], 1)
         o_ev = self._delivery(rng, start[o_idx], o_cat, np.full(o_idx.size, NEVER, np.int64))
         camp_reply = np.array([r["reply"] for r in self.camp_rows] + [0.0])
         p_reply = np.where(has_camp[o_idx], camp_reply[campaign[o_idx]], 0.35)   # -1: the sentinel, unused

@@ -3,7 +3,7 @@
 Every number that shapes the synthetic data lives here, so the README and the
 tests can point at one place.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)

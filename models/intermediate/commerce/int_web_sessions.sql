@@ -24,6 +24,7 @@
     )
 }}
 -- depends_on: {{ ref('base_commerce__web_events') }} (read by incremental runs only)
+{%- do assert_incremental_source_unchanged(ref('base_commerce__web_events')) %}
 
 with
 

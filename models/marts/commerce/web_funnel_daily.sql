@@ -20,6 +20,7 @@
         on_schema_change='fail',
     )
 }}
+{%- do assert_incremental_source_unchanged(ref('int_web_sessions')) %}
 
 with
 

@@ -1,0 +1,83 @@
+{#- Stops an incremental run whose input history changed under it, with one line saying
+    what to run, instead of adding new rows on top of a history that is gone: an incremental
+    run only reads rows loaded after the newest _loaded_at it holds, so a replaced or
+    truncated raw table would otherwise leave it silently stale.
+    The input's history changed when its newest _loaded_at is older than the one held here
+    (truncated, or replaced by an older load), or, with key_columns, when the keys it loaded
+    up to that watermark are no longer exactly the keys held here (keys vanished, or rows
+    appeared in the past: a replaced history, or a backfill stamped with an old _loaded_at).
+    Runs only in an incremental run, before the model's SQL. -#}
+{% macro assert_incremental_source_unchanged(upstream, key_columns=none) -%}
+{%- if execute and is_incremental() -%}
+    {%- set key_match = [] -%}
+    {%- for col in key_columns or [] -%}
+        {%- do key_match.append('upstream_keys.' ~ col ~ ' = held_keys.' ~ col) -%}
+    {%- endfor -%}
+    {%- set check_sql -%}
+        with
+
+        held as (select max(_loaded_at) as watermark from {{ this }}),
+
+        upstream as (select max(_loaded_at) as newest from {{ upstream }})
+        {%- if key_columns %},
+
+        upstream_keys as (
+            select distinct
+                tenant_id,
+                {{ key_columns | join(', ') }}
+            from {{ upstream }}
+            where
+                _loaded_at <= (select watermark from held)
+                {%- for col in key_columns %}
+                and {{ col }} is not null
+                {%- endfor %}
+        ),
+
+        held_keys as (
+            select
+                tenant_id,
+                {{ key_columns | join(', ') }}
+            from {{ this }}
+            where
+                {% for col in key_columns -%}
+                {{ col }} is not null{% if not loop.last %} and {% endif %}
+                {%- endfor %}
+        ),
+
+        differing as (
+            select count(*) as differing_keys
+            from upstream_keys
+            full outer join held_keys
+                on
+                    upstream_keys.tenant_id = held_keys.tenant_id
+                    and {{ key_match | join(' and ') }}
+            where upstream_keys.tenant_id is null or held_keys.tenant_id is null
+        )
+        {%- endif %}
+
+        select
+            held.watermark,
+            upstream.newest,
+            {% if key_columns -%}
+            differing.differing_keys
+            {%- else -%}
+            0 as differing_keys
+            {%- endif %}
+        from held
+        cross join upstream
+        {%- if key_columns %}
+        cross join differing
+        {%- endif %}
+    {%- endset -%}
+    {%- set row = run_query(check_sql).rows[0] -%}
+    {%- set watermark, newest, differing_keys = row[0], row[1], row[2] -%}
+    {%- if watermark is not none and (newest is none or newest < watermark or differing_keys > 0) -%}
+        {{ exceptions.raise_compiler_error(
+            upstream ~ " changed under the incremental model " ~ this ~ " (newest _loaded_at " ~ newest
+            ~ " vs " ~ watermark ~ " held, " ~ differing_keys ~ " keys differ up to it): its history was"
+            ~ " replaced or truncated, so rebuild from it: dbt build --full-refresh --select "
+            ~ model.name ~ "+"
+        ) }}
+    {%- endif -%}
+{%- endif -%}
+{%- endmacro %}
