@@ -8,14 +8,19 @@ DBT := DBT_PROFILES_DIR=$(PROFILES_DIR) $(BIN)/dbt
 AS_OF_DATE ?= $(shell date -u +%Y-%m-%d)
 SCALE ?= 0.05
 TENANTS ?= 3
+DOCS_PORT ?= 8080
+DAGSTER_PORT ?= 3000
+SUPERSET_PORT ?= 8088
 
-.PHONY: demo test install profiles lint docs dagster superset clean
+.PHONY: demo test install profiles browser lint docs dagster dagster-job dagster-home superset clean
 
 $(BIN)/activate: pyproject.toml
-	command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
+	@echo "Installing the Python environment into $(VENV) (dbt, Dagster, pandas, ...: about 2 minutes the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --progress-bar off -e ".[dev]" | grep --line-buffered -E '^(Collecting|Successfully)' || true
+	$(BIN)/python -c "import dbt.version, dagster" || { echo "the install of $(VENV) failed: rerun 'make install' to see why"; exit 1; }
 	touch $(BIN)/activate
 
 install: $(BIN)/activate profiles
@@ -33,30 +38,59 @@ demo: install
 	$(BIN)/warehouse summary
 
 # Superset's venv is installed here, before the tests, so no test reaches the package index.
-test: install
+test: install browser
+	@echo "Installing Superset into .superset/venv for the dashboard tests (about 3 minutes the first time)"
 	$(BIN)/warehouse superset install
 	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest
 
-# SQL (sqlfluff, dbt templater), Python (ruff) and YAML (yamllint)
+# The Superset browser tests drive Debian's Chromium and chromedriver.
+browser:
+	@bash .ci/ensure_chromium
+
+# Python (ruff), YAML (yamllint) and SQL (sqlfluff with the dbt templater). The templater
+# compiles against a throwaway DuckDB file, never the user's warehouse: first empty (every
+# incremental model's full-refresh branch), then with is_incremental() forced true
+# (macros/is_incremental.sql) for the incremental models' other branch.
+LINT_DB := $(shell mktemp -u /tmp/warehouse_lint.XXXXXX).duckdb
+INCREMENTAL_MODELS = $(shell grep -rl "materialized='incremental'" models)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/yamllint --strict .
-	$(BIN)/sqlfluff lint models macros snapshots
+	DBT_DUCKDB_PATH=$(LINT_DB) DBT_PROFILES_DIR=$(PROFILES_DIR) $(BIN)/sqlfluff lint models macros snapshots
+	DBT_DUCKDB_PATH=$(LINT_DB) DBT_PROFILES_DIR=$(PROFILES_DIR) WAREHOUSE_LINT_INCREMENTAL=true \
+		$(BIN)/sqlfluff lint $(INCREMENTAL_MODELS)
+	rm -f $(LINT_DB) $(LINT_DB).wal
 
 docs: install
-	$(DBT) docs generate --target duckdb && $(DBT) docs serve --host 127.0.0.1 --port 8080
+	$(DBT) docs generate --target duckdb && $(DBT) docs serve --host 127.0.0.1 --port $(DOCS_PORT)
 
-# Dagster UI on http://127.0.0.1:3000 (no authentication: loopback only). Materialise
-# daily_full_build from the UI, or let the schedules run while this is up.
-dagster: install
+# Dagster UI on http://127.0.0.1:$(DAGSTER_PORT) (no authentication: loopback only), with the
+# schedules and the failure sensor switched on (AUTOMATION=stopped starts them off).
+AUTOMATION ?= running
+DAGSTER_ENV = DAGSTER_HOME=$(CURDIR)/.dagster_home DBT_PROFILES_DIR=$(PROFILES_DIR)
+dagster: install dagster-home
+	$(DAGSTER_ENV) WAREHOUSE_AUTOMATION=$(AUTOMATION) $(BIN)/dagster dev -h 127.0.0.1 -p $(DAGSTER_PORT)
+
+# One run of a job into the instance `make dagster` shows, so its UI holds the materialisations
+# and check results: by default daily_full_build, which replays `make demo` (same tenants, scale,
+# seed and as-of date) through Dagster. Not while another process writes warehouse.duckdb.
+JOB ?= daily_full_build
+DEMO_RUN_CONFIG = {ops: {raw_tables: {config: {tenants: $(TENANTS), scale: $(SCALE), seed: 42}}, \
+	warehouse_dbt: {config: {full_refresh: true}}}}
+dagster-job: install dagster-home
+	$(if $(filter daily_full_build,$(JOB)),echo '$(DEMO_RUN_CONFIG)' > .dagster_home/demo_run.yaml)
+	$(DAGSTER_ENV) WAREHOUSE_AS_OF_DATE=$(AS_OF_DATE) $(BIN)/dagster job execute \
+		-m orchestration.dagster_defs.definitions -j $(JOB) \
+		$(if $(filter daily_full_build,$(JOB)),-c .dagster_home/demo_run.yaml)
+
+dagster-home:
 	mkdir -p .dagster_home && cp orchestration/dagster_home/dagster.yaml .dagster_home/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/.dagster_home DBT_PROFILES_DIR=$(PROFILES_DIR) $(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 # Superset on the Postgres warehouse at the PG* variables (build it first); bi/superset/README.md.
 superset: install
 	$(BIN)/warehouse superset setup
-	$(BIN)/warehouse superset serve --port 8088
+	$(BIN)/warehouse superset serve --port $(SUPERSET_PORT)
 
 clean:
 	rm -rf target logs .dbt warehouse.duckdb

@@ -199,8 +199,11 @@ def _check_duckdb_writable(db_path: Path):
 
 
 def cmd_summary(args) -> int:
-    from orchestration.summary import print_summary
-    print_summary(args.duckdb_path or default_duckdb_path())
+    from orchestration.summary import SummaryError, print_summary
+    try:
+        print_summary(args.duckdb_path or default_duckdb_path())
+    except SummaryError as e:
+        raise UsageError(str(e)) from None
     return 0
 
 

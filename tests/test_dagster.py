@@ -148,6 +148,31 @@ def test_schedules_and_single_writer(definitions):
     assert "key: warehouse/writer" in instance_yaml and "limit: 1" in instance_yaml
 
 
+def _default_statuses(env: dict) -> dict[str, str]:
+    code = ("import json; from orchestration.dagster_defs.definitions import defs; "
+            "print(json.dumps({d.name: d.default_status.value for d in [*defs.schedules, *defs.sensors]}))")
+    proc = subprocess.run([str(BIN / "python"), "-c", code], cwd=REPO, env=env, capture_output=True, check=False,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_make_dagster_starts_with_the_schedules_and_the_failure_sensor_on(tmp_path):
+    env = dagster_env(tmp_path)
+    env.pop("WAREHOUSE_AUTOMATION", None)
+    off = _default_statuses(env)
+    on = _default_statuses({**env, "WAREHOUSE_AUTOMATION": "running"})
+    assert "alert_on_run_failure" in off and len(off) == 6
+    assert set(off.values()) == {"STOPPED"} and set(on.values()) == {"RUNNING"}
+    # `make dagster` sets it, on the port asked for; `make dagster-job` replays the demo into the same instance
+    dry = subprocess.run(["make", "-n", "dagster", "dagster-job", "docs", "superset", "DAGSTER_PORT=3999", "DOCS_PORT=3998",
+                          "SUPERSET_PORT=3997", "AS_OF_DATE=2026-11-21"], cwd=REPO, capture_output=True, check=False, text=True)
+    assert dry.returncode == 0, dry.stderr
+    assert "WAREHOUSE_AUTOMATION=running" in dry.stdout and "-p 3999" in dry.stdout
+    assert "--port 3998" in dry.stdout and "serve --port 3997" in dry.stdout
+    assert "WAREHOUSE_AS_OF_DATE=2026-11-21" in dry.stdout and "-j daily_full_build" in dry.stdout
+
+
 @pytest.fixture(scope="module")
 def full_build(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dagster_full")

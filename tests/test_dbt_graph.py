@@ -21,13 +21,17 @@ def layer(node: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def edges(tmp_path_factory) -> list[tuple[str, str, str, str]]:
-    """(model, its layer, upstream node, upstream layer) for every model's every upstream node."""
+def manifest(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("dbt_graph")
     env = base_env(tmp)
     env["DBT_DUCKDB_PATH"] = str(tmp / "unused.duckdb")      # parse opens no connection; never the repo's file
     run_dbt(env, "duckdb", tmp / "target", "parse", "--no-partial-parse", "--quiet")
-    manifest = json.loads((tmp / "target" / "manifest.json").read_text())
+    return json.loads((tmp / "target" / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def edges(manifest) -> list[tuple[str, str, str, str]]:
+    """(model, its layer, upstream node, upstream layer) for every model's every upstream node."""
     nodes = {**manifest["nodes"], **manifest["sources"]}
     out = []
     for _uid, node in manifest["nodes"].items():
@@ -54,3 +58,36 @@ def test_staging_reads_only_sources_seeds_and_staging(edges):
 
 def test_marts_never_read_sources(edges):
     assert [e for e in edges if e[1] == "marts" and e[3] == "source"] == []
+
+
+def _ancestors(manifest: dict, uid: str) -> set[str]:
+    seen, todo = set(), [uid]
+    while todo:
+        for parent in manifest["parent_map"].get(todo.pop(), []):
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
+def test_a_failing_test_on_one_model_skips_everything_below_it(manifest):
+    """`dbt build` makes a test block a model only when every node the test reads is that model
+    or one of its ancestors. So a generic error test attached to a model must read nothing
+    else, or nothing downstream would wait for it, as the README promises. The one kind
+    allowed to read a second model is a relationships test (it blocks only what is below both
+    sides, as the README says); the raw-vs-staged reconciliation reads the base model, an
+    ancestor, never a side table."""
+    loose, reconciliations = [], 0
+    for uid, test in manifest["nodes"].items():
+        if test["resource_type"] != "test" or not test.get("attached_node"):
+            continue
+        if test["config"]["severity"].lower() != "error":
+            continue
+        kind = (test.get("test_metadata") or {}).get("name", "singular")
+        attached = test["attached_node"]
+        others = set(test["depends_on"]["nodes"]) - _ancestors(manifest, attached) - {attached}
+        reconciliations += kind == "raw_reconciles"
+        if others and kind not in ("relationships", "relationships_within_tenant"):
+            loose.append((uid, sorted(others)))
+    assert loose == []
+    assert reconciliations >= 28, "every staged raw table is reconciled with its raw rows"

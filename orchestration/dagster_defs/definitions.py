@@ -39,15 +39,19 @@ weekly_clickstream_full_refresh = dg.define_asset_job(
 executive_report_job = dg.define_asset_job(
     "executive_reports", selection=reports, description="Per-tenant executive reports from the marts.")
 
+SCHEDULE_STATUS = (dg.DefaultScheduleStatus.RUNNING if settings.automation_running()
+                   else dg.DefaultScheduleStatus.STOPPED)
 schedules = [
-    dg.ScheduleDefinition(job=daily_full_build, cron_schedule="0 2 * * *", execution_timezone="UTC"),
-    dg.ScheduleDefinition(job=hourly_clickstream, cron_schedule="30 * * * *", execution_timezone="UTC"),
+    dg.ScheduleDefinition(job=daily_full_build, cron_schedule="0 2 * * *", execution_timezone="UTC",
+                          default_status=SCHEDULE_STATUS),
+    dg.ScheduleDefinition(job=hourly_clickstream, cron_schedule="30 * * * *", execution_timezone="UTC",
+                          default_status=SCHEDULE_STATUS),
     dg.ScheduleDefinition(job=weekly_clickstream_full_refresh, cron_schedule="0 4 * * 0",
-                          execution_timezone="UTC"),
+                          execution_timezone="UTC", default_status=SCHEDULE_STATUS),
     dg.ScheduleDefinition(name="weekly_executive_reports", job=executive_report_job,
-                          cron_schedule="0 6 * * 1", execution_timezone="UTC"),
+                          cron_schedule="0 6 * * 1", execution_timezone="UTC", default_status=SCHEDULE_STATUS),
     dg.ScheduleDefinition(name="monthly_executive_reports", job=executive_report_job,
-                          cron_schedule="0 6 1 * *", execution_timezone="UTC"),
+                          cron_schedule="0 6 1 * *", execution_timezone="UTC", default_status=SCHEDULE_STATUS),
 ]
 
 defs = dg.Definitions(

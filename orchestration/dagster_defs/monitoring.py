@@ -66,6 +66,8 @@ def latest_day_has_no_anomaly(context: dg.AssetCheckExecutionContext,
 
 
 @dg.run_failure_sensor(name="alert_on_run_failure", minimum_interval_seconds=30,
+                       default_status=(dg.DefaultSensorStatus.RUNNING if settings.automation_running()
+                                       else dg.DefaultSensorStatus.STOPPED),
                        description="Sends every failed run to the alert sink (log, and webhook if set).")
 def alert_on_run_failure(context: dg.RunFailureSensorContext):
     try:

@@ -10,6 +10,8 @@
                         reports' as-of date; empty = the UTC date the run was created (run_as_of_date)
     WAREHOUSE_REPORTS_DIR  where executive reports are written (default: reports/ in the repo)
     ALERT_WEBHOOK_URL   optional: alerts are also POSTed here as JSON
+    WAREHOUSE_AUTOMATION   running: the schedules and the failure sensor start switched on (`make
+                        dagster` sets it); anything else (default): they start off, as Dagster's are
 """
 import os
 import re
@@ -82,3 +84,9 @@ def dbt_vars() -> dict:
     import yaml
     with open(DBT_PROJECT_DIR / "dbt_project.yml") as f:
         return yaml.safe_load(f)["vars"]
+
+
+def automation_running() -> bool:
+    """Whether schedules and sensors start switched on (WAREHOUSE_AUTOMATION=running). A switch set in
+    the UI is kept by the Dagster instance and wins over this default."""
+    return os.environ.get("WAREHOUSE_AUTOMATION", "") == "running"

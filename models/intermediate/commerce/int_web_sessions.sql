@@ -11,6 +11,8 @@
     scanning history. A session whose every event is later re-delivered in a
     form that breaks the contract keeps its old row until a full refresh
     (the weekly full-refresh job). -#}
+-- sqlfluff:indentation:template_blocks_indent:false
+-- (its incremental-only CTEs and joins sit at the indent of the SQL around them)
 {{
     config(
         materialized='incremental',
@@ -52,17 +54,19 @@ touched_sessions as (
 {%- endif %}
 
 events_in_scope as (
+    {% if is_incremental() %}
     select events.*
     from events
-    {%- if is_incremental() %}
-        inner join touched_sessions
-            on
-                events.tenant_id = touched_sessions.tenant_id
-                and events.session_id = touched_sessions.session_id
-    where events.occurred_at >= (
-        select {{ dbt.dateadd('day', -1, 'min(occurred_at)') }} from newly_loaded
-    )
-    {%- endif %}
+    inner join touched_sessions
+        on events.tenant_id = touched_sessions.tenant_id
+        and events.session_id = touched_sessions.session_id
+    where
+        events.occurred_at >= (
+            select {{ dbt.dateadd('day', -1, 'min(occurred_at)') }} from newly_loaded
+        )
+    {% else %}
+    select * from events
+    {% endif %}
 ),
 
 sessions as (

@@ -11,6 +11,8 @@
     loaded since the latest _loaded_at here. Deleting by tenant and day, not
     by row key, drops a device or source group that no longer has sessions.
     On BigQuery the same days are rewritten as partitions. -#}
+-- sqlfluff:indentation:template_blocks_indent:false
+-- (its incremental-only CTEs and joins sit at the indent of the SQL around them)
 {{
     config(
         materialized='incremental',
@@ -38,14 +40,15 @@ days_to_rebuild as (
 {%- endif %}
 
 sessions_in_scope as (
+    {% if is_incremental() %}
     select sessions.*
     from sessions
-    {%- if is_incremental() %}
-        inner join days_to_rebuild
-            on
-                sessions.tenant_id = days_to_rebuild.tenant_id
-                and sessions.session_date = days_to_rebuild.session_date
-    {%- endif %}
+    inner join days_to_rebuild
+        on sessions.tenant_id = days_to_rebuild.tenant_id
+        and sessions.session_date = days_to_rebuild.session_date
+    {% else %}
+    select * from sessions
+    {% endif %}
 ),
 
 daily as (
