@@ -252,6 +252,19 @@ def main(argv=None) -> int:
     except (UsageError, LoadError) as e:
         print(f"warehouse: error: {e}", file=sys.stderr)
         return 2
+    except Exception as e:
+        # what the environment did (a file, a server, a lock), not a bug of this command: one line too
+        if not _is_environment_error(e):
+            raise
+        print(f"warehouse: error: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else e!r}",
+              file=sys.stderr)
+        return 2
+
+
+def _is_environment_error(e: Exception) -> bool:
+    import duckdb
+    import psycopg
+    return isinstance(e, OSError | duckdb.Error | psycopg.Error | subprocess.CalledProcessError)
 
 
 if __name__ == "__main__":
