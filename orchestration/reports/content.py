@@ -20,6 +20,7 @@ NA = "n/a"
 TREND_MONTHS = 24         # two years: this month against the same month last year is on the chart
 BRIDGE_MONTHS = 12        # one year of MRR movements: seasonality shows, bars stay readable on A4
 TOP_MOVEMENTS_PDF = 8     # the rows that fit the page under the charts
+AMOUNT_IN_FULL = 10_000   # a tile's change of this much or more is shown as $12.3k: the cents do not fit the tile
 TOP_MOVEMENTS_XLSX = 25   # the workbook has room for more; beyond this the movements are small change
 
 Kind = Literal["date", "text", "money", "rate", "count"]
@@ -231,15 +232,26 @@ def fmt_value(value, kind: Kind) -> str:
     return str(value)
 
 
-def fmt_compact_money(value, places: int | None = None) -> str:
-    """Axis and bar labels: $950, $12.3k, $1.2M; places fixes the decimals (an axis whose ticks are
-    cents apart needs them), by default one after k/M/B and none below a thousand unless under $10."""
+# (from, divisor, suffix): below $10k a chart counts in dollars, $9,950 reads better than $10.0k
+SCALES = ((Decimal(10) ** 9, Decimal(10) ** 9, "B"), (Decimal(10) ** 6, Decimal(10) ** 6, "M"),
+          (Decimal(10) ** 4, Decimal(10) ** 3, "k"))
+
+
+def money_scale(largest) -> tuple[Decimal, str]:
+    """The unit a chart states amounts in, from the largest amount it shows: $9,950 stays in
+    dollars, $12,300 becomes $12.3k, $4,500,000 $4.5M."""
+    size = abs(to_decimal(largest) or Decimal(0))
+    return next(((divisor, suffix) for start, divisor, suffix in SCALES if size >= start), (Decimal(1), ""))
+
+
+def fmt_compact_money(value, places: int | None = None, scale: tuple[Decimal, str] | None = None) -> str:
+    """Chart labels: $950, $9,950, $12.3k, $1.2M. scale fixes the unit (one for a whole axis),
+    places the decimals; by default one decimal with a unit, none without (cents under $10)."""
     number = to_decimal(value)
     if number is None:
         return NA
+    divisor, suffix = scale or money_scale(number)
     size = abs(number)
-    divisor, suffix = next(((Decimal(10) ** p, s) for p, s in ((9, "B"), (6, "M"), (3, "k")) if size >= Decimal(10) ** p),
-                           (Decimal(1), ""))
     if places is None:
         places = 1 if suffix else 2 if 0 < size < 10 and size != size.to_integral_value() else 0
     shown = rounded(size / divisor, places)
@@ -373,6 +385,6 @@ def compare(tile: Tile, value, other_row: dict | None, against: date, from_mart:
         text = fmt_points(number)
     else:
         shown = money(number)
-        text = fmt_money(number, sign=True)
+        text = fmt_money(number, sign=True) if abs(shown) < AMOUNT_IN_FULL else signed(fmt_compact_money(abs(shown)), shown)
     tone: Tone = "flat" if shown == 0 else "good" if (shown > 0) == tile.higher_is_better else "bad"
     return Comparison(against, tile.change, number, text, tone)

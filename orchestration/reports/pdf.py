@@ -26,6 +26,7 @@ from orchestration.reports.content import (
     as_date,
     fmt_compact_money,
     fmt_money,
+    money_scale,
     month_label,
     to_decimal,
 )
@@ -124,14 +125,18 @@ def draw_tiles(fig, page, readings: list[TileReading]) -> None:
     heading(page, TILES_TOP - 0.14, "Key figures", f"{month_label(readings[0].month, long=True)}; "
             "changes vs the previous month and the same month last year")
     width = (CONTENT_WIDTH - (TILE_COLUMNS - 1) * TILE_GAP) / TILE_COLUMNS
+    values = []
     for index, reading in enumerate(readings):
         row, column = divmod(index, TILE_COLUMNS)
         box = Box(MARGIN + column * (width + TILE_GAP), TILES_TOP + row * (TILE_HEIGHT + TILE_GAP),
                   width, TILE_HEIGHT)
-        draw_tile(fig, page, box, reading)
+        values.append(draw_tile(fig, page, box, reading))
+    smallest = min(v.get_fontsize() for v in values)      # one size for every tile's value: they line up
+    for value in values:
+        value.set_fontsize(smallest)
 
 
-def draw_tile(fig, page, box: Box, reading: TileReading) -> None:
+def draw_tile(fig, page, box: Box, reading: TileReading):
     from matplotlib.patches import FancyBboxPatch, Rectangle
     page.add_patch(FancyBboxPatch((box.left, box.top), box.width, box.height, boxstyle="round,pad=0,rounding_size=0.05",
                                   facecolor=TILE_FILL, edgecolor=RULE, lw=0.6))
@@ -144,6 +149,7 @@ def draw_tile(fig, page, box: Box, reading: TileReading) -> None:
     fit_text(fig, value, box.width - 2 * pad)
     for top, comparison in ((box.top + 0.72, reading.vs_previous), (box.top + 0.88, reading.vs_year_ago)):
         draw_comparison(page, box, pad, top, comparison)
+    return value
 
 
 def draw_comparison(page, box: Box, pad: float, top: float, comparison: Comparison) -> None:
@@ -163,21 +169,23 @@ def fit_text(fig, text, width_inches: float, smallest: float = 8) -> None:
 
 def money_axis(ax) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_compact_money(v, tick_places(ax, v))))
     ax.yaxis.set_major_locator(MaxNLocator(5))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: axis_label(ax, v)))
     ax.grid(axis="y", color=RULE, lw=0.5)
     ax.set_axisbelow(True)
     ax.tick_params(length=0, pad=2)
 
 
-def tick_places(ax, value: float) -> int:
-    """The fewest decimals that show the axis's ticks exactly at the value's scale (k, M): none for
-    $0, $300, $600; one for $1.5k, $3.0k; two for $861.75, $862.00 (a movement of cents)."""
+def axis_label(ax, value: float) -> str:
+    """A tick in the axis's one unit (from its largest tick) with the fewest decimals that show every
+    tick exactly: $0, $250, $1,000; $1.5k, $3.0k; $861.75, $862.00 for a movement of cents."""
     low, high = sorted(ax.get_ylim())
-    ticks = [t for t in ax.yaxis.get_majorticklocs() if low - 1e-9 <= t <= high + 1e-9]
-    divisor = next((10.0 ** p for p in (9, 6, 3) if abs(value) >= 10.0 ** p), 1.0)
-    return next((places for places in (0, 1) if all(abs(t / divisor * 10 ** places - round(t / divisor * 10 ** places))
-                                                    < 1e-6 for t in ticks)), 2)
+    ticks = [t for t in ax.yaxis.get_majorticklocs() if low - 1e-9 <= t <= high + 1e-9] or [value]
+    scale = money_scale(max(abs(t) for t in ticks))
+    divisor = float(scale[0])
+    places = next((p for p in (0, 1) if all(abs(t / divisor * 10 ** p - round(t / divisor * 10 ** p)) < 1e-6
+                                            for t in ticks)), 2)
+    return fmt_compact_money(value, places, scale)
 
 
 def empty(ax, message: str) -> None:
