@@ -14,6 +14,7 @@ from orchestration.dagster_defs.warehouse import WarehouseResource
 from orchestration.reports import report_paths, write_tenant_report
 from orchestration.reports.content import (
     BRIDGE_COLUMNS,
+    BRIDGE_STEPS,
     KPI_COLUMNS,
     TenantReport,
     fmt_money,
@@ -46,7 +47,7 @@ def movements_sql(month: date) -> str:
             "left join marts.dim_customers "
             "on fct_mrr.tenant_id = dim_customers.tenant_id and fct_mrr.customer_id = dim_customers.customer_id "
             f"where fct_mrr.month = date '{month.isoformat()}' "
-            "and fct_mrr.movement in ('new', 'expansion', 'reactivation', 'contraction', 'churn') "
+            f"and fct_mrr.movement in ({', '.join(repr(movement) for movement, *_ in BRIDGE_STEPS)}) "
             "order by fct_mrr.tenant_id, fct_mrr.customer_id")
 
 
