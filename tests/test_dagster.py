@@ -11,6 +11,7 @@ import threading
 import time
 import urllib.request
 from datetime import date, datetime, timedelta, UTC
+from decimal import ROUND_HALF_UP, Decimal
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from types import SimpleNamespace
@@ -130,6 +131,21 @@ def test_lineage_runs_from_raw_to_marts_and_marts_have_freshness(definitions):
     assert graph.get(dg.AssetKey(["marts", "fct_mrr"])).owners
 
 
+def test_reports_depend_on_every_mart_they_read(definitions):
+    """The report asset's deps are the marts its SQL reads, each a dbt model of the graph: lineage
+    shows what a report is made of, and a stale mart marks the reports stale."""
+    import re
+    import dagster as dg
+    from orchestration.dagster_defs import reports
+    graph = definitions.resolve_asset_graph()
+    sql = " ".join((reports.KPI_SQL, reports.BRIDGE_SQL, reports.movements_sql(date(2026, 11, 1))))
+    read = {dg.AssetKey(["marts", name]) for name in re.findall(r"\bmarts\.(\w+)", sql)}
+    assert read == {dg.AssetKey(["marts", name]) for name in ("executive_kpis", "period_kpis", "mrr_monthly",
+                                                              "fct_mrr", "dim_customers")}
+    assert graph.get(reports.REPORTS).parent_keys == read
+    assert all(graph.get(key).is_materializable and graph.get(key).group_name.startswith("marts_") for key in read)
+
+
 def test_schedules_and_single_writer(definitions):
     crons = {s.name: s.cron_schedule for s in definitions.schedules}
     assert crons["daily_full_build_schedule"] == "0 2 * * *"
@@ -242,14 +258,16 @@ def test_executive_reports_hold_the_mart_numbers(full_build):
     out = Path(env["WAREHOUSE_REPORTS_DIR"])
     assert len(latest) == 3
     for tenant, month, mrr, _orders in latest:
-        sheet = openpyxl.load_workbook(out / f"executive_report_{tenant}.xlsx", read_only=True)["monthly_kpis"]
+        cents = Decimal(mrr).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        sheet = openpyxl.load_workbook(out / f"executive_report_{tenant}.xlsx", read_only=True)["Monthly KPIs"]
         rows = list(sheet.iter_rows(values_only=True))
         header, last = rows[0], rows[-1]
-        assert str(last[header.index("month")])[:10] == month.isoformat()
-        assert round(float(last[header.index("mrr")]), 2) == round(float(mrr), 2)
+        assert str(last[header.index("Month")])[:10] == month.isoformat()
+        assert Decimal(str(last[header.index("MRR (USD)")])) == cents
         text = PdfReader(out / f"executive_report_{tenant}.pdf").pages[0].extract_text()
-        assert f"Executive report: {tenant}" in text and f"{float(mrr):,.2f}" in text
-        assert (out / f"executive_report_{tenant}.csv").read_text().count("\n") == len(rows)
+        assert f"Executive report: {tenant}" in text and f"${cents:,}" in text
+        csv_rows = (out / f"executive_report_{tenant}.csv").read_text().splitlines()
+        assert len(csv_rows) == len(rows) and csv_rows[-1].startswith(f"{tenant},{month.isoformat()},{cents},")
 
 
 def test_corrupted_raw_table_blocks_every_model_and_alerts_once(tmp_path):

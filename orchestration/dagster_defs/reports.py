@@ -1,82 +1,77 @@
-"""Executive reports per tenant, written from the marts (executive_kpis, mrr_monthly): CSV and XLSX of
-the monthly KPIs and a one-page PDF with the MRR trend chart. Numbers are copied, never computed.
+"""Executive reports per tenant, written from the marts: a one-page PDF (KPI tiles, the MRR bridge,
+trends, the largest customer movements), an XLSX workbook and a CSV of the monthly KPIs
+(orchestration/reports lays them out). Numbers are copied from the marts, never computed here.
 
 The reports are as of the run's as-of date (settings.run_as_of_date, the clock the marts were built
 with): the PDF and the metadata say so, and marts whose last month is not the last complete month
 before that date (built with another as-of date) fail the run rather than be published under it."""
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 
 from orchestration.dagster_defs import settings
 from orchestration.dagster_defs.warehouse import WarehouseResource
+from orchestration.reports import report_paths, write_tenant_report
+from orchestration.reports.content import (
+    BRIDGE_COLUMNS,
+    BRIDGE_STEPS,
+    KPI_COLUMNS,
+    TenantReport,
+    fmt_money,
+    last_complete_month,
+    mart_column,
+)
 
 REPORTS = dg.AssetKey(["reports", "executive_reports"])
-KPI_COLUMNS = ["month", "mrr", "arr", "net_new_mrr", "mrr_growth_rate", "subscription_customers",
-               "logo_churn_rate", "net_revenue_retention", "arpa", "store_revenue_usd", "store_orders",
-               "average_order_value_usd"]
-HEADLINE = ["month", "mrr", "arr", "store_revenue_usd", "store_orders"]
+MARTS = ("executive_kpis", "period_kpis", "mrr_monthly", "fct_mrr", "dim_customers")
+MONTHLY_KPIS_SHEET = "Monthly KPIs"
+
+# executive_kpis, and from period_kpis the month-on-month growth executive_kpis does not carry
+KPI_SQL = ("select executive_kpis.tenant_id, "
+           + ", ".join(f"{mart_column(c.name)} as {c.name}" for c in KPI_COLUMNS)
+           + " from marts.executive_kpis "
+           "left join marts.period_kpis "
+           "on executive_kpis.tenant_id = period_kpis.tenant_id and period_kpis.period_type = 'month' "
+           "and executive_kpis.month = period_kpis.period_start "
+           "order by executive_kpis.tenant_id, executive_kpis.month")
+BRIDGE_SQL = (f"select tenant_id, {', '.join(c.name for c in BRIDGE_COLUMNS)} from marts.mrr_monthly "
+              "order by tenant_id, month")
 
 
-def write_tenant_report(out_dir: Path, tenant: str, kpis, mrr, as_of: date) -> dict[str, Path]:
-    """kpis: executive_kpis rows of the tenant; mrr: mrr_monthly rows (month, ending_mrr)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {kind: out_dir / f"executive_report_{tenant}.{kind}" for kind in ("csv", "xlsx", "pdf")}
-    kpis.to_csv(paths["csv"], index=False)
-    with __import__("pandas").ExcelWriter(paths["xlsx"], engine="openpyxl") as xlsx:
-        kpis.to_excel(xlsx, sheet_name="monthly_kpis", index=False)
-        mrr.to_excel(xlsx, sheet_name="mrr_trend", index=False)
-    with PdfPages(paths["pdf"]) as pdf:
-        fig, (chart, table) = plt.subplots(2, 1, figsize=(8.27, 11.69), gridspec_kw={"height_ratios": [3, 2]})
-        fig.suptitle(f"Executive report: {tenant}, as of {as_of.isoformat()}", fontsize=16)
-        chart.plot(mrr["month"], mrr["ending_mrr"].astype(float), marker="o", markersize=2)
-        chart.set_title("MRR trend (USD, month end)")
-        chart.grid(True, alpha=0.3)
-        latest = kpis.tail(6)[HEADLINE]
-        table.axis("off")
-        table.table(cellText=[[_fmt(v) for v in row] for row in latest.itertuples(index=False)],
-                    colLabels=HEADLINE, loc="center")
-        table.set_title("Last six months")
-        pdf.savefig(fig)
-        plt.close(fig)
-    return paths
-
-
-def _fmt(v) -> str:
-    if hasattr(v, "isoformat"):
-        return v.isoformat()[:10]
-    try:
-        return f"{float(v):,.2f}"
-    except (TypeError, ValueError):
-        return str(v)
+def movements_sql(month: date) -> str:
+    """The month's customer MRR movements with the customer's name and segment (flat and inactive
+    rows did not move)."""
+    return ("select fct_mrr.tenant_id, fct_mrr.month, fct_mrr.customer_id, dim_customers.account_name, "
+            "dim_customers.segment, fct_mrr.movement, fct_mrr.previous_mrr, fct_mrr.mrr, fct_mrr.mrr_change "
+            "from marts.fct_mrr "
+            "left join marts.dim_customers "
+            "on fct_mrr.tenant_id = dim_customers.tenant_id and fct_mrr.customer_id = dim_customers.customer_id "
+            f"where fct_mrr.month = date '{month.isoformat()}' "
+            f"and fct_mrr.movement in ({', '.join(repr(movement) for movement, *_ in BRIDGE_STEPS)}) "
+            "order by fct_mrr.tenant_id, fct_mrr.customer_id")
 
 
 @dg.asset(key=REPORTS, group_name="reports", owners=["team:data-platform"], kinds={"pdf", "excel", "csv"},
-          deps=[dg.AssetKey(["marts", "executive_kpis"]), dg.AssetKey(["marts", "mrr_monthly"])],
-          description="Per-tenant executive reports (CSV, XLSX, PDF with the MRR trend) from the marts, "
-                      "under WAREHOUSE_REPORTS_DIR.")
+          deps=[dg.AssetKey(["marts", name]) for name in MARTS],
+          description="Per-tenant executive reports under WAREHOUSE_REPORTS_DIR: a one-page PDF (KPI tiles "
+                      "with monthly and yearly change, the MRR bridge, trends, the largest customer "
+                      "movements), an XLSX workbook and a CSV of the monthly KPIs, from the marts.")
 def executive_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     as_of = settings.run_as_of_date(context)
     check_marts_month(warehouse, as_of)
-    kpis = warehouse.query_df(f"select tenant_id, {', '.join(KPI_COLUMNS)} from marts.executive_kpis "
-                              "order by tenant_id, month")
-    mrr = warehouse.query_df("select tenant_id, month, ending_mrr from marts.mrr_monthly order by tenant_id, month")
+    kpis = warehouse.query_df(KPI_SQL)
+    bridge = warehouse.query_df(BRIDGE_SQL)
+    movements = warehouse.query_df(movements_sql(last_complete_month(as_of)))
     out = settings.reports_dir()
     files, preview = [], []
     for tenant in sorted(kpis["tenant_id"].unique()):
-        tenant_kpis = kpis[kpis["tenant_id"] == tenant].drop(columns="tenant_id")
-        tenant_mrr = mrr[mrr["tenant_id"] == tenant].drop(columns="tenant_id")
-        paths = write_tenant_report(out, tenant, tenant_kpis, tenant_mrr, as_of)
+        report = TenantReport(tenant=tenant, as_of=as_of, kpis=tenant_rows(kpis, tenant),
+                              bridge=tenant_rows(bridge, tenant), movements=tenant_rows(movements, tenant))
+        paths = write_tenant_report(out, report)
         files += [str(p) for p in paths.values()]
-        last = tenant_kpis.iloc[-1]
-        preview.append(f"| {tenant} | {_fmt(last['month'])} | {_fmt(last['mrr'])} | {_fmt(last['arr'])} | "
-                       f"{_fmt(last['store_revenue_usd'])} |")
+        last = report.kpi_row(report.month) or {}
+        preview.append(f"| {tenant} | {report.month.isoformat()} | {fmt_money(last.get('mrr'))} | "
+                       f"{fmt_money(last.get('arr'))} | {fmt_money(last.get('store_revenue_usd'))} |")
     context.log.info(f"wrote {len(files)} report files as of {as_of} to {out}")
     return dg.MaterializeResult(metadata={
         "as_of_date": dg.MetadataValue.text(as_of.isoformat()),
@@ -88,9 +83,8 @@ def executive_reports(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     })
 
 
-def last_complete_month(as_of: date) -> date:
-    """The month before as_of's month (dbt macro last_complete_month): the marts' last month."""
-    return date(as_of.year - (as_of.month == 1), (as_of.month - 2) % 12 + 1, 1)
+def tenant_rows(frame, tenant: str):
+    return frame[frame["tenant_id"] == tenant].drop(columns="tenant_id").reset_index(drop=True)
 
 
 def check_marts_month(warehouse: WarehouseResource, as_of: date) -> None:
@@ -113,12 +107,12 @@ def every_tenant_has_its_three_files(warehouse: WarehouseResource) -> dg.AssetCh
     problems = []
     for tenant, months in warehouse.query("select tenant_id, count(*) from marts.executive_kpis group by tenant_id"):
         for kind in ("csv", "xlsx", "pdf"):
-            path = settings.reports_dir() / f"executive_report_{tenant}.{kind}"
+            path = report_paths(settings.reports_dir(), tenant)[kind]
             if not path.exists() or path.stat().st_size == 0:
                 problems.append(f"{path.name} missing or empty")
-        xlsx = settings.reports_dir() / f"executive_report_{tenant}.xlsx"
+        xlsx = report_paths(settings.reports_dir(), tenant)["xlsx"]
         if xlsx.exists():
-            rows = openpyxl.load_workbook(xlsx, read_only=True)["monthly_kpis"].max_row - 1
+            rows = openpyxl.load_workbook(xlsx, read_only=True)[MONTHLY_KPIS_SHEET].max_row - 1
             if rows != months:
                 problems.append(f"{xlsx.name}: {rows} months, executive_kpis has {months}")
     return dg.AssetCheckResult(passed=not problems, description="; ".join(problems) or "all reports present")
