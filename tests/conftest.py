@@ -233,6 +233,22 @@ def assert_engines_agree(duckdb_wh: Warehouse, postgres_wh: Warehouse, relation:
     assert duck == pg
 
 
+def assert_every_node_ran(wh: Warehouse, unit_tests: bool = True) -> None:
+    """A build's fixture fails on a failed build; this holds it to having run everything: every model,
+    seed, snapshot and data test of the manifest (and unit test, unless the build excluded them) has a
+    passing or warning result; none was skipped or left out."""
+    import json
+    results = {r["unique_id"]: r["status"]
+               for r in json.loads((wh.target_path / "run_results.json").read_text())["results"]}
+    manifest = json.loads((wh.target_path / "manifest.json").read_text())
+    expected = {uid for uid, n in manifest["nodes"].items() if n["resource_type"] in ("model", "seed", "snapshot", "test")}
+    if unit_tests:
+        expected |= set(manifest["unit_tests"])
+        assert len(manifest["unit_tests"]) >= 24
+    assert expected - set(results) == set(), "nodes the build never ran"
+    assert {uid: status for uid, status in results.items() if status not in ("success", "pass", "warn")} == {}
+
+
 @pytest.fixture(params=["duckdb", "postgres"])
 def warehouse(request) -> Warehouse:
     """Each test using this runs once per engine."""

@@ -3,22 +3,15 @@ import json
 
 import pytest
 
-from conftest import Warehouse, assert_engines_agree, contract_table_count, query
+from conftest import Warehouse, assert_engines_agree, assert_every_node_ran, contract_table_count, query
 
 
 def _results(wh: Warehouse):
     return json.loads((wh.target_path / "run_results.json").read_text())["results"]
 
 
-def test_build_passes_with_every_node_run(warehouse: Warehouse):
-    results = _results(warehouse)
-    failed = [r["unique_id"] for r in results if r["status"] in ("error", "fail", "skipped", "runtime error")]
-    assert failed == []
-    manifest = json.loads((warehouse.target_path / "manifest.json").read_text())
-    built = {r["unique_id"] for r in results}
-    expected = {uid for uid, n in manifest["nodes"].items()
-                if n["resource_type"] in ("model", "seed", "snapshot", "test", "unit_test")}
-    assert expected <= built | {uid for uid in manifest.get("unit_tests", {})}
+def test_every_node_and_every_unit_test_ran_and_passed(warehouse: Warehouse):
+    assert_every_node_ran(warehouse)
 
 
 def test_quarantine_counts_equal_the_planted_counts_exactly(warehouse: Warehouse):

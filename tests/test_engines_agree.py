@@ -1,0 +1,90 @@
+"""DuckDB and Postgres give the same warehouse: every table of marts, intermediate and snapshots, all
+columns (`select *`), row for row, numbers within a relative 1e-9 (the engines' float sums differ
+in the last bits, nothing more), from the same raw data and as-of date (tests/conftest.py).
+
+Snapshots are compared without dbt's bookkeeping columns (dbt_scd_id, dbt_updated_at,
+dbt_valid_from, dbt_valid_to): they hold when each build ran, which differs by design."""
+import math
+from datetime import date, datetime, UTC
+from decimal import Decimal
+
+import pytest
+
+from conftest import duck_query, query
+
+SCHEMAS = ("marts", "intermediate", "snapshots")
+RUN_METADATA = {"dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to"}
+REL_TOL = 1e-9
+
+
+def _tables(duckdb_warehouse) -> list[tuple[str, str]]:
+    return duck_query(duckdb_warehouse, "select table_schema, table_name from information_schema.tables "
+                                        f"where table_schema in {SCHEMAS} and table_type = 'BASE TABLE' order by 1, 2")
+
+
+def _columns(wh, schema: str, table: str) -> list[str]:
+    return [c for (c,) in query(wh, "select column_name from information_schema.columns "
+                                    f"where table_schema = '{schema}' and table_name = '{table}' order by 1")]
+
+
+def _norm(v):
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return v
+    if isinstance(v, int | float | Decimal):
+        return float(v)
+    if isinstance(v, datetime):
+        return (v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo else v).isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+def _sort_key(row):
+    # floats rounded to 6 significant digits for ordering only; the comparison below is tight
+    return tuple((v is None, f"{v:.6g}" if isinstance(v, float) else str(v)) for v in row)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=REL_TOL)
+    return a == b
+
+
+@pytest.fixture(scope="module")
+def tables(duckdb_warehouse):
+    found = _tables(duckdb_warehouse)
+    assert {s for s, _ in found} == set(SCHEMAS) and len(found) > 40
+    return found
+
+
+def test_every_table_exists_on_both_engines_with_the_same_columns(duckdb_warehouse, postgres_warehouse, tables):
+    differing = {f"{s}.{t}": (_columns(duckdb_warehouse, s, t), _columns(postgres_warehouse, s, t))
+                 for s, t in tables if _columns(duckdb_warehouse, s, t) != _columns(postgres_warehouse, s, t)}
+    assert differing == {}
+
+
+def test_every_table_holds_the_same_rows_on_both_engines(duckdb_warehouse, postgres_warehouse, tables):
+    failures, compared = [], 0
+    for schema, table in tables:
+        columns = [c for c in _columns(duckdb_warehouse, schema, table) if c not in RUN_METADATA]
+        sql = f"select {', '.join(columns)} from {schema}.{table}"
+        duck = sorted((tuple(_norm(v) for v in r) for r in query(duckdb_warehouse, sql)), key=_sort_key)
+        pg = sorted((tuple(_norm(v) for v in r) for r in query(postgres_warehouse, sql)), key=_sort_key)
+        if len(duck) != len(pg):
+            failures.append(f"{schema}.{table}: {len(duck)} rows on DuckDB, {len(pg)} on Postgres")
+            continue
+        for d, p in zip(duck, pg, strict=True):
+            if not all(_same(a, b) for a, b in zip(d, p, strict=True)):
+                diff = {c: (a, b) for c, a, b in zip(columns, d, p, strict=True) if not _same(a, b)}
+                failures.append(f"{schema}.{table}: first differing row {diff}")
+                break
+        compared += len(duck)
+    assert failures == []
+    assert compared > 10_000
+
+
+def test_the_comparison_catches_a_difference():
+    """The tolerance is tight: a cent on a million differs; float noise does not."""
+    assert not _same(1_000_000.00, 1_000_000.01)
+    assert _same(0.1 + 0.2, 0.3)
+    assert not _same(None, 0.0) and _same(_norm(Decimal("1.50")), _norm(1.5))
