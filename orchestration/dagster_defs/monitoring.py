@@ -17,13 +17,19 @@ ANOMALIES = dg.AssetKey(["marts", "metric_anomalies_daily"])
 def _rules() -> dict[str, str]:
     """The alert rules' flags and their wording, thresholds read from dbt_project.yml (their one home)."""
     v = settings.dbt_vars()
+    z = v["anomaly_z_max"]
+
+    def drop(what: str, floor: str) -> str:
+        return (f"{what} of the last 7 days below {float(v[floor]):.0%} of the 28 days before them, "
+                f"beyond chance (z below -{z})")
+
+    daily = f"beyond {z} (tenants averaging at least {v['anomaly_min_orders']} orders a day)"
     return {
-        "is_revenue_below_trailing": f"daily revenue below {float(v['anomaly_revenue_floor']):.0%} of its trailing "
-                                     "28-day average",
-        "is_conversion_below_trailing": f"conversion rate below {float(v['anomaly_conversion_floor']):.0%} of its "
-                                        "trailing 28-day average",
-        "is_revenue_outlier": f"daily revenue z-score beyond {v['anomaly_z_max']}",
-        "is_orders_outlier": f"daily orders z-score beyond {v['anomaly_z_max']}",
+        "is_revenue_below_trailing": drop("revenue", "anomaly_revenue_floor"),
+        "is_orders_below_trailing": drop("orders", "anomaly_orders_floor"),
+        "is_conversion_below_trailing": drop("conversion rate", "anomaly_conversion_floor"),
+        "is_revenue_outlier": f"daily revenue z-score {daily}",
+        "is_orders_outlier": f"daily orders z-score {daily}",
     }
 
 
