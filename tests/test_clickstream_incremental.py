@@ -55,10 +55,15 @@ def raw_split(tmp_path_factory):
 
 def test_the_second_load_holds_late_events_and_redeliveries(raw_split):
     """Guards the test below: the boundary must be crossed by what makes incrementality hard."""
-    _, _, second = raw_split
+    raw_dir, _, second = raw_split
     late = pc.sum(pc.less(second["occurred_at"], CUTOFF - timedelta(hours=1))).as_py()
     assert late > 0, "no event of the second load occurred before the first load"
     assert second.num_rows > 100
+    first = pq.read_table(raw_dir / "raw_commerce" / "web_events.parquet", columns=["tenant_id", "event_id"])
+    first_keys = set(zip(first["tenant_id"].to_pylist(), first["event_id"].to_pylist(), strict=True))
+    redelivered = [k for k in zip(second["tenant_id"].to_pylist(), second["event_id"].to_pylist(), strict=True)
+                   if k[1] is not None and k in first_keys]
+    assert redelivered, "no event of the first load is delivered again in the second"
 
 
 @pytest.mark.parametrize("target", ["duckdb", "postgres"])
