@@ -2,7 +2,7 @@
     periods of a subscription, trials excluded) ending in the quarter, how
     many were renewed (the subscription's next paid period starts within 7
     days of the end) and the renewal rate over the terms already decided
-    (ended before as_of_date). -#}
+    (renewed, or their 7-day renewal week ended before as_of_date). -#}
 with
 
 lines as (select * from {{ ref('int_invoice_lines_normalised_to_months') }}),
@@ -28,16 +28,28 @@ with_next as (
     from terms
 ),
 
+with_outcome as (
+    select
+        tenant_id,
+        service_end_date,
+        recurring_interval,
+        recurring_interval_count,
+        next_start_date is not null
+        and next_start_date <= cast({{ dbt.dateadd('day', 7, 'service_end_date') }} as date) as is_renewed,
+        -- the 7-day renewal week is over: every day of it lies before as_of_date
+        cast({{ dbt.dateadd('day', 7, 'service_end_date') }} as date) < {{ as_of_date() }} as is_week_over
+    from with_next
+),
+
 classified as (
     select
         tenant_id,
         cast({{ dbt.date_trunc('quarter', 'service_end_date') }} as date) as quarter,
         {{ dbt.concat(["cast(recurring_interval_count as " ~ dbt.type_string() ~ ")", "' '",
                        "recurring_interval"]) }} as plan_term,
-        service_end_date < {{ as_of_date() }} as is_decided,
-        next_start_date is not null
-        and next_start_date <= cast({{ dbt.dateadd('day', 7, 'service_end_date') }} as date) as is_renewed
-    from with_next
+        is_renewed or is_week_over as is_decided,
+        is_renewed
+    from with_outcome
 ),
 
 by_quarter as (
