@@ -3,8 +3,8 @@
 The simulation is an event model: leads move through the funnel, won deals
 become billing customers whose subscriptions renew, change plan, fail payment,
 cancel and come back. Tables are written from those events; the ledger (MRR
-per customer and month, funnel stages per lead) is computed from the same
-events, never by reading the tables back.
+per customer and month, funnel stages per lead, won deals) is computed from
+the same events, never by reading the tables back.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -69,6 +69,17 @@ class Period:
 
 
 @dataclass
+class WonDeal:
+    """A closed_won opportunity as the simulation decided it (the ledger's sales truth)."""
+    opportunity_id: str
+    owner_user_id: str
+    closed_at: datetime
+    lead_created_at: datetime | None   # None for renewal and expansion deals, which have no lead
+    amount: Decimal                    # major units of currency, as written to raw
+    currency: str
+
+
+@dataclass
 class Customer:
     customer_id: str
     account_id: str | None
@@ -89,6 +100,7 @@ class B2BSimulation:
         self.rows.update({f"billing.{name}": Rows(schema) for name, schema in TABLES["raw_billing"].items()})
         self.customers: list[Customer] = []
         self.lead_stage = []   # (cohort_month, source, contacted, qualified, proposal, won, account_id)
+        self.won_deals: list[WonDeal] = []
         self.seq = defaultdict(int)
         self._cum = {}
 
@@ -268,7 +280,7 @@ class B2BSimulation:
                                       t_prop - timedelta(days=20), t_prop - timedelta(days=2), "closed_lost")
                 stage = "closed_won" if won else ("closed_lost" if closed else None)
                 self._opportunity(account_id, lead_id, owner, "new_business", currency, segment,
-                                  t_prop, t_close, stage)
+                                  t_prop, t_close, stage, lead_created=created)
                 if won and rng.random() > 0.05:   # 5 % of won deals never reach billing
                     became_customer_account = account_id
                     self._billing_customer(account_id, currency, segment, t_close)
@@ -294,7 +306,8 @@ class B2BSimulation:
                 user_id=owner if self.rng.random() < 0.9 else str(self._one(self.reps)),
                 occurred_at=ts, _loaded_at=self._loaded(ts))
 
-    def _opportunity(self, account_id, lead_id, owner, typ, currency, segment, created, close, stage):
+    def _opportunity(self, account_id, lead_id, owner, typ, currency, segment, created, close, stage,
+                     lead_created: datetime | None = None):
         rng = self.rng
         seats = {"smb": 5, "mid_market": 25, "enterprise": 120}.get(segment, 8)
         amount = round(seats * 40 * 12 * P.PRICE_FX[currency] * rng.lognormal(0, 0.4), 2)
@@ -316,6 +329,8 @@ class B2BSimulation:
                          updated_at=created + (close - created) / 2)
             self.rows["opportunities"].add(**early, _loaded_at=self._loaded(early["updated_at"]))
         self.rows["opportunities"].add(**row, _loaded_at=self._loaded(row["updated_at"]))
+        if stage == "closed_won":
+            self.won_deals.append(WonDeal(row["id"], owner, close, lead_created, row["amount"], currency))
 
     def _billing_customer(self, account_id, currency, segment, created) -> Customer:
         cid = self._id("cus")
@@ -625,6 +640,17 @@ class B2BSimulation:
             for m, v in per_month.items():
                 if v > 0:
                     out.append((self.t, cust.customer_id, month_from_index(m), v))
+        return out
+
+    def ledger_won_deals(self, fx) -> list[tuple]:
+        """Every won deal: owner, close month, sales cycle in days (lead created -> won, by date; None
+        without a lead) and amount in USD at the close month's rate (docs/contracts/marts.md)."""
+        out = []
+        for d in self.won_deals:
+            cycle = (d.closed_at.date() - d.lead_created_at.date()).days if d.lead_created_at else None
+            m = month_index(d.closed_at.date())
+            out.append((self.t, d.opportunity_id, d.owner_user_id, month_from_index(m), cycle,
+                        float(d.amount) * fx[(d.currency, m)]))
         return out
 
     def ledger_funnel(self, customers_with_mrr: set) -> list[tuple]:

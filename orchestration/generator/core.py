@@ -2,7 +2,7 @@
 
 Output layout (one directory, written completely before anything is loaded):
     <out>/raw_crm/<table>.parquet, <out>/raw_billing/..., <out>/raw_commerce/...
-    <out>/generator_ledger/{mrr,planted_bad_rows,funnel,manifest}.parquet
+    <out>/generator_ledger/{mrr,planted_bad_rows,funnel,won_deals,manifest}.parquet
 """
 import csv
 import hashlib
@@ -83,7 +83,7 @@ def generate(out_dir: Path, tenants: int, scale: float, seed: int, as_of_date: d
     fx = load_fx()
     writers = {(s, t): _TableWriter(out_dir / s / f"{t}.parquet", schema)
                for s, tables in TABLES.items() for t, schema in tables.items()}
-    mrr_rows, funnel_rows, planted, messaging_days = [], [], Counter(), []
+    mrr_rows, funnel_rows, won_rows, planted, messaging_days = [], [], [], Counter(), []
     profs = tenant_profiles(tenants)
     bar = tqdm(total=len(profs) * 4, desc="generate", unit="step", disable=not progress, leave=False)
     for i, (tenant_id, prof) in enumerate(profs):
@@ -95,6 +95,7 @@ def generate(out_dir: Path, tenants: int, scale: float, seed: int, as_of_date: d
         mrr = b2b.ledger_mrr(fx, last_month)
         mrr_rows += mrr
         funnel_rows += b2b.ledger_funnel({r[1] for r in mrr})
+        won_rows += b2b.ledger_won_deals(fx)
         bar.update(1)
         bar.set_postfix_str(f"{tenant_id} commerce")
         com = CommerceSimulation(tenant_id, prof, scale, rng, start, now, [c.email for c in b2b.customers])
@@ -124,7 +125,7 @@ def generate(out_dir: Path, tenants: int, scale: float, seed: int, as_of_date: d
     bar.close()
     for w in writers.values():
         w.close()
-    _write_ledger(out_dir, mrr_rows, funnel_rows, planted)
+    _write_ledger(out_dir, mrr_rows, funnel_rows, won_rows, planted)
     pq.write_table(pa.concat_tables(messaging_days), out_dir / LEDGER_SCHEMA / "messaging_daily.parquet")
     row_counts = {f"{s}.{t}": w.rows for (s, t), w in writers.items()}
     table_sha = {f"{s}.{t}": w.hash.hexdigest() for (s, t), w in writers.items()}
@@ -147,7 +148,7 @@ def _write_with_mess(writers, planted, schema, table, t, rng, now_us, tenant_id)
         writers[(schema, table)].write(bad)
 
 
-def _write_ledger(out_dir: Path, mrr_rows, funnel_rows, planted):
+def _write_ledger(out_dir: Path, mrr_rows, funnel_rows, won_rows, planted):
     d = out_dir / LEDGER_SCHEMA
     d.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table({
@@ -160,6 +161,14 @@ def _write_ledger(out_dir: Path, mrr_rows, funnel_rows, planted):
             "customer"]
     pq.write_table(pa.table({c: pa.array([r[i] for r in funnel_rows]) for i, c in enumerate(cols)}),
                    d / "funnel.parquet")
+    pq.write_table(pa.table({
+        "tenant_id": pa.array([r[0] for r in won_rows], pa.string()),
+        "opportunity_id": pa.array([r[1] for r in won_rows], pa.string()),
+        "owner_user_id": pa.array([r[2] for r in won_rows], pa.string()),
+        "closed_month": pa.array([r[3] for r in won_rows], pa.date32()),
+        "sales_cycle_days": pa.array([r[4] for r in won_rows], pa.int64()),
+        "amount_usd": pa.array([r[5] for r in won_rows], pa.float64()),
+    }), d / "won_deals.parquet")
     keys = sorted(planted)
     pq.write_table(pa.table({
         "tenant_id": pa.array([k[0] for k in keys], pa.string()),
