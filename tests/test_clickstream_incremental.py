@@ -101,6 +101,31 @@ def test_incremental_run_equals_full_refresh(raw_split, target, tmp_path):
                                "where quarantine_reason is null")[0][0]
 
 
+
+@pytest.mark.parametrize("target", ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_an_incremental_run_on_a_later_as_of_date_equals_a_full_refresh(raw_split, target, tmp_path):
+    """web_funnel_daily's is_complete depends on as_of_date, not only on the data: built as of its
+    latest day (then the running day, is_complete false), a run as of a later date with nothing
+    newly loaded must flip that day's flag, as a full refresh would (docs/periods.md)."""
+    raw_dir, _, _ = raw_split
+    raw_copy = tmp_path / "raw"
+    shutil.copytree(raw_dir, raw_copy)
+    env = land_raw(target, raw_copy, tmp_path, pg_test_db("warehouse_test_reflagged"))
+    wh = Warehouse(target, env, tmp_path / "target", None)
+    latest_day = query(wh, "select max(cast(occurred_at as date)) from raw_commerce.web_events")[0][0]
+    earlier = {"as_of_date": latest_day.isoformat()}
+
+    run_dbt(env, target, wh.target_path, "run", "--select", *[f"+{m}" for m in CLICKSTREAM], extra_vars=earlier)
+    running = query(wh, "select distinct session_date from marts.web_funnel_daily where not is_complete")
+    assert running == [(latest_day,)], running
+
+    run_dbt(env, target, wh.target_path, "run", "--select", *CLICKSTREAM)     # as of AS_OF, nothing new
+    incremental = _rows(wh, "web_funnel_daily")
+    assert query(wh, "select count(*) from marts.web_funnel_daily where not is_complete")[0][0] == 0
+
+    run_dbt(env, target, wh.target_path, "run", "--full-refresh", "--select", *CLICKSTREAM, *VIEWS)
+    assert incremental == _rows(wh, "web_funnel_daily")
+
 def _execute(wh: Warehouse, sql: str) -> None:
     if wh.target == "duckdb":
         import duckdb

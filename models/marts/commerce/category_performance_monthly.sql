@@ -1,4 +1,5 @@
-{#- product_performance_monthly rolled up to the product category. -#}
+{#- product_performance_monthly rolled up to the product category, the running
+    month included with is_complete false. -#}
 with
 
 lines as (select * from {{ ref('int_paid_order_lines') }}),
@@ -22,6 +23,7 @@ final as (
         {{ surrogate_key(['tenant_id', 'month', 'category']) }} as category_month_key,
         by_category.tenant_id,
         by_category.month,
+        {{ is_complete_period('by_category.month', 'month') }} as is_complete,
         by_category.category,
         by_category.units,
         by_category.orders,

@@ -1,6 +1,7 @@
 {#- Per tenant, month and product: units sold and line revenue of paid
     orders, cost and gross margin (USD), and the return rate (share of the
-    product's orders that were refunded or partly refunded). -#}
+    product's orders that were refunded or partly refunded). The running
+    month is shown, month to date, with is_complete false. -#}
 with
 
 lines as (select * from {{ ref('int_paid_order_lines') }}),
@@ -25,6 +26,7 @@ final as (
         {{ surrogate_key(['tenant_id', 'month', 'product_id']) }} as product_month_key,
         by_product.tenant_id,
         by_product.month,
+        {{ is_complete_period('by_product.month', 'month') }} as is_complete,
         by_product.product_id,
         by_product.category,
         by_product.units,

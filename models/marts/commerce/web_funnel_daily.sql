@@ -5,12 +5,17 @@
     sessions. Days are those the sessions started on. Events land up to three
     days late, so the latest days, today's included, are still filling: every
     day is kept and rebuilt as its events arrive, rather than hiding days
-    behind a cut-off that would need a second watermark.
+    behind a cut-off that would need a second watermark. A day on or after
+    as_of_date (the running day, when the loads reach it) is not complete:
+    is_complete is false (the warehouse's period rule, docs/periods.md).
 
     Incremental: a run rebuilds whole tenant-days, those holding a session
-    loaded since the latest _loaded_at here. Deleting by tenant and day, not
-    by row key, drops a device or source group that no longer has sessions.
-    On BigQuery the same days are rewritten as partitions. -#}
+    loaded since the latest _loaded_at here, and those whose is_complete
+    differs under this run's as_of_date (yesterday's running day, or every
+    later day on a replay of an earlier date), so an incremental run equals a
+    full refresh. Deleting by tenant and day, not by row key, drops a device
+    or source group that no longer has sessions. On BigQuery the same days
+    are rewritten as partitions. -#}
 -- sqlfluff:indentation:template_blocks_indent:false
 -- (its incremental-only CTEs and joins sit at the indent of the SQL around them)
 {{
@@ -29,12 +34,28 @@ with
 sessions as (select * from {{ ref('int_web_sessions') }}),
 
 {% if is_incremental() -%}
-days_to_rebuild as (
+newly_loaded_days as (
     select distinct
         tenant_id,
         session_date
     from sessions
     where _loaded_at > {{ incremental_watermark('_loaded_at') }}
+),
+
+-- days whose is_complete differs under this run's as_of_date: the running day of the last run,
+-- or every later day on a replay of an earlier date
+reflagged_days as (
+    select
+        tenant_id,
+        session_date
+    from {{ this }}
+    where is_complete != {{ is_complete_period('session_date', 'day') }}
+),
+
+days_to_rebuild as (
+    select * from newly_loaded_days
+    union distinct
+    select * from reflagged_days
 ),
 
 {%- endif %}
@@ -72,6 +93,7 @@ final as (
         {{ surrogate_key(['tenant_id', 'session_date', 'device', 'utm_source']) }} as funnel_day_key,
         tenant_id,
         session_date,
+        {{ is_complete_period('session_date', 'day') }} as is_complete,
         device,
         utm_source,
         sessions,

@@ -2,7 +2,9 @@
     periods of a subscription, trials excluded) ending in the quarter, how
     many were renewed (the subscription's next paid period starts within 7
     days of the end) and the renewal rate over the terms already decided
-    (renewed, or their 7-day renewal week ended before as_of_date). -#}
+    (renewed, or their 7-day renewal week ended before as_of_date). The running
+    quarter and the quarters ahead (terms not yet ended) are shown with
+    is_complete false. -#}
 with
 
 lines as (select * from {{ ref('int_invoice_lines_normalised_to_months') }}),
@@ -69,8 +71,16 @@ by_quarter as (
 final as (
     select
         {{ surrogate_key(['tenant_id', 'quarter', 'plan_term']) }} as renewal_key,
-        by_quarter.*,
-        {{ safe_divide('renewed', 'renewals_decided') }} as renewal_rate
+        by_quarter.tenant_id,
+        by_quarter.quarter,
+        {{ is_complete_period('by_quarter.quarter', 'quarter') }} as is_complete,
+        by_quarter.plan_term,
+        by_quarter.renewals_due,
+        by_quarter.renewals_decided,
+        by_quarter.renewed,
+        by_quarter.not_renewed,
+        by_quarter.upcoming,
+        {{ safe_divide('by_quarter.renewed', 'by_quarter.renewals_decided') }} as renewal_rate
     from by_quarter
 )
 

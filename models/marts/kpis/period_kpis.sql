@@ -1,5 +1,6 @@
 {#- The snapshot reports: per tenant, period type (day, week from Monday,
-    month) and complete period, the cross-domain KPIs (store revenue and
+    month) and complete period (its last day before as_of_date; the running
+    day, week and month are left out, so growth never compares a part), the cross-domain KPIs (store revenue and
     orders, AOV, new store customers, web conversion rate, leads, win rate,
     and MRR for months) with growth versus the previous period of the same
     length (null when the previous value is 0 or missing). -#}
@@ -21,10 +22,10 @@ with_periods as (
     from daily
 ),
 
-{%- set grains = [('day', 'day_start', 1, 'day'), ('week', 'week_start', 7, 'day'), ('month', 'month_start', 1, 'month')] %}
+{%- set grains = [('day', 'day_start'), ('week', 'week_start'), ('month', 'month_start')] %}
 
 periods as (
-    {%- for grain, start_col, length, unit in grains %}
+    {%- for grain, start_col in grains %}
     select
         tenant_id,
         '{{ grain }}' as period_type,
@@ -38,7 +39,8 @@ periods as (
         sum(deals_won) as deals_won,
         sum(deals_lost) as deals_lost
     from with_periods
-    where cast({{ dbt.dateadd(unit, length, start_col) }} as date) <= {{ as_of_date() }}
+    -- complete periods only: the period's last day is before as_of_date
+    where {{ is_complete_period(start_col, grain) }}
     group by tenant_id, {{ start_col }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}

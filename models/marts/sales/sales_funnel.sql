@@ -1,7 +1,8 @@
 {#- Lead funnel per tenant, lead cohort month (month of creation) and source:
     leads reaching each stage ever (fct_leads' implied flags), each step's
     conversion from the stage before (null when that stage is 0) and the
-    overall lead-to-customer rate; and how fast leads were first contacted. -#}
+    overall lead-to-customer rate; and how fast leads were first contacted.
+    The running month's cohort is shown as it fills, with is_complete false. -#}
 with
 
 leads as (select * from {{ ref('fct_leads') }}),
@@ -25,7 +26,17 @@ counts as (
 final as (
     select
         {{ surrogate_key(['tenant_id', 'cohort_month', 'lead_source']) }} as funnel_key,
-        counts.*,
+        counts.tenant_id,
+        counts.cohort_month,
+        {{ is_complete_period('counts.cohort_month', 'month') }} as is_complete,
+        counts.lead_source,
+        counts.leads,
+        counts.contacted,
+        counts.qualified,
+        counts.proposal,
+        counts.won,
+        counts.customer,
+        counts.avg_hours_to_first_contact,
         {{ safe_divide('contacted', 'leads') }} as contacted_rate,
         {{ safe_divide('qualified', 'contacted') }} as qualified_rate,
         {{ safe_divide('proposal', 'qualified') }} as proposal_rate,
