@@ -1,8 +1,10 @@
 """Superset end to end on the Postgres warehouse: `warehouse superset setup` installs and initialises
 Superset, registers the warehouse with a BI login and imports bi/superset/assets; gunicorn serves
 it on a free loopback port. Every chart's data is rendered through Superset's REST API and checked
-against the marts queried directly; each dashboard is opened in headless Chromium, must render all
-its charts without an error, and its screenshot must not be blank. The bundle must match the
+against the marts queried directly; re-importing the bundle overwrites a chart edited in Superset,
+deletes a certified chart the bundle dropped and keeps an analyst's own; each dashboard is opened
+in headless Chromium, must render all its charts without an error, and its screenshot must not be
+blank. The bundle must match the
 dbt exposures (same dashboards, same marts)."""
 import json
 import os
@@ -17,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import BIN, REPO, free_port, pg_query, warehouse_cli
+from conftest import BIN, REPO, free_port, warehouse_cli
 
 pytestmark = pytest.mark.postgres
 
@@ -128,24 +130,119 @@ def test_every_chart_renders_rows_from_the_marts(superset):
     assert empty == []
 
 
-def test_chart_figures_equal_the_marts_queried_directly(superset):
-    """Superset's numbers are the marts' numbers: the MRR bridge month by month, and the at-risk
-    list, against SQL on the marts as the warehouse owner."""
+# Each chart's figures as SQL on the marts, written here independently of the chart's definition:
+# (SQL with the chart's column labels, order-by keys, row limit). Superset's rows must equal these
+# rows; where the mart holds more rows than the chart's limit, the chart's rows must be mart rows and
+# follow the same order (ties on the order keys may be broken either way).
+TABLE_COLUMNS = {
+    "At-risk accounts": "tenant_id, customer_id, account_name, segment, current_mrr, latest_health_score, "
+                        "latest_health_band",
+    "Churn events": "tenant_id, churn_month, customer_id, segment, lost_mrr, tenure_months, last_health_band",
+    "Renewals by quarter": "tenant_id, quarter, plan_term, renewals_due, renewed, not_renewed, upcoming, renewal_rate",
+    "Store cohort retention": "tenant_id, cohort_month, month_number, cohort_size, retention_rate, "
+                              "cumulative_revenue_per_customer",
+    "Lead funnel by cohort": "tenant_id, cohort_month, lead_source, leads, qualified, proposal, won, customer, "
+                             "lead_to_customer_rate",
+    "Rep leaderboard by month": "tenant_id, month, won_amount_rank, full_name, team, deals_won, won_amount_usd, "
+                                "win_rate, median_sales_cycle_days",
+    "Speed to first contact": "tenant_id, cohort_month, lead_source, leads, contacted, avg_hours_to_first_contact",
+}
+CHART_SQL = {
+    "Accounts by health band": ("""select month, sum(healthy_accounts) as "Healthy", sum(stable_accounts) as "Stable",
+        sum(at_risk_accounts) as "At risk", sum(critical_accounts) as "Critical"
+        from marts.customer_health_monthly group by month""", None, 10000),
+    "At-risk accounts": (f"""select {TABLE_COLUMNS["At-risk accounts"]} from marts.dim_customers
+        where latest_health_band in ('at_risk', 'critical') and current_mrr > 0""", "current_mrr desc", 50),
+    "Churn events": (f"select {TABLE_COLUMNS['Churn events']} from marts.fct_customer_churn",
+                     "churn_month desc, lost_mrr desc", 100),
+    "Renewals by quarter": (f"select {TABLE_COLUMNS['Renewals by quarter']} from marts.renewals_quarterly",
+                            "quarter desc, plan_term", 500),
+    "Daily store revenue": ("""select period_start, sum(revenue_usd) as "Revenue (USD)" from marts.period_kpis
+        where period_type = 'day' group by period_start""", None, 10000),
+    "MRR": ("""select month, sum(mrr) as "MRR", sum(arr) as "ARR" from marts.executive_kpis group by month""",
+            None, 10000),
+    "Store cohort retention": (f"select {TABLE_COLUMNS['Store cohort retention']} from marts.cohort_retention",
+                               "cohort_month desc, month_number", 1000),
+    "Web funnel": ("""select session_date, sum(sessions) as "Sessions", sum(product_view_sessions) as "Product views",
+        sum(add_to_cart_sessions) as "Add to cart", sum(purchase_sessions) as "Purchases"
+        from marts.web_funnel_daily group by session_date""", None, 10000),
+    "LTV to CAC": ("""select month, tenant_id, max(ltv_to_cac) as "LTV:CAC" from marts.revenue_unit_economics
+        group by month, tenant_id""", None, 10000),
+    "MRR by product line": ("""select month, product_line, sum(mrr) as "MRR" from marts.mrr_by_product
+        group by month, product_line""", None, 10000),
+    "MRR by segment": ("""select month, segment, sum(mrr) as "MRR" from marts.mrr_by_segment
+        group by month, segment""", None, 10000),
+    "MRR movements": ("""select month, sum(new_mrr) as "New", sum(expansion_mrr) as "Expansion",
+        sum(reactivation_mrr) as "Reactivation", sum(contraction_mrr) as "Contraction", sum(churned_mrr) as "Churned"
+        from marts.mrr_monthly group by month""", None, 10000),
+    "Lead funnel by cohort": (f"select {TABLE_COLUMNS['Lead funnel by cohort']} from marts.sales_funnel",
+                              "cohort_month desc, lead_source", 500),
+    "Open and weighted pipeline": ("""select month, sum(open_pipeline_usd) as "Open pipeline (USD)",
+        sum(weighted_pipeline_usd) as "Weighted pipeline (USD)" from marts.sales_pipeline_monthly
+        group by month""", None, 10000),
+    "Rep leaderboard by month": (f"select {TABLE_COLUMNS['Rep leaderboard by month']} "
+                                 "from marts.sales_rep_performance_monthly",
+                                 "month desc, tenant_id, won_amount_rank", 100),
+    "Speed to first contact": (f"select {TABLE_COLUMNS['Speed to first contact']} from marts.sales_funnel",
+                               "cohort_month desc, lead_source", 500),
+}
+DATE_COLUMNS = {"month", "quarter", "period_start", "session_date", "churn_month", "cohort_month"}
+
+
+def comparable(row: dict, columns: list[str]) -> tuple:
+    """A row's values in `columns` order: dates as ISO days (Superset sends epoch milliseconds), numbers
+    rounded to cents, missing values as None."""
+    from datetime import date
+    from decimal import Decimal
+
+    def value(column, v):
+        if v is None or (isinstance(v, float) and v != v):
+            return None
+        if column in DATE_COLUMNS:
+            return month(v) if isinstance(v, (int, float)) else v.isoformat() if isinstance(v, date) else str(v)[:10]
+        if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+            return round(float(v), 2)
+        return v
+    return tuple(value(c, row[c]) for c in columns)
+
+
+def marts_rows(wh, sql: str) -> list[dict]:
+    import psycopg
+    from psycopg.rows import dict_row
+    from orchestration.generator.load import pg_conninfo
+    with psycopg.connect(**pg_conninfo(wh.env["PGDATABASE"]), row_factory=dict_row) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_every_chart_shows_the_marts_figures(superset):
+    """Superset's numbers are the marts' numbers, for all 16 charts: each chart's rows through the REST
+    API against CHART_SQL run on the marts as the warehouse owner."""
     charts = charts_by_name(superset)
-    wh = superset["wh"]
-    bridge = {month(r["month"]): (r["New"], r["Expansion"], r["Reactivation"], r["Contraction"], r["Churned"])
-              for r in chart_rows(superset, charts["MRR movements"])}
-    expected = {m.isoformat(): tuple(float(x) for x in rest) for m, *rest in pg_query(wh, """
-        select month, sum(new_mrr), sum(expansion_mrr), sum(reactivation_mrr), sum(contraction_mrr),
-               sum(churned_mrr)
-        from marts.mrr_monthly group by month""")}
-    assert len(expected) > 24 and bridge.keys() == expected.keys()
-    for m, values in expected.items():
-        assert bridge[m] == pytest.approx(values, abs=0.01), m
-    at_risk = {(r["tenant_id"], r["customer_id"]) for r in chart_rows(superset, charts["At-risk accounts"])}
-    assert at_risk == {tuple(r) for r in pg_query(wh, """
-        select tenant_id, customer_id from marts.dim_customers
-        where latest_health_band in ('at_risk', 'critical') and current_mrr > 0""")}
+    assert set(charts) == set(CHART_SQL)
+    wrong = {}
+    for name, (sql, order, limit) in CHART_SQL.items():
+        expected = marts_rows(superset["wh"], sql + (f" order by {order}" if order else ""))
+        columns = list(expected[0])
+        got = chart_rows(superset, charts[name])
+        assert got and set(got[0]) == set(columns), (name, sorted(got[0]) if got else None)
+        got_rows = [comparable(r, columns) for r in got]
+        expected_rows = [comparable(r, columns) for r in expected]
+        if len(expected_rows) <= limit:
+            ok = sorted(got_rows, key=repr) == sorted(expected_rows, key=repr)
+        else:           # the chart's first `limit` rows: mart rows, in the chart's order
+            keys = [k.split()[0] for k in order.split(", ")]
+            key_of = [columns.index(k) for k in keys]
+            pool = list(expected_rows)
+            ok = len(got_rows) == limit and \
+                [tuple(r[i] for i in key_of) for r in got_rows] == \
+                [tuple(r[i] for i in key_of) for r in expected_rows[:limit]]
+            for row in got_rows:
+                ok = ok and row in pool
+                if row in pool:
+                    pool.remove(row)
+        if not ok:
+            wrong[name] = (len(got_rows), len(expected_rows))
+    assert wrong == {}
 
 
 def test_registered_with_a_tenant_login_superset_shows_only_that_tenant(superset):
@@ -185,3 +282,46 @@ def test_each_dashboard_renders_in_headless_chromium(superset):
         drawn = sum(n for n, c in colours if sum(abs(a - b) for a, b in zip(c, background)) > 60)
         assert len(colours) > 200 and drawn / (image.size[0] * image.size[1]) > 0.03, shot
         assert max(ImageStat.Stat(image).stddev) > 20, shot
+
+
+def test_reimporting_the_bundle_overwrites_edits_prunes_dropped_charts_and_keeps_analysts_charts(superset, tmp_path):
+    """docs/DECISIONLOG.md, "Dashboards as code overwrite the UI; analysts' own charts survive": after
+    an edit of a bundle chart in Superset, a chart of an analyst's own, and a certified chart imported
+    from a bundle that later drops it, `warehouse superset setup` restores the edited chart, deletes
+    the dropped one and keeps the analyst's."""
+    import shutil
+    import uuid
+    from orchestration.generator.load import pg_conninfo
+    api, base = superset["api"], superset["base"]
+    api.headers.update({"X-CSRFToken": get(superset, "/api/v1/security/csrf_token/")["result"], "Referer": base})
+    charts = charts_by_name(superset)
+    datasets = {d["table_name"]: d["id"] for d in get(superset, "/api/v1/dataset/?q=(page_size:100)")["result"]}
+    edited = api.put(f"{base}/api/v1/chart/{charts['MRR']}", json={"slice_name": "MRR (edited in the UI)"})
+    assert edited.status_code == 200, edited.text[:500]
+    own = api.post(f"{base}/api/v1/chart/", json={
+        "slice_name": "An analyst's own chart", "viz_type": "table", "datasource_id": datasets["mrr_monthly"],
+        "datasource_type": "table", "params": json.dumps({"viz_type": "table", "all_columns": ["month"]})})
+    assert own.status_code == 201, own.text[:500]
+    # A bundle holding one more certified chart, imported the way setup imports: then dropped from it.
+    bundle_dir = tmp_path / "assets"
+    shutil.copytree(ASSETS, bundle_dir)
+    retired = yaml.safe_load((ASSETS / "charts" / "executive__mrr.yaml").read_text())
+    retired.update(slice_name="A retired chart", uuid=str(uuid.uuid4()))
+    (bundle_dir / "charts" / "retired.yaml").write_text(yaml.safe_dump(retired, sort_keys=False))
+    info = pg_conninfo(superset["env"]["PGDATABASE"])
+    env = dict(superset["env"], SUPERSET_CONFIG_PATH=str(REPO / "bi" / "superset" / "superset_config.py"),
+               WAREHOUSE_SQLALCHEMY_URI=f"postgresql+psycopg2://{LOGIN}@{info['host']}:{info['port']}/{info['dbname']}")
+    proc = subprocess.run([str(SUPERSET_PYTHON), str(REPO / "bi" / "superset" / "import_assets.py"), str(bundle_dir)],
+                          env=env, cwd=REPO, capture_output=True, text=True, check=False, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert {"A retired chart", "MRR (edited in the UI)", "An analyst's own chart"} <= set(charts_by_name(superset))
+    try:
+        warehouse_cli(superset["env"], "superset", "setup", "--login", LOGIN)
+        after = charts_by_name(superset)
+        assert "MRR" in after and "MRR (edited in the UI)" not in after     # overwritten by uuid
+        assert "A retired chart" not in after                                # certified, no longer in the bundle
+        assert "An analyst's own chart" in after                             # not certified: left alone
+        assert len(after) == 17
+    finally:
+        api.delete(f"{base}/api/v1/chart/{own.json()['id']}")
+    assert set(charts_by_name(superset)) == set(CHART_SQL)
