@@ -22,7 +22,7 @@ first_agent_messages as (
     inner join messages
         on handoffs.tenant_id = messages.tenant_id
         and handoffs.conversation_id = messages.conversation_id
-        and messages.sent_at >= handoffs.requested_at
+        and handoffs.requested_at <= messages.sent_at
     where messages.direction = 'outbound' and messages.sender_type = 'agent'
     group by handoffs.tenant_id, handoffs.handoff_id
 ),

@@ -45,28 +45,51 @@ contact_scopes as (
 ),
 
 stock_changes as (
-    select tenant_id, whatsapp_account_id, joined_date as day, 1 as joined, 0 as blocked
+    select
+        tenant_id,
+        whatsapp_account_id,
+        joined_date as day,
+        1 as joined,
+        0 as blocked
     from contact_scopes
     union all
-    select tenant_id, whatsapp_account_id, greatest(joined_date, updated_date) as day, 0 as joined, 1 as blocked
+    select
+        tenant_id,
+        whatsapp_account_id,
+        greatest(joined_date, updated_date) as day,
+        0 as joined,
+        1 as blocked
     from contact_scopes
     where status = 'blocked'
 ),
 
 stock_changes_by_day as (
-    select tenant_id, whatsapp_account_id, day, sum(joined) as joined, sum(blocked) as blocked
+    select
+        tenant_id,
+        whatsapp_account_id,
+        day,
+        sum(joined) as joined,
+        sum(blocked) as blocked
     from stock_changes
     group by tenant_id, whatsapp_account_id, day
 ),
 
 scopes as (
-    select tenant_id, whatsapp_account_id from accounts
+    select
+        tenant_id,
+        whatsapp_account_id
+    from accounts
     union all
-    select distinct tenant_id, cast(null as {{ dbt.type_string() }}) as whatsapp_account_id from accounts
+    select distinct
+        tenant_id,
+        cast(null as {{ dbt.type_string() }}) as whatsapp_account_id
+    from accounts
 ),
 
 scope_first_days as (
-    select tenant_id, min(day) as first_day
+    select
+        tenant_id,
+        min(day) as first_day
     from stock_changes_by_day
     group by tenant_id
 ),

@@ -59,18 +59,34 @@ periods as (
 
 scopes as (
     -- every account of the tenant, and the tenant's total (whatsapp_account_id null)
-    select tenant_id, whatsapp_account_id from accounts
+    select
+        tenant_id,
+        whatsapp_account_id
+    from accounts
     union all
-    select distinct tenant_id, cast(null as {{ dbt.type_string() }}) as whatsapp_account_id from accounts
+    select distinct
+        tenant_id,
+        cast(null as {{ dbt.type_string() }}) as whatsapp_account_id
+    from accounts
 ),
 
 tenant_first_days as (
     -- a tenant's history starts at its first conversation or messaging contact
-    select tenant_id, min(first_day) as first_day
+    select
+        tenant_id,
+        min(first_day) as first_day
     from (
-        select tenant_id, min(started_date) as first_day from conversations group by tenant_id
+        select
+            tenant_id,
+            min(started_date) as first_day
+        from conversations
+        group by tenant_id
         union all
-        select tenant_id, min(cast(created_at as date)) as first_day from contacts group by tenant_id
+        select
+            tenant_id,
+            min(cast(created_at as date)) as first_day
+        from contacts
+        group by tenant_id
     ) as firsts
     group by tenant_id
 ),
@@ -93,9 +109,15 @@ grid as (
 
 messages_scoped as (
     -- each message counts for its account and for the tenant's total
-    select messages.*, messages.whatsapp_account_id as scope_account_id from messages
+    select
+        messages.*,
+        messages.whatsapp_account_id as scope_account_id
+    from messages
     union all
-    select messages.*, cast(null as {{ dbt.type_string() }}) as scope_account_id from messages
+    select
+        messages.*,
+        cast(null as {{ dbt.type_string() }}) as scope_account_id
+    from messages
 ),
 
 message_counts as (
@@ -148,9 +170,15 @@ campaign_runs as (
 ),
 
 campaign_runs_scoped as (
-    select campaign_runs.*, campaign_runs.whatsapp_account_id as scope_account_id from campaign_runs
+    select
+        campaign_runs.*,
+        campaign_runs.whatsapp_account_id as scope_account_id
+    from campaign_runs
     union all
-    select campaign_runs.*, cast(null as {{ dbt.type_string() }}) as scope_account_id from campaign_runs
+    select
+        campaign_runs.*,
+        cast(null as {{ dbt.type_string() }}) as scope_account_id
+    from campaign_runs
 ),
 
 campaign_counts as (
@@ -186,15 +214,21 @@ campaign_counts as (
     inner join campaign_runs_scoped
         on grid.tenant_id = campaign_runs_scoped.tenant_id
         and grid.whatsapp_account_id is not distinct from campaign_runs_scoped.scope_account_id
-        and campaign_runs_scoped.run_start_date <= grid.period_end
-        and (campaign_runs_scoped.run_end_date is null or campaign_runs_scoped.run_end_date >= grid.period_start)
+        and grid.period_end >= campaign_runs_scoped.run_start_date
+        and (campaign_runs_scoped.run_end_date is null or grid.period_start <= campaign_runs_scoped.run_end_date)
     group by grid.tenant_id, grid.whatsapp_account_id, grid.period_type, grid.period_start
 ),
 
 conversations_scoped as (
-    select conversations.*, conversations.whatsapp_account_id as scope_account_id from conversations
+    select
+        conversations.*,
+        conversations.whatsapp_account_id as scope_account_id
+    from conversations
     union all
-    select conversations.*, cast(null as {{ dbt.type_string() }}) as scope_account_id from conversations
+    select
+        conversations.*,
+        cast(null as {{ dbt.type_string() }}) as scope_account_id
+    from conversations
 ),
 
 conversation_counts as (
@@ -238,7 +272,10 @@ contact_activity_days as (
 ),
 
 period_ends as (
-    select distinct tenant_id, whatsapp_account_id, observed_until as period_end
+    select distinct
+        tenant_id,
+        whatsapp_account_id,
+        observed_until as period_end
     from grid
 ),
 
@@ -266,7 +303,7 @@ contact_windows as (
     inner join contact_activity_days
         on period_ends.tenant_id = contact_activity_days.tenant_id
         and period_ends.whatsapp_account_id is not distinct from contact_activity_days.whatsapp_account_id
-        and contact_activity_days.activity_date <= period_ends.period_end
+        and period_ends.period_end >= contact_activity_days.activity_date
         and contact_activity_days.activity_date > {{ dbt.dateadd('day', -90, 'period_ends.period_end') }}
     group by
         period_ends.tenant_id, period_ends.whatsapp_account_id, period_ends.period_end,
