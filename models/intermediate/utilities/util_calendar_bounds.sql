@@ -26,6 +26,11 @@ earliest_by_source as (
     -- sessions, not raw events: the same earliest day (a session starts at its first event) from a
     -- table a fraction of the clickstream's size, so the calendar never rescans every web event
     select min(session_date) from {{ ref('int_web_sessions') }}
+    union all
+    -- messaging: a conversation starts at its first message; contacts can predate both
+    select min(cast(started_at as date)) from {{ ref('stg_messaging__conversations') }}
+    union all
+    select min(cast(created_at as date)) from {{ ref('stg_messaging__contacts') }}
 ),
 
 final as (
