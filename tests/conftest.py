@@ -217,6 +217,22 @@ def query(wh: Warehouse, sql: str):
     return duck_query(wh, sql) if wh.target == "duckdb" else pg_query(wh, sql)
 
 
+def run_sql(wh: Warehouse, sql: str) -> None:
+    """Execute statements (no result) on a test warehouse, as a loader or an operator would."""
+    if wh.target == "duckdb":
+        import duckdb
+        con = duckdb.connect(wh.env["DBT_DUCKDB_PATH"])
+        try:
+            con.execute(sql)
+        finally:
+            con.close()
+    else:
+        import psycopg
+        from orchestration.generator.load import pg_conninfo
+        with psycopg.connect(**pg_conninfo(wh.env["PGDATABASE"]), autocommit=True) as con:
+            con.execute(sql)
+
+
 def assert_engines_agree(duckdb_wh: Warehouse, postgres_wh: Warehouse, relation: str, keys: str, values: str,
                          digits: int = 2) -> None:
     """The same rows on both engines: numbers rounded to `digits` (cents by default), dates as text."""

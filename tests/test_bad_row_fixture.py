@@ -10,7 +10,8 @@ import pytest
 
 from real_data import fx_rate     # the FX seed read on its own, with the documented fallback
 
-from conftest import Warehouse, build_landed, csv_fixture_to_parquet, pg_test_db, query, run_dbt, contract_table_count
+from conftest import (Warehouse, build_landed, contract_table_count, csv_fixture_to_parquet, pg_test_db, query,
+                      run_dbt, run_sql)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad_rows"
 FIXTURE_VARS = {"quarantine_max_share": 1}    # a fixture made of bad rows is far above the 5 % threshold on purpose
@@ -198,18 +199,3 @@ def test_a_missing_contract_column_is_one_clear_error_and_nothing_below_is_built
         assert base == ["skipped"]
     finally:
         run_sql(wh, "alter table raw_crm.leads rename column lead_score to score")
-
-
-def run_sql(wh: Warehouse, sql: str) -> None:
-    if wh.target == "duckdb":
-        import duckdb
-        con = duckdb.connect(wh.env["DBT_DUCKDB_PATH"])
-        try:
-            con.execute(sql)
-        finally:
-            con.close()
-    else:
-        import psycopg
-        from orchestration.generator.load import pg_conninfo
-        with psycopg.connect(**pg_conninfo(wh.env["PGDATABASE"]), autocommit=True) as con:
-            con.execute(sql)

@@ -10,7 +10,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import AS_OF, Warehouse, base_env, generate_args, land_raw, query, run_dbt, warehouse_cli, pg_test_db
+from conftest import (AS_OF, Warehouse, base_env, generate_args, land_raw, pg_test_db, query, run_dbt, run_sql,
+                      warehouse_cli)
 
 CLICKSTREAM = ["base_commerce__web_events", "int_web_sessions", "web_funnel_daily"]
 # the views on the base table: a full refresh on Postgres drops them with it (cascade) and rebuilds them
@@ -126,20 +127,6 @@ def test_an_incremental_run_on_a_later_as_of_date_equals_a_full_refresh(raw_spli
     run_dbt(env, target, wh.target_path, "run", "--full-refresh", "--select", *CLICKSTREAM, *VIEWS)
     assert incremental == _rows(wh, "web_funnel_daily")
 
-def _execute(wh: Warehouse, sql: str) -> None:
-    if wh.target == "duckdb":
-        import duckdb
-        con = duckdb.connect(wh.env["DBT_DUCKDB_PATH"])
-        try:
-            con.execute(sql)
-        finally:
-            con.close()
-    else:
-        import psycopg
-        from orchestration.generator.load import pg_conninfo
-        with psycopg.connect(**pg_conninfo(wh.env["PGDATABASE"])) as con:
-            con.execute(sql)
-
 
 @pytest.mark.parametrize("target", ["duckdb", "postgres"])
 def test_a_replaced_or_truncated_raw_history_stops_the_incremental_run(raw_split, target, tmp_path):
@@ -157,7 +144,7 @@ def test_a_replaced_or_truncated_raw_history_stops_the_incremental_run(raw_split
 
     newest = query(wh, "select max(_loaded_at) from raw_commerce.web_events")[0][0]
     oldest_key = query(wh, "select min(event_id) from raw_commerce.web_events")[0][0]
-    _execute(wh, "create table raw_commerce.web_events_kept as select * from raw_commerce.web_events")
+    run_sql(wh, "create table raw_commerce.web_events_kept as select * from raw_commerce.web_events")
     changes = {
         "truncated": f"delete from raw_commerce.web_events where _loaded_at >= '{newest - timedelta(days=2)}'",
         "keys vanished": f"delete from raw_commerce.web_events where event_id = '{oldest_key}'",
@@ -170,7 +157,7 @@ def test_a_replaced_or_truncated_raw_history_stops_the_incremental_run(raw_split
     restore = ("delete from raw_commerce.web_events; "
                "insert into raw_commerce.web_events select * from raw_commerce.web_events_kept")
     for change, sql in changes.items():
-        _execute(wh, sql)
+        run_sql(wh, sql)
         proc = run_dbt(env, target, wh.target_path, "build", "--select", *CLICKSTREAM, check=False)
         assert proc.returncode == 1, f"{change}: the build passed on a replaced history"
         errors = [line for line in proc.stdout.splitlines() if "changed under the incremental model" in line]
@@ -179,9 +166,9 @@ def test_a_replaced_or_truncated_raw_history_stops_the_incremental_run(raw_split
         assert "ERROR creating sql incremental model staging.base_commerce__web_events" in proc.stdout, change
         for below in ("intermediate.int_web_sessions", "marts.web_funnel_daily"):
             assert f"SKIP relation {below}" in proc.stdout, f"{change}: {below} was not skipped"
-        _execute(wh, restore)    # the failed run changed nothing it holds: the next change starts clean
+        run_sql(wh, restore)    # the failed run changed nothing it holds: the next change starts clean
 
     # the way out the error names: a full refresh of a really replaced history passes, and holds it
-    _execute(wh, changes["truncated"])
+    run_sql(wh, changes["truncated"])
     run_dbt(env, target, wh.target_path, "build", "--full-refresh", "--select", *CLICKSTREAM, *VIEWS)
     assert query(wh, "select max(_loaded_at) from staging.base_commerce__web_events")[0][0] < newest
