@@ -6,7 +6,10 @@
     customers that share the account; when several store customers share the
     email, the earliest registered is linked and commerce_customers counts
     them. A store customer whose email matches nothing is not a row here (store
-    shoppers live in the commerce marts). -#}
+    shoppers live in the commerce marts).
+    Messaging: the WhatsApp contacts linked to the row's CRM account or store
+    customer (contact_engagement, the home of the engagement score), counted,
+    with their latest message and their highest engagement score. -#}
 with
 
 customers as (select * from {{ ref('int_billing_customers_linked') }}),
@@ -22,6 +25,8 @@ invoices as (select * from {{ ref('stg_billing__invoices') }}),
 fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
 
 account_health as (select * from {{ ref('int_account_health_by_month') }}),
+
+contacts as (select * from {{ ref('contact_engagement') }}),
 
 billing_entities as (
     select
@@ -63,6 +68,43 @@ entities as (
     select * from billing_entities
     union all
     select * from account_only_entities
+),
+
+keyed_entities as (
+    -- the row's key, computed once: the messaging links below join on it
+    select
+        {{ surrogate_key(['tenant_id', 'customer_id', "case when customer_id is null then account_id end"]) }}
+            as customer_key,
+        entities.*
+    from entities
+),
+
+entity_contacts as (
+    -- a contact links through its CRM account or its store customer; one
+    -- linked both ways matches once (one join row per customer and contact)
+    select
+        keyed_entities.customer_key,
+        contacts.contact_id,
+        contacts.last_message_at,
+        contacts.engagement_score
+    from keyed_entities
+    inner join contacts
+        on keyed_entities.tenant_id = contacts.tenant_id
+        and (
+            keyed_entities.account_id = contacts.crm_account_id
+            or keyed_entities.commerce_customer_id = contacts.commerce_customer_id
+        )
+),
+
+entity_messaging as (
+    -- the customer is as engaged as its most engaged contact
+    select
+        customer_key,
+        count(*) as messaging_contacts,
+        max(last_message_at) as last_message_at,
+        max(engagement_score) as messaging_engagement_score
+    from entity_contacts
+    group by customer_key
 ),
 
 mrr_summary as (
@@ -112,7 +154,7 @@ account_pipeline as (
 
 joined as (
     select
-        entities.*,
+        keyed_entities.*,
         mrr_summary.first_paid_month,
         mrr_summary.last_paid_month,
         {{ as_money('coalesce(mrr_summary.current_mrr, 0)') }} as current_mrr,
@@ -121,34 +163,38 @@ joined as (
         latest_health.scored_on as latest_scored_on,
         latest_health.health_band as latest_health_band,
         case
-            when entities.customer_id is null and account_pipeline.account_id is not null then 'prospect'
-            when entities.customer_id is null then 'lead'
+            when keyed_entities.customer_id is null and account_pipeline.account_id is not null then 'prospect'
+            when keyed_entities.customer_id is null then 'lead'
             when mrr_summary.current_mrr > 0 and mrr_summary.has_reactivated = 1 then 'reactivated'
             when mrr_summary.current_mrr > 0 then 'active'
             when mrr_summary.first_paid_month is not null then 'churned'
             else 'prospect'
         end as lifecycle_stage,
-        mrr_summary.last_churn_month
-    from entities
+        mrr_summary.last_churn_month,
+        coalesce(entity_messaging.messaging_contacts, 0) as messaging_contacts,
+        entity_messaging.last_message_at,
+        entity_messaging.messaging_engagement_score
+    from keyed_entities
     left join mrr_summary
-        on entities.tenant_id = mrr_summary.tenant_id
-        and entities.customer_id = mrr_summary.customer_id
+        on keyed_entities.tenant_id = mrr_summary.tenant_id
+        and keyed_entities.customer_id = mrr_summary.customer_id
     left join lifetime_revenue
-        on entities.tenant_id = lifetime_revenue.tenant_id
-        and entities.customer_id = lifetime_revenue.customer_id
+        on keyed_entities.tenant_id = lifetime_revenue.tenant_id
+        and keyed_entities.customer_id = lifetime_revenue.customer_id
     left join latest_health
-        on entities.tenant_id = latest_health.tenant_id
-        and entities.account_id = latest_health.account_id
+        on keyed_entities.tenant_id = latest_health.tenant_id
+        and keyed_entities.account_id = latest_health.account_id
         and latest_health.score_rank = 1
     left join account_pipeline
-        on entities.tenant_id = account_pipeline.tenant_id
-        and entities.account_id = account_pipeline.account_id
+        on keyed_entities.tenant_id = account_pipeline.tenant_id
+        and keyed_entities.account_id = account_pipeline.account_id
+    left join entity_messaging
+        on keyed_entities.customer_key = entity_messaging.customer_key
 ),
 
 final as (
     select
-        {{ surrogate_key(['tenant_id', 'customer_id', "case when customer_id is null then account_id end"]) }}
-            as customer_key,
+        customer_key,
         tenant_id,
         customer_id,
         account_id,
@@ -168,7 +214,10 @@ final as (
         lifetime_revenue,
         latest_health_score,
         latest_scored_on,
-        latest_health_band
+        latest_health_band,
+        messaging_contacts,
+        last_message_at,
+        messaging_engagement_score
     from joined
 )
 

@@ -47,10 +47,14 @@ enriched as (
         coalesce(message_status.is_read, false) as is_read,
         coalesce(message_status.is_failed, false) as is_failed,
         message_status.error_code,
-        with_next_inbound.direction = 'outbound'
-        and with_next_inbound.next_inbound_at > with_next_inbound.sent_at
-        and with_next_inbound.next_inbound_at
-        <= {{ dbt.dateadd('hour', 24, 'with_next_inbound.sent_at') }} as is_replied
+        -- false, not null, when no inbound message follows in the conversation
+        coalesce(
+            with_next_inbound.direction = 'outbound'
+            and with_next_inbound.next_inbound_at > with_next_inbound.sent_at
+            and with_next_inbound.next_inbound_at
+            <= {{ dbt.dateadd('hour', 24, 'with_next_inbound.sent_at') }},
+            false
+        ) as is_replied
     from with_next_inbound
     left join conversations
         on with_next_inbound.tenant_id = conversations.tenant_id
