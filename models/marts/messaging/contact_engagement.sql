@@ -105,15 +105,8 @@ final as (
         replied_90d,
         reply_rate_90d,
         days_since_last_inbound,
-        case
-            -- a contact who never wrote scores 0 (contract)
-            when last_inbound_at is null then 0
-            else {{ as_score(
-                '0.5 * least(1, inbound_30d / 10.0)'
-                ' + 0.3 * coalesce(reply_rate_90d, 0)'
-                ' + 0.2 * greatest(0, 1 - days_since_last_inbound / 90.0)'
-            ) }}
-        end as engagement_score
+        -- a contact who never wrote (no last inbound) scores 0 (contract)
+        {{ engagement_score('inbound_30d', 'reply_rate_90d', 'days_since_last_inbound') }} as engagement_score
     from scored
 )
 
