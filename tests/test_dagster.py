@@ -225,12 +225,45 @@ def test_make_dagster_starts_with_the_schedules_and_the_failure_sensor_on(tmp_pa
     assert "WAREHOUSE_AS_OF_DATE=2026-11-21" in dry.stdout and "-j daily_full_build" in dry.stdout
 
 
+# A planted anomaly: this tenant's orders of the last two weeks before AS_OF moved back two weeks,
+# so its last 7 days have no order against ~2.4 a day in the 28 before (orders z about -4.6).
+ANOMALY_TENANT = "tn_002"
+# web events loaded after this moment are held back from the full build: the hourly job's next load
+SECOND_LOAD_AFTER = datetime.combine(AS_OF, datetime.min.time()) - timedelta(hours=12)
+CLICKSTREAM_KEYS = ["intermediate/int_web_sessions", "marts/web_funnel_daily", "staging/base_commerce__web_events",
+                    "staging/stg_commerce__web_events"]
+
+
+def rewrite_parquet(path: Path, sql: str) -> None:
+    """Replace a raw Parquet file by `sql` over it (the table is `t`), keeping its exact Arrow schema."""
+    table = pq.read_table(path)
+    con = duckdb.connect()
+    try:
+        con.register("t", table)
+        pq.write_table(con.sql(sql).to_arrow_table().select(table.column_names).cast(table.schema), path)
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="module")
 def full_build(tmp_path_factory):
+    """The daily build on generated raw Parquet with a planted anomaly (ANOMALY_TENANT) and the newest
+    web events held back (second_load.parquet, for the hourly job); then the reports."""
     tmp = tmp_path_factory.mktemp("dagster_full")
     webhook = Webhook()
     env = dagster_env(tmp, webhook)
-    build = run_job(env, "daily_full_build", full_build_config())
+    raw = tmp / "raw"
+    warehouse_cli(env, *generate_args("parquet", scale=SCALE, out=raw))
+    week_start = datetime.combine(AS_OF - timedelta(days=14), datetime.min.time())
+    rewrite_parquet(raw / "raw_commerce" / "orders.parquet",
+                    "select * replace (case when tenant_id = '" + ANOMALY_TENANT + "' and id in (select id from t "
+                    f"where placed_at >= timestamp '{week_start}') then placed_at - interval 14 day "
+                    "else placed_at end as placed_at) from t")
+    events = pq.read_table(raw / "raw_commerce" / "web_events.parquet")
+    later = pc.greater(events["_loaded_at"], pa.scalar(SECOND_LOAD_AFTER, events.schema.field("_loaded_at").type))
+    pq.write_table(events.filter(later), tmp / "second_load.parquet")
+    pq.write_table(events.filter(pc.invert(later)), raw / "raw_commerce" / "web_events.parquet")
+    build = run_job(env, "daily_full_build", full_build_config(parquet_dir=str(raw)))
     reports = run_job(env, "executive_reports", {})
     yield build, reports, env, webhook
     webhook.close()
@@ -263,6 +296,7 @@ def test_materialisation_metadata_reads_the_marts(full_build):
                                   "where month = (select max(month) from marts.mrr_monthly)").fetchall())
     finally:
         con.close()
+    assert fct_rows > 0 and len(ending) == 3
     assert build["metadata"]["marts/fct_mrr"]["dagster/row_count"] == fct_rows
     assert "Execution Duration" in build["metadata"]["marts/fct_mrr"]
     mrr_md = build["metadata"]["marts/mrr_monthly"]
@@ -270,13 +304,21 @@ def test_materialisation_metadata_reads_the_marts(full_build):
 
 
 def test_anomaly_alerts_reach_the_webhook(full_build):
+    """The planted drop (ANOMALY_TENANT's orders gone from its last 7 days) fires the weekly orders
+    rule on the latest day: the check warns, and exactly one alert naming it reaches the webhook."""
+    from orchestration.dagster_defs.monitoring import RULES
     build, _, _, webhook = full_build
     check = next(c for c in build["checks"] if c["check"] == "latest_day_has_no_anomaly")
+    assert check["severity"] == "WARN" and not check["passed"]
+    assert f"{ANOMALY_TENANT}: {RULES['is_orders_below_trailing']}" in check["description"]
     anomaly_alerts = [a for a in webhook.received if a["kind"] == "metric_anomaly"]
-    assert (not check["passed"]) == bool(anomaly_alerts)     # an alert exactly when the check warns
-    assert check["severity"] == "WARN"
-    for alert in anomaly_alerts:
-        assert alert["anomalies"] and all(a["tenant_id"].startswith("tn_") for a in alert["anomalies"])
+    assert len(anomaly_alerts) == 1, anomaly_alerts
+    latest = (AS_OF - timedelta(days=1)).isoformat()
+    fired = anomaly_alerts[0]["anomalies"]
+    assert {(a["tenant_id"], a["day"], a["rule"]) for a in fired} >= {
+        (ANOMALY_TENANT, latest, RULES["is_orders_below_trailing"])}
+    assert anomaly_alerts[0]["as_of_date"] == AS_OF.isoformat()
+    assert all(a["tenant_id"].startswith("tn_") and a["day"] == latest for a in fired)
 
 
 def _alert_lines(caplog) -> list[tuple[str, dict]]:
@@ -316,7 +358,7 @@ def test_executive_reports_hold_the_mart_numbers(full_build):
     from pypdf import PdfReader
     _, reports, env, _ = full_build
     assert reports["success"], reports["failed_steps"]
-    assert all(c["passed"] for c in reports["checks"])
+    assert [(c["check"], c["passed"]) for c in reports["checks"]] == [("every_tenant_has_its_three_files", True)]
     con = duckdb.connect(env["DBT_DUCKDB_PATH"], read_only=True)
     try:
         latest = con.execute("select tenant_id, month, mrr, store_orders from marts.executive_kpis "
@@ -338,7 +380,128 @@ def test_executive_reports_hold_the_mart_numbers(full_build):
         assert len(csv_rows) == len(rows) and csv_rows[-1].startswith(f"{tenant},{month.isoformat()},{cents},")
 
 
+def test_reports_read_only_their_marts_and_preview_them(full_build, tmp_path, monkeypatch):
+    """README: the reports come from executive_kpis, period_kpis, mrr_monthly, fct_mrr and
+    dim_customers only. Materialised on a warehouse holding just those five tables (copied from the
+    full build), the asset succeeds; its metadata lists the files it wrote and previews each tenant's
+    latest month with the mart's MRR, ARR and store revenue."""
+    import dagster as dg
+    from orchestration.dagster_defs.reports import MARTS, executive_reports
+    from orchestration.dagster_defs.warehouse import WarehouseResource
+    from orchestration.reports.content import fmt_money
+    _, _, env, _ = full_build
+    only_marts = tmp_path / "marts_only.duckdb"
+    con = duckdb.connect(str(only_marts))
+    try:
+        con.execute(f"attach '{env['DBT_DUCKDB_PATH']}' as built (read_only)")
+        con.execute("create schema marts")
+        for name in MARTS:
+            con.execute(f"create table marts.{name} as select * from built.marts.{name}")
+        latest = con.execute("select tenant_id, month, mrr, arr, store_revenue_usd from marts.executive_kpis "
+                             "qualify row_number() over (partition by tenant_id order by month desc) = 1 "
+                             "order by tenant_id").fetchall()
+        con.execute("detach built")
+    finally:
+        con.close()
+    monkeypatch.setenv("WAREHOUSE_AS_OF_DATE", AS_OF.isoformat())
+    monkeypatch.setenv("WAREHOUSE_REPORTS_DIR", str(tmp_path / "reports"))
+    result = dg.materialize([executive_reports], resources={"warehouse": WarehouseResource(duckdb_path=str(only_marts))})
+    assert result.success
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    files = metadata["files"].value
+    assert len(latest) == 3 and len(files) == 3 * len(latest) and all(Path(f).stat().st_size > 0 for f in files)
+    assert metadata["tenants"].value == len(latest) and metadata["as_of_date"].value == AS_OF.isoformat()
+    rows = [line for line in metadata["preview"].value.splitlines() if line.startswith("| tn_")]
+    assert rows == [f"| {tenant} | {month.isoformat()} | {fmt_money(mrr)} | {fmt_money(arr)} | {fmt_money(store)} |"
+                    for tenant, month, mrr, arr, store in latest]
+
+
+def test_hourly_clickstream_is_incremental_and_the_weekly_job_rebuilds(full_build, tmp_path):
+    """On a copy of the full build: the web events held back from it land as a second load; the
+    hourly job runs only the clickstream models and takes in every new event without rebuilding
+    from history (an old event's time, altered in the base table, stays altered); the weekly job
+    rebuilds them from all of raw_commerce.web_events (the old event's time is back)."""
+    from orchestration.generator.load import append_rows
+    _, _, built_env, _ = full_build
+    env = {**dagster_env(tmp_path), "DBT_DUCKDB_PATH": str(tmp_path / "copy.duckdb")}
+    shutil.copy(built_env["DBT_DUCKDB_PATH"], env["DBT_DUCKDB_PATH"])
+    second = pq.read_table(Path(built_env["DBT_DUCKDB_PATH"]).parent / "second_load.parquet")
+    append_rows(second, "raw_commerce", "web_events", Path(env["DBT_DUCKDB_PATH"]))
+    con = duckdb.connect(env["DBT_DUCKDB_PATH"])
+    try:
+        tenant, event, occurred = con.execute(
+            "select tenant_id, event_id, occurred_at from staging.base_commerce__web_events "
+            "where event_id is not null order by _loaded_at, event_id limit 1").fetchone()
+        con.execute("update staging.base_commerce__web_events set occurred_at = occurred_at + interval 1 second "
+                    "where tenant_id = ? and event_id = ?", [tenant, event])
+    finally:
+        con.close()
+
+    def base() -> dict:
+        con = duckdb.connect(env["DBT_DUCKDB_PATH"], read_only=True)
+        try:
+            return {(t, e): at for t, e, at in con.execute(
+                "select tenant_id, event_id, occurred_at from staging.base_commerce__web_events").fetchall()}
+        finally:
+            con.close()
+
+    new_ids = {(t, e) for t, e in zip(second["tenant_id"].to_pylist(), second["event_id"].to_pylist()) if e}
+    new_ids -= set(base())                       # not the re-deliveries of events already loaded
+    assert len(new_ids) >= 20
+    for job, marker in (("hourly_clickstream", occurred + timedelta(seconds=1)),
+                        ("weekly_clickstream_full_refresh", occurred)):
+        result = run_job(env, job, {})
+        assert result["success"], (job, result["errors"])
+        assert result["materialized"] == CLICKSTREAM_KEYS, job
+        rows = base()
+        assert new_ids <= set(rows) and rows[(tenant, event)] == marker, job
+
+
+# The tables plant_bad_rows breaks, each with the one expectation of its GX suite that must fail.
+BROKEN = {"raw_commerce/orders": "failed: expect_column_values_to_be_in_set[status]",
+          "raw_commerce/order_items": "failed: expect_column_values_to_be_between[quantity]",
+          "raw_crm/leads": "failed: expect_column_max_to_be_between[_loaded_at]"}
+
+
+def plant_bad_rows(raw: Path) -> float:
+    """In a directory of generated raw Parquet: 6 % of orders get an unknown status and 6 % of order
+    items a negative quantity (on top of the demo's own bad rows), every lead's _loaded_at moves 10
+    days back (stale: the window is 7 days); invoice line items are cleaned, then 4 % get an unknown
+    type and another 4 % a negative quantity (tolerated: staging quarantines them). Returns the
+    smallest share planted in invoice line items."""
+    from orchestration.dagster_defs.raw_quality import enum_columns
+    over = "row_number() over (order by id) <= ceil(0.06 * (select count(*) from t))"
+    rewrite_parquet(raw / "raw_commerce" / "orders.parquet",
+                    f"select * replace (case when {over} then 'not_a_status' else status end as status) from t")
+    rewrite_parquet(raw / "raw_commerce" / "order_items.parquet",
+                    f"select * replace (case when {over} then -1 else quantity end as quantity) from t")
+    rewrite_parquet(raw / "raw_crm" / "leads.parquet",
+                    "select * replace (_loaded_at - interval 10 day as _loaded_at) from t")
+    types = enum_columns("raw_billing", "invoice_line_items")["type"]
+    listed = ", ".join(f"'{v}'" for v in types)
+    path = raw / "raw_billing" / "invoice_line_items.parquet"
+    rewrite_parquet(path, "select * replace ("
+                    "case when row_number() over (order by id) <= floor(0.04 * (select count(*) from t)) then -1 "
+                    "else abs(quantity) end as quantity, "
+                    "case when row_number() over (order by id desc) <= floor(0.04 * (select count(*) from t)) "
+                    f"then 'not_a_type' when lower(trim(type)) in ({listed}) then type else '{types[0]}' end as type"
+                    ") from t")
+    con = duckdb.connect()
+    try:
+        shares = con.execute(
+            f"select avg(case when quantity < 0 then 1 else 0 end) filter (where quantity is not null), "
+            f"avg(case when lower(trim(type)) not in ({listed}) then 1 else 0 end) filter (where type is not null) "
+            f"from read_parquet('{path}')").fetchone()
+    finally:
+        con.close()
+    assert all(share <= 0.05 for share in shares), shares
+    return min(shares)
+
+
 def test_corrupted_raw_table_blocks_every_model_and_alerts_once(tmp_path):
+    """Half the web events without a key, and in other tables over 5 % of unknown enums, of negative
+    quantities or a stale feed: each table's blocking GX suite fails on its expectation, up to 5 %
+    passes, no model runs and the failure sensor alerts once."""
     webhook = Webhook()
     try:
         env = dagster_env(tmp_path, webhook)
@@ -348,6 +511,7 @@ def test_corrupted_raw_table_blocks_every_model_and_alerts_once(tmp_path):
         broken = pc.if_else(pa.array([i % 2 == 0 for i in range(events.num_rows)]),
                             pa.scalar(None, pa.string()), events["event_id"])
         pq.write_table(events.set_column(events.schema.get_field_index("event_id"), "event_id", broken), path)
+        tolerated = plant_bad_rows(tmp_path / "raw")
         result = run_job(env, "daily_full_build", full_build_config(parquet_dir=str(tmp_path / "raw")),
                          "--evaluate-failure-sensor")
     finally:
@@ -356,6 +520,13 @@ def test_corrupted_raw_table_blocks_every_model_and_alerts_once(tmp_path):
     gx = next(c for c in result["checks"]
               if c["asset"] == "raw_commerce/web_events" and c["check"] == "great_expectations_suite")
     assert not gx["passed"] and "expect_column_values_to_not_be_null[event_id]" in gx["description"]
+    # over 5 % of each kind of bad row, or a stale feed, fails its table's blocking suite ...
+    gx = {c["asset"]: c for c in result["checks"] if c["check"] == "great_expectations_suite"}
+    assert {asset: gx[asset]["description"] for asset in BROKEN} == BROKEN
+    # ... and up to 5 % of them passes (so do the tables nothing was planted in)
+    assert tolerated > 0.035
+    assert [a for a, c in gx.items() if not c["passed"]] == sorted(["raw_commerce/web_events", *BROKEN])
+    assert len(gx) == contract_table_count()
     assert [k for k in result["materialized"] if not k.startswith("raw_")] == []    # no model ran
     failures = [a for a in webhook.received if a["kind"] == "run_failure"]
     assert len(failures) == 1 and failures[0]["job"] == "daily_full_build"
@@ -631,6 +802,39 @@ def test_external_mode_observes_the_same_raw_keys(tmp_path):
     assert len(expected) == contract_table_count() and modes["external"]["keys"] == expected == modes["demo"]["keys"]
     assert all(modes["external"]["observable"]) and not any(modes["external"]["materializable"])
     assert all(modes["demo"]["materializable"])
+
+
+def test_an_external_observation_reports_row_count_and_newest_load(tmp_path):
+    """External mode: observing the raw source assets (no write) records, per raw table of a small
+    DuckDB, its row count and newest _loaded_at; the data version changes with either."""
+    import dagster as dg
+    from orchestration.dagster_defs.raw_assets import external_raw_assets
+    from orchestration.dagster_defs.raw_quality import raw_tables
+    from orchestration.dagster_defs.warehouse import WarehouseResource
+    path = tmp_path / "external.duckdb"
+    con = duckdb.connect(str(path))
+    for schema, table in raw_tables():
+        con.execute(f"create schema if not exists {schema}")
+        con.execute(f"create table {schema}.{table} (tenant_id text, _loaded_at timestamp)")
+    con.execute("insert into raw_commerce.orders values ('tn_1', '2026-11-20 08:00'), ('tn_1', '2026-11-20 09:30'), "
+                "('tn_2', null)")
+    con.execute("insert into raw_crm.leads values ('tn_1', '2026-11-19 23:59:59')")
+    con.close()
+    job = dg.Definitions(assets=[external_raw_assets()],
+                         resources={"warehouse": WarehouseResource(duckdb_path=str(path))}
+                         ).resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(raise_on_error=False)
+    assert result.success
+    observed = {e.asset_key.to_user_string(): e.event_specific_data.asset_observation
+                for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"}
+    assert not result.get_asset_materialization_events()
+    assert len(observed) == contract_table_count()
+    seen = {key: (o.metadata["dagster/row_count"].value, o.metadata["newest_loaded_at"].value)
+            for key, o in observed.items()}
+    assert seen["raw_commerce/orders"] == (3, "2026-11-20 09:30:00")
+    assert seen["raw_crm/leads"] == (1, "2026-11-19 23:59:59")
+    assert {v for k, v in seen.items() if k not in ("raw_commerce/orders", "raw_crm/leads")} == {(0, "None")}
+    assert observed["raw_commerce/orders"].tags["dagster/data_version"] == "3:2026-11-20 09:30:00"
 
 
 def test_the_dbt_resource_knows_the_dbt_version_without_running_dbt(monkeypatch):
