@@ -454,7 +454,8 @@ def test_hourly_clickstream_is_incremental_and_the_weekly_job_rebuilds(full_buil
         assert result["success"], (job, result["errors"])
         assert result["materialized"] == CLICKSTREAM_KEYS, job
         rows = base()
-        assert new_ids <= set(rows) and rows[(tenant, event)] == marker, job
+        assert new_ids <= set(rows), job
+        assert rows[(tenant, event)] == marker, job
 
 
 # The tables plant_bad_rows breaks, each with the one expectation of its GX suite that must fail.
