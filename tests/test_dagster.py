@@ -1,9 +1,12 @@
 """Dagster: the Definitions load and cover every asset with checks; the whole graph materialises
-in-process on DuckDB with every error-severity check passing, metadata and reports included; a
-corrupted raw table is stopped by its blocking Great Expectations check before any model runs and
-the failure sensor alerts once; dbt source freshness and the GX freshness expectations agree on the
-continuous feeds, whose windows live once (orchestration/contract.py); the webserver answers GraphQL
-on loopback; alerts reach a webhook."""
+in-process on DuckDB with every error-severity check passing, metadata and reports included (the
+reports from their five marts alone); a planted order drop alerts through the webhook; the hourly
+clickstream job is incremental and the weekly one rebuilds; raw tables with over 5 % of any kind of
+bad row, or a stale feed, are stopped by their blocking Great Expectations check before any model
+runs (up to 5 % passes) and the failure sensor alerts once; dbt source freshness and the GX freshness
+expectations agree on the continuous feeds, whose windows live once (orchestration/contract.py); the
+run queue admits one writer run; external mode observes row counts and newest loads; the webserver
+answers GraphQL on loopback; an alert is a JSON log line and a failing webhook never raises."""
 import json
 import shutil
 import subprocess
