@@ -19,8 +19,9 @@ $(BIN)/activate: pyproject.toml
 	@echo "Installing the Python environment into $(VENV) (dbt, Dagster, pandas, ...: about 2 minutes the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --progress-bar off -e ".[dev]" | grep --line-buffered -E '^(Collecting|Successfully)' || true
-	$(BIN)/python -c "import dbt.version, dagster" || { echo "the install of $(VENV) failed: rerun 'make install' to see why"; exit 1; }
+	$(BIN)/pip install --progress-bar off -e ".[dev]" 2>&1 | tee $(VENV)/install.log \
+		| grep --line-buffered -E '^(Collecting|Successfully|ERROR)' || true
+	$(BIN)/python -c "import dbt.version, dagster" || { echo "the install of $(VENV) failed: see $(VENV)/install.log"; exit 1; }
 	touch $(BIN)/activate
 
 install: $(BIN)/activate profiles
