@@ -32,3 +32,9 @@ def test_project_compiles_for_bigquery_offline(tmp_path, monkeypatch):
         sqlglot.parse(sql, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)
     sample = next(p for p in compiled_models if p.name == "stg_billing__invoices.sql").read_text()
     assert "to_hex(md5(" in sample and "as string" in sample   # BigQuery dialect, not Postgres
+    # the large messaging marts are partitioned by day and clustered by tenant there
+    nodes = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    for model, day in (("fct_messages", "sent_date"), ("conversation_metrics_daily", "day")):
+        config = nodes[model]["config"]
+        assert config["partition_by"] == {"field": day, "data_type": "date"}, model
+        assert config["cluster_by"][0] == "tenant_id", model

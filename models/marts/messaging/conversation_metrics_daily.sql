@@ -8,6 +8,14 @@
     percentiles are the one exception and say so. Days run from the
     outlet's first conversation to the day before as_of_date, zeros
     included. -#}
+-- BigQuery: one partition per day and rows of a tenant stored together, so a dashboard's
+-- tenant and date filters read a fraction of the table (other engines ignore both)
+{{
+    config(
+        partition_by=({'field': 'day', 'data_type': 'date'} if target.type == 'bigquery' else none),
+        cluster_by=(['tenant_id', 'outlet_id'] if target.type == 'bigquery' else none),
+    )
+}}
 with
 
 conversations as (select * from {{ ref('int_conversations_enriched') }}),

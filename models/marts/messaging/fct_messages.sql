@@ -5,6 +5,14 @@
     messaging_unit_prices: an item's own price over the '*' price, the latest
     effective_from on or before the day). A billable message is an outbound one
     that was delivered; its category is its campaign's, else 'service'. -#}
+-- BigQuery: one partition per day and rows of a tenant stored together, so a dashboard's
+-- tenant and date filters read a fraction of the table (other engines ignore both)
+{{
+    config(
+        partition_by=({'field': 'sent_date', 'data_type': 'date'} if target.type == 'bigquery' else none),
+        cluster_by=(['tenant_id', 'conversation_id'] if target.type == 'bigquery' else none),
+    )
+}}
 with
 
 messages as (select * from {{ ref('stg_messaging__messages') }}),
