@@ -40,8 +40,11 @@ def _norm(v):
 
 
 def _sort_key(row):
-    # floats rounded to 6 significant digits for ordering only; the comparison below is tight
-    return tuple((v is None, f"{v:.6g}" if isinstance(v, float) else str(v)) for v in row)
+    """Rows ordered by their exact values first (keys, text, dates: the same on both engines), then by
+    their numbers rounded to 6 significant digits, so float noise never reorders two engines' rows."""
+    exact = tuple((v is None, str(v)) for v in row if not isinstance(v, float))
+    approximate = tuple(f"{v:.6g}" for v in row if isinstance(v, float))
+    return exact, approximate
 
 
 def _same(a, b) -> bool:
