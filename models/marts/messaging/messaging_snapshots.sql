@@ -40,20 +40,19 @@ periods as (
     select
         'day' as period_type,
         days.day as period_start,
-        days.day as period_end
+        {{ period_end('days.day', 'day') }} as period_end
     from days
     union all
     select distinct
         'week' as period_type,
         {{ week_start('days.day') }} as period_start,
-        cast({{ dbt.dateadd('day', 6, week_start('days.day')) }} as date) as period_end
+        {{ period_end(week_start('days.day'), 'week') }} as period_end
     from days
     union all
     select distinct
         'month' as period_type,
         cast({{ dbt.date_trunc('month', 'days.day') }} as date) as period_start,
-        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, dbt.date_trunc('month', 'days.day'))) }} as date)
-            as period_end
+        {{ period_end(dbt.date_trunc('month', 'days.day'), 'month') }} as period_end
     from days
 ),
 
