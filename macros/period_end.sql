@@ -17,3 +17,19 @@
     {%- set unit, length = steps[grain] -%}
     cast({{ dbt.dateadd('day', -1, dbt.dateadd(unit, length, period_start)) }} as date)
 {%- endmacro %}
+
+{#- First day (a date) of the period of `grain` holding the date `date_expression`: the day itself,
+    its Monday (week_start: BigQuery's weeks otherwise start on Sunday), or the first of its month,
+    quarter or year. -#}
+{% macro period_start_of(date_expression, grain) -%}
+    {%- if grain == 'day' -%}
+        cast({{ date_expression }} as date)
+    {%- elif grain == 'week' -%}
+        {{ week_start(date_expression) }}
+    {%- elif grain in ('month', 'quarter', 'year') -%}
+        cast({{ dbt.date_trunc(grain, date_expression) }} as date)
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "period grain must be one of day, week, month, quarter, year, got '" ~ grain ~ "'") }}
+    {%- endif -%}
+{%- endmacro %}

@@ -17,6 +17,9 @@
     'campaign_recipients', 'campaign_messages_sent',
     'contacts_total', 'contacts_new', 'contacts_active', 'contacts_blocked',
     'conversations_total', 'conversations_open', 'conversations_closed'] %}
+{#- The tenant's total has no account id; joins on the scope use this key instead of a null, so that
+    every engine can hash them (`is not distinct from` forces Postgres into nested loops). -#}
+{%- set all_accounts = "'(all accounts)'" %}
 {%- set rates = [
     'delivery_rate', 'read_rate', 'reply_rate', 'failure_rate',
     'campaign_delivery_rate', 'campaign_read_rate', 'avg_engagement_score', 'avg_first_response_seconds'] %}
@@ -37,23 +40,16 @@ contacts_by_day as (select * from {{ ref('int_messaging_contacts_by_day') }}),
 days as (select * from {{ ref('util_days') }}),
 
 periods as (
-    select
-        'day' as period_type,
-        days.day as period_start,
-        {{ period_end('days.day', 'day') }} as period_end
-    from days
-    union all
+    {%- for period_type in ['day', 'week', 'month'] %}
     select distinct
-        'week' as period_type,
-        {{ week_start('days.day') }} as period_start,
-        {{ period_end(week_start('days.day'), 'week') }} as period_end
+        '{{ period_type }}' as period_type,
+        {{ period_start_of('days.day', period_type) }} as period_start,
+        {{ period_end(period_start_of('days.day', period_type), period_type) }} as period_end
     from days
+    {%- if not loop.last %}
     union all
-    select distinct
-        'month' as period_type,
-        cast({{ dbt.date_trunc('month', 'days.day') }} as date) as period_start,
-        {{ period_end(dbt.date_trunc('month', 'days.day'), 'month') }} as period_end
-    from days
+    {%- endif %}
+    {%- endfor %}
 ),
 
 scopes as (
@@ -94,6 +90,7 @@ grid as (
     select
         scopes.tenant_id,
         scopes.whatsapp_account_id,
+        coalesce(scopes.whatsapp_account_id, {{ all_accounts }}) as scope_id,
         periods.period_type,
         periods.period_start,
         periods.period_end,
@@ -110,42 +107,49 @@ messages_scoped as (
     -- each message counts for its account and for the tenant's total
     select
         messages.*,
-        messages.whatsapp_account_id as scope_account_id
+        messages.whatsapp_account_id as scope_id
     from messages
     union all
     select
         messages.*,
-        cast(null as {{ dbt.type_string() }}) as scope_account_id
+        {{ all_accounts }} as scope_id
     from messages
+),
+
+message_periods as (
+    -- and in the day, the week and the month it was sent in
+    {%- for period_type in ['day', 'week', 'month'] %}
+    select
+        messages_scoped.*,
+        '{{ period_type }}' as period_type,
+        {{ period_start_of('messages_scoped.sent_date', period_type) }} as period_start
+    from messages_scoped
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 ),
 
 message_counts as (
     select
-        grid.tenant_id,
-        grid.whatsapp_account_id,
-        grid.period_type,
-        grid.period_start,
+        tenant_id,
+        scope_id,
+        period_type,
+        period_start,
         count(*) as messages_total,
-        sum(case when messages_scoped.direction = 'outbound' then 1 else 0 end) as messages_outbound,
-        sum(case when messages_scoped.direction = 'inbound' then 1 else 0 end) as messages_inbound,
-        sum(case when messages_scoped.is_sent then 1 else 0 end) as messages_sent,
-        sum(case when messages_scoped.is_delivered then 1 else 0 end) as messages_delivered,
-        sum(case when messages_scoped.is_read then 1 else 0 end) as messages_read,
-        sum(case when messages_scoped.is_failed then 1 else 0 end) as messages_failed,
-        sum(case when messages_scoped.is_replied then 1 else 0 end) as messages_replied,
-        sum(case when messages_scoped.campaign_id is not null and messages_scoped.is_sent then 1 else 0 end)
-            as campaign_messages_sent,
-        sum(case when messages_scoped.campaign_id is not null and messages_scoped.is_delivered then 1 else 0 end)
-            as campaign_messages_delivered,
-        sum(case when messages_scoped.campaign_id is not null and messages_scoped.is_read then 1 else 0 end)
-            as campaign_messages_read,
-        count(distinct messages_scoped.contact_id) as contacts_active
-    from grid
-    inner join messages_scoped
-        on grid.tenant_id = messages_scoped.tenant_id
-        and grid.whatsapp_account_id is not distinct from messages_scoped.scope_account_id
-        and messages_scoped.sent_date between grid.period_start and grid.period_end
-    group by grid.tenant_id, grid.whatsapp_account_id, grid.period_type, grid.period_start
+        sum(case when direction = 'outbound' then 1 else 0 end) as messages_outbound,
+        sum(case when direction = 'inbound' then 1 else 0 end) as messages_inbound,
+        sum(case when is_sent then 1 else 0 end) as messages_sent,
+        sum(case when is_delivered then 1 else 0 end) as messages_delivered,
+        sum(case when is_read then 1 else 0 end) as messages_read,
+        sum(case when is_failed then 1 else 0 end) as messages_failed,
+        sum(case when is_replied then 1 else 0 end) as messages_replied,
+        sum(case when campaign_id is not null and is_sent then 1 else 0 end) as campaign_messages_sent,
+        sum(case when campaign_id is not null and is_delivered then 1 else 0 end) as campaign_messages_delivered,
+        sum(case when campaign_id is not null and is_read then 1 else 0 end) as campaign_messages_read,
+        count(distinct contact_id) as contacts_active
+    from message_periods
+    group by tenant_id, scope_id, period_type, period_start
 ),
 
 campaign_runs as (
@@ -171,19 +175,19 @@ campaign_runs as (
 campaign_runs_scoped as (
     select
         campaign_runs.*,
-        campaign_runs.whatsapp_account_id as scope_account_id
+        campaign_runs.whatsapp_account_id as scope_id
     from campaign_runs
     union all
     select
         campaign_runs.*,
-        cast(null as {{ dbt.type_string() }}) as scope_account_id
+        {{ all_accounts }} as scope_id
     from campaign_runs
 ),
 
 campaign_counts as (
     select
         grid.tenant_id,
-        grid.whatsapp_account_id,
+        grid.scope_id,
         grid.period_type,
         grid.period_start,
         count(*) as campaigns_total,
@@ -212,107 +216,119 @@ campaign_counts as (
     from grid
     inner join campaign_runs_scoped
         on grid.tenant_id = campaign_runs_scoped.tenant_id
-        and grid.whatsapp_account_id is not distinct from campaign_runs_scoped.scope_account_id
+        and grid.scope_id = campaign_runs_scoped.scope_id
         and grid.period_end >= campaign_runs_scoped.run_start_date
         and (campaign_runs_scoped.run_end_date is null or grid.period_start <= campaign_runs_scoped.run_end_date)
-    group by grid.tenant_id, grid.whatsapp_account_id, grid.period_type, grid.period_start
+    group by grid.tenant_id, grid.scope_id, grid.period_type, grid.period_start
 ),
 
 conversations_scoped as (
     select
         conversations.*,
-        conversations.whatsapp_account_id as scope_account_id
+        conversations.whatsapp_account_id as scope_id
     from conversations
     union all
     select
         conversations.*,
-        cast(null as {{ dbt.type_string() }}) as scope_account_id
+        {{ all_accounts }} as scope_id
     from conversations
+),
+
+conversation_periods as (
+    {%- for period_type in ['day', 'week', 'month'] %}
+    select
+        conversations_scoped.*,
+        '{{ period_type }}' as period_type,
+        {{ period_start_of('conversations_scoped.started_date', period_type) }} as period_start,
+        {{ period_end(period_start_of('conversations_scoped.started_date', period_type), period_type) }}
+            as period_end
+    from conversations_scoped
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 ),
 
 conversation_counts as (
     select
-        grid.tenant_id,
-        grid.whatsapp_account_id,
-        grid.period_type,
-        grid.period_start,
+        tenant_id,
+        scope_id,
+        period_type,
+        period_start,
         count(*) as conversations_total,
-        sum(
-            case
-                when conversations_scoped.ended_at is null
-                    or cast(conversations_scoped.ended_at as date) > grid.period_end then 1
-                else 0
-            end
-        ) as conversations_open,
+        sum(case when ended_at is null or cast(ended_at as date) > period_end then 1 else 0 end)
+            as conversations_open,
         -- the first customer turn's response time, for conversations whose first turn was answered
-        sum(case when conversations_scoped.is_first_turn_answered then 1 else 0 end) as first_responses,
-        sum(
-            case when conversations_scoped.is_first_turn_answered then conversations_scoped.first_response_seconds end
-        ) as first_response_seconds_sum
-    from grid
-    inner join conversations_scoped
-        on grid.tenant_id = conversations_scoped.tenant_id
-        and grid.whatsapp_account_id is not distinct from conversations_scoped.scope_account_id
-        and conversations_scoped.started_date between grid.period_start and grid.period_end
-    group by grid.tenant_id, grid.whatsapp_account_id, grid.period_type, grid.period_start
+        sum(case when is_first_turn_answered then 1 else 0 end) as first_responses,
+        sum(case when is_first_turn_answered then first_response_seconds end) as first_response_seconds_sum
+    from conversation_periods
+    group by tenant_id, scope_id, period_type, period_start
 ),
 
 contact_activity_days as (
     select
         tenant_id,
-        scope_account_id as whatsapp_account_id,
+        scope_id,
         contact_id,
         sent_date as activity_date,
         sum(case when direction = 'inbound' then 1 else 0 end) as inbound,
         sum(case when is_sent then 1 else 0 end) as outbound_sent,
         sum(case when is_replied then 1 else 0 end) as outbound_replied
     from messages_scoped
-    group by tenant_id, scope_account_id, contact_id, sent_date
+    group by tenant_id, scope_id, contact_id, sent_date
 ),
 
-period_ends as (
-    select distinct
-        tenant_id,
-        whatsapp_account_id,
-        observed_until as period_end
-    from grid
+digits as (
+    {%- for n in range(10) %}
+    select {{ n }} as n{{ ' union all' if not loop.last }}
+    {%- endfor %}
+),
+
+window_offsets as (
+    -- 0, 1, ..., 89: an activity day lies in the 90-day window of each of the 90 days from it on
+    select tens.n * 10 + units.n as day_offset
+    from digits as tens
+    cross join digits as units
+    where tens.n < 9
+),
+
+activity_by_window_end as (
+    -- each activity day spread over the 90 period ends whose window holds it: an equality join
+    -- downstream, where a range join against every period end would grow with days x activity.
+    -- No period is observed past the day before as_of_date
+    select
+        contact_activity_days.*,
+        window_offsets.day_offset,
+        cast({{ dbt.dateadd('day', 'window_offsets.day_offset', 'contact_activity_days.activity_date') }} as date)
+            as period_end
+    from contact_activity_days
+    cross join window_offsets
+    where
+        {{ dbt.dateadd('day', 'window_offsets.day_offset', 'contact_activity_days.activity_date') }}
+        < cast({{ as_of_date() }} as date)
 ),
 
 contact_windows as (
-    -- each contact's engagement as of the day after the period end, so its last 30 and 90 dates
+    -- each contact's engagement as of the day after each period end, so its last 30 and 90 dates
     -- end on the period's last day. Only contacts who wrote in those 90 days are visited: any other
     -- contact scores 0 (engagement_score()), so leaving it out of the sum changes nothing
     select
-        period_ends.tenant_id,
-        period_ends.whatsapp_account_id,
-        period_ends.period_end,
-        contact_activity_days.contact_id,
-        sum(
-            case
-                when contact_activity_days.activity_date > {{ dbt.dateadd('day', -30, 'period_ends.period_end') }}
-                    then contact_activity_days.inbound
-                else 0
-            end
-        ) as inbound_30d,
-        sum(contact_activity_days.outbound_sent) as outbound_sent_90d,
-        sum(contact_activity_days.outbound_replied) as outbound_replied_90d,
-        max(case when contact_activity_days.inbound > 0 then contact_activity_days.activity_date end)
-            as last_inbound_date
-    from period_ends
-    inner join contact_activity_days
-        on period_ends.tenant_id = contact_activity_days.tenant_id
-        and period_ends.whatsapp_account_id is not distinct from contact_activity_days.whatsapp_account_id
-        and period_ends.period_end >= contact_activity_days.activity_date
-        and contact_activity_days.activity_date > {{ dbt.dateadd('day', -90, 'period_ends.period_end') }}
-    group by
-        period_ends.tenant_id, period_ends.whatsapp_account_id, period_ends.period_end,
-        contact_activity_days.contact_id
+        tenant_id,
+        scope_id,
+        period_end,
+        contact_id,
+        sum(case when day_offset < 30 then inbound else 0 end) as inbound_30d,
+        sum(outbound_sent) as outbound_sent_90d,
+        sum(outbound_replied) as outbound_replied_90d,
+        max(case when inbound > 0 then activity_date end) as last_inbound_date
+    from activity_by_window_end
+    group by tenant_id, scope_id, period_end, contact_id
 ),
 
 engagement_at_period_ends as (
     select
         tenant_id,
-        whatsapp_account_id,
+        scope_id,
         period_end,
         sum(
             {{ engagement_score(
@@ -321,32 +337,39 @@ engagement_at_period_ends as (
                 dbt.datediff('last_inbound_date', dbt.dateadd('day', 1, 'period_end'), 'day')) | indent(12) }}
         ) as engagement_score_sum
     from contact_windows
-    group by tenant_id, whatsapp_account_id, period_end
+    group by tenant_id, scope_id, period_end
 ),
 
-contact_counts as (
-    -- stocks at the period end, new contacts over its days, engagement as of its end
+contacts_by_day_scoped as (
     select
-        grid.tenant_id,
-        grid.whatsapp_account_id,
-        grid.period_type,
-        grid.period_start,
-        sum(case when contacts_by_day.day = grid.observed_until then contacts_by_day.contacts_total else 0 end)
-            as contacts_total,
-        sum(contacts_by_day.contacts_new) as contacts_new,
-        sum(case when contacts_by_day.day = grid.observed_until then contacts_by_day.contacts_blocked else 0 end)
-            as contacts_blocked,
-        max(engagement_at_period_ends.engagement_score_sum) as engagement_score_sum
-    from grid
-    inner join contacts_by_day
-        on grid.tenant_id = contacts_by_day.tenant_id
-        and grid.whatsapp_account_id is not distinct from contacts_by_day.whatsapp_account_id
-        and contacts_by_day.day between grid.period_start and grid.period_end
-    left join engagement_at_period_ends
-        on grid.tenant_id = engagement_at_period_ends.tenant_id
-        and grid.whatsapp_account_id is not distinct from engagement_at_period_ends.whatsapp_account_id
-        and grid.observed_until = engagement_at_period_ends.period_end
-    group by grid.tenant_id, grid.whatsapp_account_id, grid.period_type, grid.period_start
+        contacts_by_day.*,
+        coalesce(contacts_by_day.whatsapp_account_id, {{ all_accounts }}) as scope_id
+    from contacts_by_day
+),
+
+contacts_by_day_periods as (
+    {%- for period_type in ['day', 'week', 'month'] %}
+    select
+        contacts_by_day_scoped.*,
+        '{{ period_type }}' as period_type,
+        {{ period_start_of('contacts_by_day_scoped.day', period_type) }} as period_start
+    from contacts_by_day_scoped
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+contact_flows as (
+    -- new contacts over each period's days
+    select
+        tenant_id,
+        scope_id,
+        period_type,
+        period_start,
+        sum(contacts_new) as contacts_new
+    from contacts_by_day_periods
+    group by tenant_id, scope_id, period_type, period_start
 ),
 
 joined as (
@@ -371,30 +394,44 @@ joined as (
                            'first_response_seconds_sum'] %}
         coalesce(conversation_counts.{{ column }}, 0) as {{ column }},
         {%- endfor %}
-        {%- for column in ['contacts_total', 'contacts_new', 'contacts_blocked', 'engagement_score_sum'] %}
-        coalesce(contact_counts.{{ column }}, 0) as {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        -- new contacts over the period's days; stocks and engagement at its last day with data
+        coalesce(contact_flows.contacts_new, 0) as contacts_new,
+        coalesce(stocks.contacts_total, 0) as contacts_total,
+        coalesce(stocks.contacts_blocked, 0) as contacts_blocked,
+        -- engagement only where the period has contact stocks to average over
+        case
+            when stocks.day is not null then coalesce(engagement_at_period_ends.engagement_score_sum, 0)
+            else 0
+        end as engagement_score_sum
     from grid
     left join message_counts
         on grid.tenant_id = message_counts.tenant_id
-        and grid.whatsapp_account_id is not distinct from message_counts.whatsapp_account_id
+        and grid.scope_id = message_counts.scope_id
         and grid.period_type = message_counts.period_type
         and grid.period_start = message_counts.period_start
     left join campaign_counts
         on grid.tenant_id = campaign_counts.tenant_id
-        and grid.whatsapp_account_id is not distinct from campaign_counts.whatsapp_account_id
+        and grid.scope_id = campaign_counts.scope_id
         and grid.period_type = campaign_counts.period_type
         and grid.period_start = campaign_counts.period_start
     left join conversation_counts
         on grid.tenant_id = conversation_counts.tenant_id
-        and grid.whatsapp_account_id is not distinct from conversation_counts.whatsapp_account_id
+        and grid.scope_id = conversation_counts.scope_id
         and grid.period_type = conversation_counts.period_type
         and grid.period_start = conversation_counts.period_start
-    left join contact_counts
-        on grid.tenant_id = contact_counts.tenant_id
-        and grid.whatsapp_account_id is not distinct from contact_counts.whatsapp_account_id
-        and grid.period_type = contact_counts.period_type
-        and grid.period_start = contact_counts.period_start
+    left join contact_flows
+        on grid.tenant_id = contact_flows.tenant_id
+        and grid.scope_id = contact_flows.scope_id
+        and grid.period_type = contact_flows.period_type
+        and grid.period_start = contact_flows.period_start
+    left join contacts_by_day_scoped as stocks
+        on grid.tenant_id = stocks.tenant_id
+        and grid.scope_id = stocks.scope_id
+        and grid.observed_until = stocks.day
+    left join engagement_at_period_ends
+        on grid.tenant_id = engagement_at_period_ends.tenant_id
+        and grid.scope_id = engagement_at_period_ends.scope_id
+        and grid.observed_until = engagement_at_period_ends.period_end
 ),
 
 measured as (
