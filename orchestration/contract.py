@@ -84,7 +84,12 @@ POLICY = {
 # half of it) and the Great Expectations raw checks read them. Other tables change when their
 # business does (a quiet week is not a broken load): no window.
 FRESHNESS_HOURS = {("raw_commerce", "web_events"): 48, ("raw_commerce", "orders"): 72,
-                   ("raw_billing", "invoices"): 168, ("raw_crm", "leads"): 168}
+                   ("raw_billing", "invoices"): 168, ("raw_crm", "leads"): 168,
+                   # messaging is loaded at least daily (webhooks): the daily snapshot needs yesterday's
+                   ("raw_messaging", "conversations"): 24, ("raw_messaging", "messages"): 24,
+                   ("raw_messaging", "message_status_events"): 24}
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
