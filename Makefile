@@ -8,6 +8,8 @@ DBT := DBT_PROFILES_DIR=$(PROFILES_DIR) $(BIN)/dbt
 AS_OF_DATE ?= $(shell date -u +%Y-%m-%d)
 SCALE ?= 0.05
 TENANTS ?= 3
+# pytest workers for `make test`: the machine's two cores (tests/conftest.py groups what must share one)
+TEST_WORKERS ?= 2
 DOCS_PORT ?= 8080
 DAGSTER_PORT ?= 3000
 SUPERSET_PORT ?= 8088
@@ -43,7 +45,7 @@ test: install browser
 	@echo "Installing Superset into .superset/venv for the dashboard tests (about 3 minutes the first time)"
 	$(BIN)/warehouse superset install
 	$(MAKE) --no-print-directory lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The Superset browser tests drive Debian's Chromium and chromedriver.
 browser:

@@ -265,6 +265,34 @@ def assert_every_node_ran(wh: Warehouse, unit_tests: bool = True) -> None:
     assert {uid: results[uid] for uid in expected if results[uid] not in ("success", "pass", "warn")} == {}
 
 
+SESSION_WAREHOUSES = {"duckdb_warehouse", "postgres_warehouse", "warehouse"}
+# Modules with the longest builds of their own, started first so that two workers end together.
+LONGEST_FIRST = ["test_dagster", "test_real_data", "test_readme", "test_clickstream_incremental"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """`make test` runs the suite on two workers (pytest-xdist, --dist loadgroup), and each group runs
+    whole on one worker: every module using the session-built warehouses in one group, so each engine's
+    warehouse is built once; any other module as a group of its own, so its module-scoped builds are
+    made once. Groups are ordered longest first (the session group, then LONGEST_FIRST); modules stay
+    contiguous, so a plain serial run is unaffected."""
+    shared = {item.module.__name__ for item in items if SESSION_WAREHOUSES & set(getattr(item, "fixturenames", ()))}
+
+    def group(item) -> str:
+        module = item.module.__name__
+        return "session_warehouses" if module in shared else module
+
+    def rank(item) -> int:
+        g = group(item)
+        if g == "session_warehouses":
+            return 0
+        return 1 + LONGEST_FIRST.index(g) if g in LONGEST_FIRST else len(LONGEST_FIRST) + 1
+
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(group(item)))
+    items.sort(key=rank)        # stable: the collection order within a rank
+
+
 @pytest.fixture(params=["duckdb", "postgres"])
 def warehouse(request) -> Warehouse:
     """Each test using this runs once per engine."""

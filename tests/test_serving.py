@@ -110,10 +110,12 @@ def test_isolation_survives_a_dagster_run_build(logins, tmp_path):
     import json
     from conftest import AS_OF, BIN, REPO
     env = dict(logins.env, DBT_TARGET="postgres", WAREHOUSE_RAW_MODE="external", WAREHOUSE_AS_OF_DATE=AS_OF.isoformat(),
-               DAGSTER_HOME=str(tmp_path), WAREHOUSE_REPORTS_DIR=str(tmp_path / "reports"))
-    # The Definitions read target/manifest.json when imported: parse the project as it is now, with the
+               DAGSTER_HOME=str(tmp_path), WAREHOUSE_REPORTS_DIR=str(tmp_path / "reports"),
+               DBT_TARGET_PATH=str(tmp_path / "target"))
+    # The Definitions read manifest.json in DBT_TARGET_PATH when imported (this test's own, not the
+    # checkout's target/, which other test processes use): parse the project as it is now, with the
     # vars the asset passes, so that the job's dbt can parse partially.
-    run_dbt(env, "postgres", REPO / "target", "parse", "--quiet", "--vars", json.dumps({"as_of_date": AS_OF.isoformat()}))
+    run_dbt(env, "postgres", tmp_path / "target", "parse", "--quiet", "--vars", json.dumps({"as_of_date": AS_OF.isoformat()}))
     proc = subprocess.run([str(BIN / "python"), str(REPO / "tests" / "dagster_job.py"), "weekly_clickstream_full_refresh",
                            "{}"], cwd=REPO, env=env, capture_output=True, check=False, text=True)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]

@@ -12,11 +12,19 @@
     {%- if target.type == 'postgres' -%}
         do $$
         begin
+            -- roles belong to the server, not the database: two first builds of two databases may
+            -- both find a role missing, and the second create then finds it made
             if not exists (select from pg_roles where rolname = 'analyst') then
-                create role analyst nologin nobypassrls;
+                begin
+                    create role analyst nologin nobypassrls;
+                exception when duplicate_object or unique_violation then null;
+                end;
             end if;
             if not exists (select from pg_roles where rolname = 'platform_analyst') then
-                create role platform_analyst nologin nobypassrls;
+                begin
+                    create role platform_analyst nologin nobypassrls;
+                exception when duplicate_object or unique_violation then null;
+                end;
             end if;
             if not pg_has_role('platform_analyst', 'analyst', 'member') then
                 grant analyst to platform_analyst;

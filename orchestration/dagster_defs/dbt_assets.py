@@ -30,14 +30,15 @@ CLICKSTREAM_MODELS = "base_commerce__web_events stg_commerce__web_events " \
                      "int_web_sessions web_funnel_daily"
 
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROFILES_DIR,
-                         target=settings.target())
+                         target=settings.target(), target_path=settings.DBT_TARGET_PATH)
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")     # the venv's dbt: the venv need not be on PATH
 
 
 def parse_manifest() -> None:
-    """`dbt parse` into the project's target/ (about 10 s)."""
+    """`dbt parse` into the project's target/, or DBT_TARGET_PATH (about 10 s)."""
     subprocess.run([DBT_EXECUTABLE, "parse", "--project-dir", str(settings.DBT_PROJECT_DIR),
-                    "--profiles-dir", str(settings.DBT_PROFILES_DIR), "--target", settings.target(), "--quiet"],
+                    "--profiles-dir", str(settings.DBT_PROFILES_DIR), "--target", settings.target(),
+                    "--target-path", str(settings.DBT_TARGET_PATH), "--quiet"],
                    cwd=settings.DBT_PROJECT_DIR, check=True)
 
 

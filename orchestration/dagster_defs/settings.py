@@ -21,6 +21,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT                       # resolved from __file__: a relative path breaks at run time
 DBT_PROFILES_DIR = Path(os.environ.get("DBT_PROFILES_DIR", REPO_ROOT / ".dbt"))
+# dbt's own variable for its artifacts (manifest.json, which the Definitions read): two deployments,
+# or two test processes, sharing one checkout each keep their own
+DBT_TARGET_PATH = Path(os.environ.get("DBT_TARGET_PATH", REPO_ROOT / "target"))
 
 
 def target() -> str:
