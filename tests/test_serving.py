@@ -249,6 +249,16 @@ def expected_pack(wh, params) -> dict:
         leads, pipeline, reps = mart("sales_funnel"), mart("sales_pipeline_monthly"), mart("sales_rep_performance_monthly")
         web = funnel[funnel["session_date"] >= since_day].groupby("session_date", as_index=False)[
             ["sessions", "product_view_sessions", "add_to_cart_sessions", "purchase_sessions"]].sum()
+        snapshots, campaigns = mart("messaging_snapshots"), mart("campaign_performance")
+        # Messaging: the tenant's total rows only (null account / outlet), which hold every account's numbers
+        conversations = mart("conversation_metrics_daily")
+        conversations = conversations[conversations["outlet_id"].isna() & (conversations["day"] >= since_month)]
+        monthly = conversations.assign(month=conversations["day"].map(lambda d: d.replace(day=1)),
+                                       total_cost=conversations["total_cost"].astype(float)).groupby(
+            "month", as_index=False).agg(conversations=("total_conversations", "sum"),
+                                         handoffs=("total_handoffs", "sum"), total_cost=("total_cost", "sum"))
+        monthly["cost_per_conversation"] = (monthly["total_cost"]
+                                            / monthly["conversations"].where(monthly["conversations"] > 0))
         return {
             "customer_success/01_health_distribution.sql": health[health["month"] >= since_month][
                 ["month", "healthy_accounts", "stable_accounts", "at_risk_accounts", "critical_accounts", "at_risk_mrr"]],
@@ -288,6 +298,18 @@ def expected_pack(wh, params) -> dict:
                 ["full_name", "team", "deals_won", "won_amount_usd", "win_rate", "median_sales_cycle_days"]],
             "sales/04_lead_response.sql": leads[leads["cohort_month"] >= since_month][
                 ["cohort_month", "lead_source", "leads", "contacted", "avg_hours_to_first_contact"]],
+            "messaging/01_delivery_funnel.sql": snapshots[
+                (snapshots["period_type"] == "month") & snapshots["whatsapp_account_id"].isna()
+                & (snapshots["period_start"] >= since_month)][
+                ["period_start", "messages_sent", "messages_delivered", "messages_read", "messages_replied",
+                 "delivery_rate", "read_rate", "reply_rate"]],
+            "messaging/02_conversations_and_handoffs.sql": monthly[["month", "conversations", "handoffs"]],
+            "messaging/03_cost_per_conversation.sql": monthly[
+                ["month", "total_cost", "conversations", "cost_per_conversation"]],
+            "messaging/04_campaign_leaderboard.sql": campaigns[campaigns["messages_sent"] >= 10].sort_values(
+                ["campaign_score", "messages_sent", "campaign_id"], ascending=[False, False, True]).head(10)[
+                ["campaign_name", "campaign_score", "messages_sent", "delivery_rate", "read_rate", "reply_rate",
+                 "total_cost_usd", "status"]],
         }
 
 

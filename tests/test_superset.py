@@ -26,6 +26,8 @@ pytestmark = pytest.mark.postgres
 ASSETS = REPO / "bi" / "superset" / "assets"
 LOGIN, TENANT_LOGIN = "test_superset_platform", "test_superset_tn_001"
 SUPERSET_PYTHON = REPO / ".superset" / "venv" / "bin" / "python"
+DASHBOARDS = ["sales", "customer-success", "revenue", "executive", "messaging"]
+CHARTS_PER_DASHBOARD = 4
 
 
 def bundle(kind: str) -> list[dict]:
@@ -45,13 +47,14 @@ def test_the_bundle_declares_the_exposed_dashboards_on_the_marts_they_depend_on(
     dashboards = bundle("dashboards")
     assert all(d["schema"] == "marts" for d in datasets.values())
     by_slug = {d["slug"]: d for d in dashboards}
-    assert len(by_slug) == 4
+    assert sorted(by_slug) == sorted(DASHBOARDS)
+    assert len(exposures()) == len(DASHBOARDS)
     for name, exposure in exposures().items():
         slug = exposure["url"].rstrip("/").rsplit("/", 1)[-1]
         assert slug in by_slug, name
         chart_uuids = [n["meta"]["uuid"] for n in by_slug[slug]["position"].values()
                        if isinstance(n, dict) and n.get("type") == "CHART"]
-        assert len(chart_uuids) == 4, slug
+        assert len(chart_uuids) == CHARTS_PER_DASHBOARD, slug
         read = {datasets[charts[u]["dataset_uuid"]]["table_name"] for u in chart_uuids}
         declared = {re.fullmatch(r"ref\('(\w+)'\)", d).group(1) for d in exposure["depends_on"]}
         assert read <= declared, (slug, read - declared)
@@ -114,18 +117,19 @@ def month(epoch_ms) -> str:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC).date().isoformat()
 
 
-def test_superset_serves_the_four_dashboards_with_all_their_charts(superset):
+def test_superset_serves_the_five_dashboards_with_all_their_charts(superset):
     dashboards = {d["slug"]: d["id"] for d in get(superset, "/api/v1/dashboard/?q=(page_size:100)")["result"]}
-    assert set(dashboards) == {"sales", "customer-success", "revenue", "executive"}
+    assert set(dashboards) == set(DASHBOARDS)
     for slug, dashboard_id in dashboards.items():
-        assert len(get(superset, f"/api/v1/dashboard/{dashboard_id}/charts")["result"]) == 4, slug
+        charts = get(superset, f"/api/v1/dashboard/{dashboard_id}/charts")["result"]
+        assert len(charts) == CHARTS_PER_DASHBOARD, slug
     database = get(superset, "/api/v1/database/?q=(page_size:100)")["result"]
     assert [d["database_name"] for d in database] == ["warehouse"]
 
 
 def test_every_chart_renders_rows_from_the_marts(superset):
     charts = charts_by_name(superset)
-    assert len(charts) == 16
+    assert len(charts) == CHARTS_PER_DASHBOARD * len(DASHBOARDS)
     empty = [name for name, chart_id in charts.items() if not chart_rows(superset, chart_id)]
     assert empty == []
 
@@ -146,6 +150,8 @@ TABLE_COLUMNS = {
     "Rep leaderboard by month": "tenant_id, month, won_amount_rank, full_name, team, deals_won, won_amount_usd, "
                                 "win_rate, median_sales_cycle_days",
     "Speed to first contact": "tenant_id, cohort_month, lead_source, leads, contacted, avg_hours_to_first_contact",
+    "Campaign leaderboard": "tenant_id, campaign_name, campaign_score, messages_sent, delivery_rate, read_rate, "
+                            "reply_rate, total_cost_usd, status",
 }
 CHART_SQL = {
     "Accounts by health band": ("""select month, sum(healthy_accounts) as "Healthy", sum(stable_accounts) as "Stable",
@@ -185,13 +191,26 @@ CHART_SQL = {
                                  "month desc, tenant_id, won_amount_rank", 100),
     "Speed to first contact": (f"select {TABLE_COLUMNS['Speed to first contact']} from marts.sales_funnel",
                                "cohort_month desc, lead_source", 500),
+    # Messaging: tenant totals only (whatsapp_account_id / outlet_id null), which already hold every
+    # account's and outlet's numbers; a ratio is the ratio of the month's sums.
+    "Delivery funnel": ("""select period_start, sum(messages_sent) as "Sent", sum(messages_delivered) as "Delivered",
+        sum(messages_read) as "Read", sum(messages_replied) as "Replied" from marts.messaging_snapshots
+        where period_type = 'month' and whatsapp_account_id is null group by period_start""", None, 10000),
+    "Conversations and hand-offs": ("""select cast(date_trunc('month', day) as date) as day,
+        sum(total_conversations) as "Conversations", sum(total_handoffs) as "Hand-offs"
+        from marts.conversation_metrics_daily where outlet_id is null group by 1""", None, 10000),
+    "Cost per conversation": ("""select cast(date_trunc('month', day) as date) as day,
+        sum(total_cost) / nullif(sum(total_conversations), 0) as "Cost per conversation (USD)"
+        from marts.conversation_metrics_daily where outlet_id is null group by 1""", None, 10000),
+    "Campaign leaderboard": (f"select {TABLE_COLUMNS['Campaign leaderboard']} from marts.campaign_performance "
+                             "where messages_sent >= 10", "campaign_score desc, messages_sent desc", 50),
 }
-DATE_COLUMNS = {"month", "quarter", "period_start", "session_date", "churn_month", "cohort_month"}
+DATE_COLUMNS = {"month", "quarter", "period_start", "session_date", "churn_month", "cohort_month", "day"}
 
 
 def comparable(row: dict, columns: list[str]) -> tuple:
     """A row's values in `columns` order: dates as ISO days (Superset sends epoch milliseconds), numbers
-    rounded to cents, missing values as None."""
+    rounded to 6 decimals (a cost per conversation is a few cents), missing values as None."""
     from datetime import date
     from decimal import Decimal
 
@@ -201,7 +220,7 @@ def comparable(row: dict, columns: list[str]) -> tuple:
         if column in DATE_COLUMNS:
             return month(v) if isinstance(v, (int, float)) else v.isoformat() if isinstance(v, date) else str(v)[:10]
         if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
-            return round(float(v), 2)
+            return round(float(v), 6)
         return v
     return tuple(value(c, row[c]) for c in columns)
 
@@ -215,7 +234,7 @@ def marts_rows(wh, sql: str) -> list[dict]:
 
 
 def test_every_chart_shows_the_marts_figures(superset):
-    """Superset's numbers are the marts' numbers, for all 16 charts: each chart's rows through the REST
+    """Superset's numbers are the marts' numbers, for all 20 charts: each chart's rows through the REST
     API against CHART_SQL run on the marts as the warehouse owner."""
     charts = charts_by_name(superset)
     assert set(charts) == set(CHART_SQL)
@@ -247,14 +266,21 @@ def test_every_chart_shows_the_marts_figures(superset):
 
 def test_registered_with_a_tenant_login_superset_shows_only_that_tenant(superset):
     """Row-level security reaches the BI tool: re-registered as a tenant login, every row of the
-    lead funnel chart is tn_001's, while the platform login saw every tenant."""
+    lead funnel chart and of the campaign leaderboard is tn_001's, and the messaging totals are
+    tn_001's alone, while the platform login saw every tenant."""
+    tables = ["Lead funnel by cohort", "Campaign leaderboard"]
     charts = charts_by_name(superset)
-    before = {r["tenant_id"] for r in chart_rows(superset, charts["Lead funnel by cohort"])}
-    assert before == {"tn_001", "tn_002", "tn_003"}
+    for name in tables:
+        assert {r["tenant_id"] for r in chart_rows(superset, charts[name])} == {"tn_001", "tn_002", "tn_003"}, name
+    tn_001_conversations = marts_rows(superset["wh"], """select sum(total_conversations) as n
+        from marts.conversation_metrics_daily where outlet_id is null and tenant_id = 'tn_001'""")[0]["n"]
     try:
         warehouse_cli(superset["env"], "superset", "setup", "--login", TENANT_LOGIN, "--tenant", "tn_001")
-        after = {r["tenant_id"] for r in chart_rows(superset, charts_by_name(superset)["Lead funnel by cohort"])}
-        assert after == {"tn_001"}
+        charts = charts_by_name(superset)
+        for name in tables:
+            assert {r["tenant_id"] for r in chart_rows(superset, charts[name])} == {"tn_001"}, name
+        monthly = chart_rows(superset, charts["Conversations and hand-offs"])
+        assert sum(r["Conversations"] for r in monthly) == tn_001_conversations
     finally:
         warehouse_cli(superset["env"], "superset", "setup", "--login", LOGIN)
 
@@ -264,7 +290,7 @@ def test_each_dashboard_renders_in_headless_chromium(superset):
 
     out = superset["home"] / "screenshots"
     env = dict(superset["env"], SUPERSET_PASSWORD=superset["env"]["SUPERSET_ADMIN_PASSWORD"])
-    slugs = ["sales", "customer-success", "revenue", "executive"]
+    slugs = DASHBOARDS
     proc = subprocess.run([str(SUPERSET_PYTHON), str(REPO / "bi" / "superset" / "screenshot_dashboards.py"),
                            superset["base"], str(out), *slugs], env=env, capture_output=True, check=False, text=True,
                           timeout=600)
@@ -272,7 +298,7 @@ def test_each_dashboard_renders_in_headless_chromium(superset):
     shots = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     assert [s["slug"] for s in shots] == slugs
     for shot in shots:
-        assert shot["charts"] == 4 and shot["errors"] == [], shot
+        assert shot["charts"] == CHARTS_PER_DASHBOARD and shot["errors"] == [], shot
         assert shot["hosts"] == [superset["base"].split("/")[2]], shot      # nothing but the server
         image = Image.open(shot["png"]).convert("RGB")
         assert image.size[0] >= 1200 and image.size[1] >= 900
@@ -323,7 +349,7 @@ def test_reimporting_the_bundle_overwrites_edits_prunes_dropped_charts_and_keeps
         assert "MRR" in after and "MRR (edited in the UI)" not in after
         assert "A retired chart" not in after                                # certified, no longer in the bundle
         assert "An analyst's own chart" in after                             # not certified: left alone
-        assert len(after) == 17
+        assert len(after) == CHARTS_PER_DASHBOARD * len(DASHBOARDS) + 1
     finally:
         api.delete(f"{base}/api/v1/chart/{own.json()['id']}")
     assert set(charts_by_name(superset)) == set(CHART_SQL)
