@@ -12,7 +12,7 @@
     them again (the messaging tables land together, so the message is loaded
     after that watermark). A message whose every event is later re-delivered in
     a form that breaks the contract keeps its old row until a full refresh (the
-    weekly full-refresh job). -#}
+    weekly_messaging_full_refresh job). -#}
 -- sqlfluff:indentation:template_blocks_indent:false
 -- (its incremental-only CTEs and joins sit at the indent of the SQL around them)
 {{

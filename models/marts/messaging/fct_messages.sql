@@ -22,7 +22,8 @@
     Needs a full refresh: a change to the seed messaging_unit_prices (costs of
     past days), a message or conversation re-delivered in a form that breaks
     the contract (its old row stays), or a status event more than 7 days after
-    its message (the weekly full-refresh job catches both). -#}
+    its message (the weekly_messaging_full_refresh job rebuilds from all
+    history). -#}
 -- sqlfluff:indentation:template_blocks_indent:false
 -- (its incremental-only CTEs and joins sit at the indent of the SQL around them)
 -- BigQuery: one partition per day and rows of a tenant stored together, so a dashboard's
