@@ -6,11 +6,18 @@
     (truncated, or replaced by an older load), or, with key_columns, when the keys it loaded
     up to that watermark are no longer exactly the keys held here (keys vanished, or rows
     appeared in the past: a replaced history, or a backfill stamped with an old _loaded_at).
+    `upstream` may be a list of relations (a model built from several incremental
+    inputs, its _loaded_at the newest of theirs): their newest _loaded_at is then the
+    newest of all, and key_columns is not allowed.
     Runs only in a real incremental run (dbt.is_incremental(), never the lint-forced one),
     before the model's SQL; not in a unit test, whose inputs are fixtures and whose refs
     are CTEs that cannot be queried on their own. -#}
 {% macro assert_incremental_source_unchanged(upstream, key_columns=none) -%}
 {%- if execute and dbt.is_incremental() and model.resource_type != 'unit_test' -%}
+    {%- set upstreams = [upstream] if upstream.identifier is defined else upstream -%}
+    {%- if upstreams | length > 1 and key_columns -%}
+        {{ exceptions.raise_compiler_error("assert_incremental_source_unchanged: key_columns with one upstream only") }}
+    {%- endif -%}
     {%- set key_match = [] -%}
     {%- for col in key_columns or [] -%}
         {%- do key_match.append('upstream_keys.' ~ col ~ ' = held_keys.' ~ col) -%}
@@ -20,7 +27,17 @@
 
         held as (select max(_loaded_at) as watermark from {{ this }}),
 
-        upstream as (select max(_loaded_at) as newest from {{ upstream }})
+        upstream as (
+            select max(newest) as newest
+            from (
+                {%- for relation in upstreams %}
+                select max(_loaded_at) as newest from {{ relation }}
+                {%- if not loop.last %}
+                union all
+                {%- endif %}
+                {%- endfor %}
+            ) as loads
+        )
         {%- if key_columns %},
 
         upstream_keys as (
@@ -75,7 +92,7 @@
     {%- set watermark, newest, differing_keys = row[0], row[1], row[2] -%}
     {%- if watermark is not none and (newest is none or newest < watermark or differing_keys > 0) -%}
         {{ exceptions.raise_compiler_error(
-            upstream ~ " changed under the incremental model " ~ this ~ " (newest _loaded_at " ~ newest
+            upstreams | join(', ') ~ " changed under the incremental model " ~ this ~ " (newest _loaded_at " ~ newest
             ~ " vs " ~ watermark ~ " held, " ~ differing_keys ~ " keys differ up to it): its history was"
             ~ " replaced or truncated, so rebuild from it: dbt build --full-refresh --select "
             ~ model.name ~ "+"

@@ -75,8 +75,10 @@ POLICY = {
     "may_lie_ahead": {"expected_close_date", "trial_start", "trial_end", "ended_at", "current_period_start",
                       "current_period_end", "period_start", "period_end", "scheduled_at"},
     # Version order: tables without updated_at are append-only; the latest load wins.
-    # The clickstream is the largest table: its base model is incremental (new loads only).
-    "incremental": {("raw_commerce", "web_events")},
+    # The clickstream and the WhatsApp messages and their status webhooks are the largest tables:
+    # their base models are incremental (new loads only).
+    "incremental": {("raw_commerce", "web_events"), ("raw_messaging", "messages"),
+                    ("raw_messaging", "message_status_events")},
 }
 
 # Continuous feeds: their newest _loaded_at may be at most this many hours old at the as-of date.

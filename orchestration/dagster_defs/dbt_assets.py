@@ -28,6 +28,11 @@ MART_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=26),
 # The clickstream models the hourly job refreshes (incremental: they read only newly loaded events).
 CLICKSTREAM_MODELS = "base_commerce__web_events stg_commerce__web_events " \
                      "int_web_sessions web_funnel_daily"
+# The incremental messaging models (the daily build runs them incrementally; a weekly job rebuilds
+# them from all history, for what increments cannot see: a changed price seed, invalid re-deliveries).
+MESSAGING_INCREMENTAL_MODELS = "base_messaging__messages stg_messaging__messages " \
+                               "base_messaging__message_status_events stg_messaging__message_status_events " \
+                               "int_message_status fct_messages"
 
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROFILES_DIR,
                          target=settings.target(), target_path=settings.DBT_TARGET_PATH)

@@ -10,7 +10,8 @@ import dagster as dg
 from dagster_dbt import build_dbt_asset_selection
 
 from orchestration.dagster_defs import settings
-from orchestration.dagster_defs.dbt_assets import CLICKSTREAM_MODELS, dbt_resource, warehouse_dbt
+from orchestration.dagster_defs.dbt_assets import (CLICKSTREAM_MODELS, MESSAGING_INCREMENTAL_MODELS, dbt_resource,
+                                                    warehouse_dbt)
 from orchestration.dagster_defs.monitoring import alert_on_run_failure, latest_day_has_no_anomaly
 from orchestration.dagster_defs.raw_assets import demo_raw_assets, external_raw_assets, raw_quality_checks
 from orchestration.dagster_defs.reports import REPORTS, every_tenant_has_its_three_files, executive_reports
@@ -22,6 +23,7 @@ WRITER_TAGS = {"warehouse/writer": settings.target()}
 raw_assets = demo_raw_assets() if settings.raw_mode() == "demo" else external_raw_assets()
 reports = dg.AssetSelection.assets(REPORTS)
 clickstream = build_dbt_asset_selection([warehouse_dbt], dbt_select=CLICKSTREAM_MODELS)
+messaging_incremental = build_dbt_asset_selection([warehouse_dbt], dbt_select=MESSAGING_INCREMENTAL_MODELS)
 
 daily_full_build = dg.define_asset_job(
     "daily_full_build", selection=dg.AssetSelection.all() - reports, tags=WRITER_TAGS,
@@ -36,6 +38,11 @@ weekly_clickstream_full_refresh = dg.define_asset_job(
     config={"ops": {"warehouse_dbt": {"config": {"full_refresh": True}}}},
     description="Rebuilds the clickstream models from all history (drops any session whose events "
                 "were all re-delivered invalid, which increments cannot see).")
+weekly_messaging_full_refresh = dg.define_asset_job(
+    "weekly_messaging_full_refresh", selection=messaging_incremental, tags=WRITER_TAGS,
+    config={"ops": {"warehouse_dbt": {"config": {"full_refresh": True}}}},
+    description="Rebuilds the incremental messaging models from all history (a changed price seed, rows "
+                "re-delivered invalid and status events later than the lookback, which increments cannot see).")
 executive_report_job = dg.define_asset_job(
     "executive_reports", selection=reports, description="Per-tenant executive reports from the marts.")
 
@@ -48,6 +55,8 @@ schedules = [
                           default_status=SCHEDULE_STATUS),
     dg.ScheduleDefinition(job=weekly_clickstream_full_refresh, cron_schedule="0 4 * * 0",
                           execution_timezone="UTC", default_status=SCHEDULE_STATUS),
+    dg.ScheduleDefinition(job=weekly_messaging_full_refresh, cron_schedule="30 4 * * 0",
+                          execution_timezone="UTC", default_status=SCHEDULE_STATUS),
     dg.ScheduleDefinition(name="weekly_executive_reports", job=executive_report_job,
                           cron_schedule="0 6 * * 1", execution_timezone="UTC", default_status=SCHEDULE_STATUS),
     dg.ScheduleDefinition(name="monthly_executive_reports", job=executive_report_job,
@@ -59,7 +68,8 @@ defs = dg.Definitions(
     # dbt_source_freshness checks raw assets: only the daily job selects them (not the clickstream jobs)
     asset_checks=[*raw_quality_checks(), dbt_source_freshness, latest_day_has_no_anomaly,
                   every_tenant_has_its_three_files],
-    jobs=[daily_full_build, hourly_clickstream, weekly_clickstream_full_refresh, executive_report_job],
+    jobs=[daily_full_build, hourly_clickstream, weekly_clickstream_full_refresh, weekly_messaging_full_refresh,
+          executive_report_job],
     schedules=schedules,
     sensors=[alert_on_run_failure],
     resources={"dbt": dbt_resource(), "warehouse": warehouse_from_env()},

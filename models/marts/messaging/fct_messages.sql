@@ -4,15 +4,55 @@
     tokens, and costs at the unit prices in force on the message's day (seed
     messaging_unit_prices: an item's own price over the '*' price, the latest
     effective_from on or before the day). A billable message is an outbound one
-    that was delivered; its category is its campaign's, else 'service'. -#}
+    that was delivered; its category is its campaign's, else 'service'.
+
+    Incremental: a run recomputes the messages of every conversation touched by
+    rows loaded after the latest _loaded_at held here: a new or re-delivered
+    message (an inbound one changes is_replied of the outbound messages up to
+    24 hours before it), a status event (it changes its message's flags), a new
+    version of a conversation or a campaign (contact, account, category; and the
+    messages that landed before it, quarantined as orphan_fk until it came). A
+    row depends only on its message, its status, its conversation, its campaign
+    and the messages after it, so a touched conversation is recomputed from the
+    earliest message a new row can change, which bounds the scan: 24 hours
+    before a new message, the start of a new conversation or campaign, and
+    var('message_status_lookback_days') (7) before a new status event happened,
+    since status events arrive at most 7 days after their message was sent
+    (taken from when the event happened, a re-delivery of any age is covered).
+    Needs a full refresh: a change to the seed messaging_unit_prices (costs of
+    past days), a message or conversation re-delivered in a form that breaks
+    the contract (its old row stays), or a status event more than 7 days after
+    its message (the weekly_messaging_full_refresh job rebuilds from all
+    history). -#}
+-- sqlfluff:indentation:template_blocks_indent:false
+-- (its incremental-only CTEs and joins sit at the indent of the SQL around them)
 -- BigQuery: one partition per day and rows of a tenant stored together, so a dashboard's
 -- tenant and date filters read a fraction of the table (other engines ignore both)
 {{
     config(
+        materialized='incremental',
+        incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
+        unique_key=['tenant_id', 'message_id'],
+        on_schema_change='fail',
         partition_by=({'field': 'sent_date', 'data_type': 'date'} if target.type == 'bigquery' else none),
         cluster_by=(['tenant_id', 'conversation_id'] if target.type == 'bigquery' else none),
+        indexes=([
+            {'columns': ['_loaded_at']},
+            {'columns': ['tenant_id', 'message_id']},
+        ] if target.type == 'postgres' else []),
     )
 }}
+-- depends_on: {{ ref('base_messaging__messages') }} (read by incremental runs only)
+-- depends_on: {{ ref('base_messaging__message_status_events') }}
+-- depends_on: {{ ref('base_messaging__conversations') }}
+-- depends_on: {{ ref('base_messaging__campaigns') }}
+{%- do assert_incremental_source_unchanged([
+    ref('base_messaging__messages'),
+    ref('base_messaging__message_status_events'),
+    ref('base_messaging__conversations'),
+    ref('base_messaging__campaigns'),
+]) %}
+
 with
 
 messages as (select * from {{ ref('stg_messaging__messages') }}),
@@ -25,17 +65,133 @@ message_status as (select * from {{ ref('int_message_status') }}),
 
 prices as (select * from {{ ref('messaging_unit_prices') }}),
 
+{% if is_incremental() -%}
+-- newly loaded rows, from base, not staging: a re-delivered row now quarantined also touches
+new_messages as (
+    select
+        tenant_id,
+        conversation_id,
+        sent_at,
+        quarantine_reason
+    from {{ ref('base_messaging__messages') }}
+    where _loaded_at > {{ incremental_watermark('_loaded_at') }}
+),
+
+new_status_events as (
+    select
+        tenant_id,
+        message_id,
+        occurred_at,
+        quarantine_reason
+    from {{ ref('base_messaging__message_status_events') }}
+    where _loaded_at > {{ incremental_watermark('_loaded_at') }}
+),
+
+new_conversations as (
+    select
+        tenant_id,
+        id as conversation_id,
+        started_at,
+        quarantine_reason
+    from {{ ref('base_messaging__conversations') }}
+    where _loaded_at > {{ incremental_watermark('_loaded_at') }}
+),
+
+new_campaigns as (
+    select
+        tenant_id,
+        id as campaign_id,
+        started_at,
+        quarantine_reason
+    from {{ ref('base_messaging__campaigns') }}
+    where _loaded_at > {{ incremental_watermark('_loaded_at') }}
+),
+
+-- the earliest sent_at a newly loaded row can change (a row out of range has no usable time)
+scan_floor as (
+    select min(recompute_from) as sent_at_floor
+    from (
+        select {{ dbt.dateadd('hour', -24, 'sent_at') }} as recompute_from
+        from new_messages
+        where coalesce(quarantine_reason, '') != 'out_of_range'
+        union all
+        select
+            {{ dbt.dateadd('day', -1 * var('message_status_lookback_days'), 'occurred_at') }}
+                as recompute_from
+        from new_status_events
+        where coalesce(quarantine_reason, '') != 'out_of_range'
+        union all
+        select started_at as recompute_from
+        from new_conversations
+        where quarantine_reason is null
+        union all
+        select started_at as recompute_from
+        from new_campaigns
+        where quarantine_reason is null
+    ) as touches
+),
+
+messages_since_floor as (
+    select messages.*
+    from messages
+    where
+        messages.sent_at >= (select scan_floor.sent_at_floor from scan_floor)
+        or messages.sent_at is null
+),
+
+touched_conversations as (
+    select
+        tenant_id,
+        conversation_id
+    from new_messages
+    union distinct
+    select
+        messages_since_floor.tenant_id,
+        messages_since_floor.conversation_id
+    from messages_since_floor
+    inner join new_status_events
+        on messages_since_floor.tenant_id = new_status_events.tenant_id
+        and messages_since_floor.message_id = new_status_events.message_id
+    union distinct
+    select
+        tenant_id,
+        conversation_id
+    from new_conversations
+    union distinct
+    select
+        messages_since_floor.tenant_id,
+        messages_since_floor.conversation_id
+    from messages_since_floor
+    inner join new_campaigns
+        on messages_since_floor.tenant_id = new_campaigns.tenant_id
+        and messages_since_floor.campaign_id = new_campaigns.campaign_id
+),
+
+{%- endif %}
+
+messages_in_scope as (
+    {% if is_incremental() %}
+    select messages_since_floor.*
+    from messages_since_floor
+    inner join touched_conversations
+        on messages_since_floor.tenant_id = touched_conversations.tenant_id
+        and messages_since_floor.conversation_id = touched_conversations.conversation_id
+    {% else %}
+    select * from messages
+    {% endif %}
+),
+
 with_next_inbound as (
     select
-        messages.*,
-        cast(messages.sent_at as date) as sent_date,
+        messages_in_scope.*,
+        cast(messages_in_scope.sent_at as date) as sent_date,
         -- the first inbound message after this one in its conversation (order: sent_at, then id)
-        min(case when messages.direction = 'inbound' then messages.sent_at end) over (
-            partition by messages.tenant_id, messages.conversation_id
-            order by messages.sent_at, messages.message_id
+        min(case when messages_in_scope.direction = 'inbound' then messages_in_scope.sent_at end) over (
+            partition by messages_in_scope.tenant_id, messages_in_scope.conversation_id
+            order by messages_in_scope.sent_at, messages_in_scope.message_id
             rows between 1 following and unbounded following
         ) as next_inbound_at
-    from messages
+    from messages_in_scope
 ),
 
 enriched as (
@@ -55,6 +211,13 @@ enriched as (
         coalesce(message_status.is_read, false) as is_read,
         coalesce(message_status.is_failed, false) as is_failed,
         message_status.error_code,
+        -- the newest of the rows it is built from: the incremental watermark
+        greatest(
+            with_next_inbound._loaded_at,
+            coalesce(message_status._loaded_at, with_next_inbound._loaded_at),
+            coalesce(conversations._loaded_at, with_next_inbound._loaded_at),
+            coalesce(campaigns._loaded_at, with_next_inbound._loaded_at)
+        ) as source_loaded_at,
         -- false, not null, when no inbound message follows in the conversation
         coalesce(
             with_next_inbound.direction = 'outbound'
@@ -150,7 +313,8 @@ final as (
         ) as llm_cost_usd,
         {{ as_money('case when enriched.direction = \'outbound\' and enriched.is_delivered'
                     ' then coalesce(prices_in_force.whatsapp_price_per_message, 0) else 0 end') }}
-            as whatsapp_cost_usd
+            as whatsapp_cost_usd,
+        enriched.source_loaded_at as _loaded_at
     from enriched
     left join prices_in_force
         on enriched.tenant_id = prices_in_force.tenant_id

@@ -1,3 +1,8 @@
+{#- Clean message status webhooks: a view of base_messaging__message_status_events
+    (incremental), so building it never re-scans history; int_message_status reads
+    only the messages that newly loaded rows touch. -#}
+{{ config(materialized='view') }}
+
 with
 
 base as (select * from {{ ref('base_messaging__message_status_events') }}),

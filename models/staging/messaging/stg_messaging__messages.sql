@@ -1,3 +1,8 @@
+{#- Clean WhatsApp messages: a view of base_messaging__messages (incremental), so
+    building it never re-scans history; fct_messages reads only the conversations
+    that newly loaded rows touch. -#}
+{{ config(materialized='view') }}
+
 with
 
 base as (select * from {{ ref('base_messaging__messages') }}),

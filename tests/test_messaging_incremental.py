@@ -1,0 +1,181 @@
+"""The messaging chain is incremental (base_messaging__messages, base_messaging__message_status_events,
+int_message_status, fct_messages): an incremental run after a second load must equal a full refresh
+of the same raw data, on DuckDB and Postgres, with status events landing up to 7 days late,
+re-delivered, out of order and before their message, straddling the load boundary. Also: a run with
+nothing newly loaded changes nothing, and the messages are the same when every status event lands
+once more, in reverse order (issue "Messaging analytics", item 9)."""
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import AS_OF, Warehouse, base_env, generate_args, land_raw, pg_test_db, query, run_dbt, warehouse_cli
+
+INCREMENTAL = ["base_messaging__messages", "base_messaging__message_status_events", "int_message_status",
+               "fct_messages"]
+CHAIN = ["+fct_messages", "int_message_status"]
+SEED = "messaging_unit_prices"
+# The first load holds what had landed by this moment (an evening, busy enough that status events
+# land before their message on both sides), the second load the rest (every messaging table).
+CUTOFF = datetime.combine(AS_OF, datetime.min.time()) - timedelta(days=3, hours=6)
+MESSAGING = ("messages", "message_status_events", "conversations", "campaigns", "contacts", "handoffs",
+             "whatsapp_accounts")
+
+SNAPSHOT_SQL = {
+    "base_messaging__messages": "select tenant_id, id, conversation_id, direction, sent_at, _loaded_at, "
+                                "quarantine_reason from staging.base_messaging__messages",
+    "base_messaging__message_status_events": "select tenant_id, id, message_id, status, occurred_at, _loaded_at, "
+                                             "quarantine_reason from staging.base_messaging__message_status_events",
+    "int_message_status": "select * from intermediate.int_message_status",
+    "fct_messages": "select * from marts.fct_messages",
+}
+
+
+def _rows(wh: Warehouse, model: str, without_loaded_at: bool = False):
+    sql = SNAPSHOT_SQL[model]
+    if without_loaded_at:
+        names = [c for (c,) in query(wh, f"select column_name from information_schema.columns where "
+                                         f"table_name = '{model}' and column_name != '_loaded_at' "
+                                         "order by ordinal_position")]
+        sql = sql.replace("select *", "select " + ", ".join(names))
+
+    def key(row):
+        return tuple((v is None, str(v)) for v in row)
+    return sorted((tuple(r) for r in query(wh, sql)), key=key)
+
+
+def _append(wh: Warehouse, table: str, rows: pa.Table) -> None:
+    """Rows landing in raw_messaging.<table>, as a loader would append them."""
+    from orchestration.generator.load import append_rows
+    duckdb_path = Path(wh.env["DBT_DUCKDB_PATH"]) if wh.target == "duckdb" else None
+    append_rows(rows, "raw_messaging", table, duckdb_path, wh.env.get("PGDATABASE"))
+
+
+@pytest.fixture(scope="module")
+def raw_split(tmp_path_factory):
+    """Generated raw Parquet, every messaging table split at CUTOFF by _loaded_at."""
+    tmp = tmp_path_factory.mktemp("messaging_raw")
+    warehouse_cli(base_env(tmp), *generate_args("parquet", scale=0.02, out=tmp / "raw"))
+    second = {}
+    for table in MESSAGING:
+        path = tmp / "raw" / "raw_messaging" / f"{table}.parquet"
+        rows = pq.read_table(path)
+        first = pc.less_equal(rows["_loaded_at"], CUTOFF)
+        second[table] = rows.filter(pc.invert(first))
+        pq.write_table(rows.filter(first), path)
+    return tmp / "raw", second
+
+
+def test_the_second_load_holds_late_redelivered_and_out_of_order_status_events(raw_split):
+    """Guards the test below: the boundary must be crossed by what makes incrementality hard."""
+    raw_dir, second = raw_split
+    events = second["message_status_events"]
+    assert events.num_rows > 100 and second["messages"].num_rows > 100
+    first = pq.read_table(raw_dir / "raw_messaging" / "message_status_events.parquet")
+    first_msgs = pq.read_table(raw_dir / "raw_messaging" / "messages.parquet")
+    sent_at = dict(zip(zip(first_msgs["tenant_id"].to_pylist(), first_msgs["id"].to_pylist(), strict=True),
+                       first_msgs["sent_at"].to_pylist(), strict=True))
+    late = [(t, m, o) for t, m, o in zip(events["tenant_id"].to_pylist(), events["message_id"].to_pylist(),
+                                         events["occurred_at"].to_pylist(), strict=True)
+            if (t, m) in sent_at and o is not None and o.year > 2000 and o < CUTOFF - timedelta(days=1)]
+    assert late, "no status event of the second load happened a day or more before the first load"
+    assert max(CUTOFF - sent_at[(t, m)] for t, m, _ in late) > timedelta(days=3), (
+        "no late status event is about a message sent days before the boundary (the lookback is not needed)")
+    first_keys = set(zip(first["tenant_id"].to_pylist(), first["id"].to_pylist(), strict=True))
+    redelivered = [k for k in zip(events["tenant_id"].to_pylist(), events["id"].to_pylist(), strict=True)
+                   if k[1] is not None and k in first_keys]
+    assert redelivered, "no status event of the first load is delivered again in the second"
+    # out of order: a message's events split across the loads, an earlier-happening one landing second
+    first_latest = {}
+    for t, m, o in zip(first["tenant_id"].to_pylist(), first["message_id"].to_pylist(),
+                       first["occurred_at"].to_pylist(), strict=True):
+        if o is not None:
+            first_latest[(t, m)] = max(o, first_latest.get((t, m), o))
+    out_of_order = [1 for t, m, o in zip(events["tenant_id"].to_pylist(), events["message_id"].to_pylist(),
+                                         events["occurred_at"].to_pylist(), strict=True)
+                    if o is not None and (t, m) in first_latest and o < first_latest[(t, m)]]
+    assert out_of_order, "no status event of the second load happened before one of its message landed first"
+    # landed before its message: quarantined as orphan_fk in the first load, clean in the second
+    second_msgs = set(zip(second["messages"]["tenant_id"].to_pylist(), second["messages"]["id"].to_pylist(),
+                          strict=True))
+    assert any(k in second_msgs for k in zip(first["tenant_id"].to_pylist(), first["message_id"].to_pylist(),
+                                             strict=True)), "no status event of the first load precedes its message"
+    # an inbound message of the second load answers an outbound one of the first (is_replied changes)
+    inbound = second["messages"].filter(pc.equal(second["messages"]["direction"], "inbound"))
+    first_convs = set(zip(first_msgs["tenant_id"].to_pylist(), first_msgs["conversation_id"].to_pylist(),
+                          strict=True))
+    assert any(k in first_convs for k in zip(inbound["tenant_id"].to_pylist(),
+                                             inbound["conversation_id"].to_pylist(), strict=True))
+
+
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def built(request, raw_split, tmp_path_factory):
+    """One warehouse per engine: the chain built on the first load, then run incrementally on the
+    second, then after a full refresh; the rows of each stage."""
+    target = request.param
+    raw_dir, second = raw_split
+    tmp = tmp_path_factory.mktemp(f"messaging_{target}")
+    shutil.copytree(raw_dir, tmp / "raw")
+    env = land_raw(target, tmp / "raw", tmp, pg_test_db("warehouse_test_messaging_incremental"))
+    wh = Warehouse(target, env, tmp / "target", None)
+    run_dbt(env, target, wh.target_path, "seed", "--select", SEED)
+    run_dbt(env, target, wh.target_path, "run", "--select", *CHAIN)
+    stages = {"first": {m: _rows(wh, m) for m in INCREMENTAL}}
+
+    run_dbt(env, target, wh.target_path, "run", "--select", *CHAIN)     # nothing newly loaded
+    stages["unchanged"] = {m: _rows(wh, m) for m in INCREMENTAL}
+
+    for table, rows in second.items():
+        _append(wh, table, rows)
+    run_dbt(env, target, wh.target_path, "run", "--select", *CHAIN)
+    model_path = Path("warehouse", "models", "marts", "messaging", "fct_messages.sql")
+    stages["compiled"] = (wh.target_path / "compiled" / model_path).read_text()
+    stages["ran"] = (wh.target_path / "run" / model_path).read_text()
+    stages["incremental"] = {m: _rows(wh, m) for m in INCREMENTAL}
+
+    run_dbt(env, target, wh.target_path, "run", "--full-refresh", "--select", *CHAIN)
+    stages["full"] = {m: _rows(wh, m) for m in INCREMENTAL}
+    return wh, stages
+
+
+def test_a_run_with_nothing_newly_loaded_changes_nothing(built):
+    _, stages = built
+    assert stages["unchanged"] == stages["first"]
+
+
+def test_incremental_run_equals_full_refresh(built):
+    wh, stages = built
+    assert "sent_at_floor" in stages["compiled"], "fct_messages did not take its incremental branch"
+    assert "delete from" in stages["ran"] or "merge into" in stages["ran"], "fct_messages was rebuilt, not merged"
+    for model in INCREMENTAL:
+        assert stages["incremental"][model] == stages["full"][model], (
+            f"{model}: incremental run differs from a full refresh")
+    assert stages["incremental"] != stages["first"], "the second load changed nothing"
+    staged = query(wh, "select count(*) from staging.stg_messaging__message_status_events")[0][0]
+    assert staged == query(wh, "select count(*) from staging.base_messaging__message_status_events "
+                               "where quarantine_reason is null")[0][0]
+
+
+def test_status_events_landing_again_in_reverse_order_change_no_message(built):
+    """Every status event lands a second time (same ids and content, a later _loaded_at), in the
+    reverse of the order they first landed: a re-delivery changes nothing but when rows landed."""
+    wh, _ = built
+    schema = pq.read_schema(wh.target_path.parent / "raw" / "raw_messaging" / "message_status_events.parquet")
+    landed = [dict(zip(schema.names, r, strict=True))
+              for r in query(wh, f"select {', '.join(schema.names)} from raw_messaging.message_status_events "
+                                 "order by _loaded_at, id")]
+    relanded = datetime.combine(AS_OF, datetime.min.time()) + timedelta(hours=1)   # after every load
+    for i, row in enumerate(reversed(landed)):          # the last to land lands first again
+        row["_loaded_at"] = relanded + timedelta(microseconds=i)
+    _append(wh, "message_status_events", pa.Table.from_pylist(landed[::-1], schema=schema))
+
+    before = {m: _rows(wh, m, without_loaded_at=True) for m in ("int_message_status", "fct_messages")}
+    run_dbt(wh.env, wh.target, wh.target_path, "run", "--select", *CHAIN)
+    for model, rows_before in before.items():
+        assert _rows(wh, model, without_loaded_at=True) == rows_before, f"{model} changed"
+    assert query(wh, "select max(_loaded_at) from intermediate.int_message_status")[0][0] >= relanded, (
+        "the re-landed events were not read")
