@@ -267,9 +267,11 @@ def assert_every_node_ran(wh: Warehouse, unit_tests: bool = True) -> None:
 
 SESSION_WAREHOUSES = {"duckdb_warehouse", "postgres_warehouse", "warehouse"}
 # Modules with the longest builds of their own, started first so that two workers end together.
-LONGEST_FIRST = ["test_dagster", "test_real_data", "test_readme", "test_clickstream_incremental"]
+LONGEST_FIRST = ["test_dagster", "test_real_data", "test_readme", "test_clickstream_incremental",
+                 "test_messaging_incremental"]
 
 
+@pytest.hookimpl(tryfirst=True)   # before xdist's own hook, which reads the groups into the test ids
 def pytest_collection_modifyitems(config, items):
     """`make test` runs the suite on two workers (pytest-xdist, --dist loadgroup), and each group runs
     whole on one worker: every module using the session-built warehouses in one group, so each engine's
