@@ -45,7 +45,7 @@ test: install browser
 	@echo "Installing Superset into .superset/venv for the dashboard tests (about 3 minutes the first time)"
 	$(BIN)/warehouse superset install
 	$(MAKE) --no-print-directory lint
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 # The Superset browser tests drive Debian's Chromium and chromedriver.
 browser:

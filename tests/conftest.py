@@ -5,6 +5,7 @@ their outputs can be compared row for row. Postgres is the server at the PG*
 env vars (127.0.0.1:5432 by default); the tests use their own database.
 """
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -265,34 +266,57 @@ def assert_every_node_ran(wh: Warehouse, unit_tests: bool = True) -> None:
     assert {uid: results[uid] for uid in expected if results[uid] not in ("success", "pass", "warn")} == {}
 
 
-SESSION_WAREHOUSES = {"duckdb_warehouse", "postgres_warehouse", "warehouse"}
-# Modules with the longest builds of their own, started first so that two workers end together.
+# `make test` runs the suite on two pytest-xdist workers. Tests sharing the session-built warehouses
+# must run on one worker, or each worker builds both again: a module whose test or fixture takes
+# one of these (as a parameter) joins the one group "session warehouses"; any other module is a
+# group of its own, so its module-scoped builds are made once. Groups run longest first.
+SESSION_WAREHOUSES = ("duckdb_warehouse", "postgres_warehouse", "warehouse")
 LONGEST_FIRST = ["test_dagster", "test_real_data", "test_readme", "test_clickstream_incremental",
                  "test_messaging_incremental"]
+_TAKES_A_SESSION_WAREHOUSE = re.compile(r"def \w+\([^)]*\b(" + "|".join(SESSION_WAREHOUSES) + r")\b", re.S)
 
 
-@pytest.hookimpl(tryfirst=True)   # before xdist's own hook, which reads the groups into the test ids
+def modules_using_session_warehouses() -> set[str]:
+    """Test modules (as pytest names them: tests/test_x.py) with a test or fixture taking a session
+    warehouse; read from the source, as xdist's scheduler sees test ids only."""
+    return {f"tests/{path.name}" for path in sorted((REPO / "tests").glob("test_*.py"))
+            if _TAKES_A_SESSION_WAREHOUSE.search(path.read_text())}
+
+
+def test_group(nodeid: str, shared: set[str]) -> str:
+    module = nodeid.split("::", 1)[0]
+    return "session warehouses" if module in shared else module
+
+
 def pytest_collection_modifyitems(config, items):
-    """`make test` runs the suite on two workers (pytest-xdist, --dist loadgroup), and each group runs
-    whole on one worker: every module using the session-built warehouses in one group, so each engine's
-    warehouse is built once; any other module as a group of its own, so its module-scoped builds are
-    made once. Groups are ordered longest first (the session group, then LONGEST_FIRST); modules stay
-    contiguous, so a plain serial run is unaffected."""
-    shared = {item.module.__name__ for item in items if SESSION_WAREHOUSES & set(getattr(item, "fixturenames", ()))}
-
-    def group(item) -> str:
-        module = item.module.__name__
-        return "session_warehouses" if module in shared else module
+    """The session group first, then LONGEST_FIRST, then the rest in collection order; modules stay
+    contiguous, so a serial run is unaffected. xdist's scheduler takes groups in this order
+    (`--no-loadscope-reorder`)."""
+    shared = modules_using_session_warehouses()
 
     def rank(item) -> int:
-        g = group(item)
-        if g == "session_warehouses":
+        group = test_group(item.nodeid, shared)
+        if group == "session warehouses":
             return 0
-        return 1 + LONGEST_FIRST.index(g) if g in LONGEST_FIRST else len(LONGEST_FIRST) + 1
+        name = Path(group).stem
+        return 1 + LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST) + 1
 
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(group(item)))
     items.sort(key=rank)        # stable: the collection order within a rank
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadscope, with the groups of test_group instead of one per module."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+    shared = modules_using_session_warehouses()
+
+    class WarehouseGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return test_group(nodeid, shared)
+
+    return WarehouseGroups(config, log)
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
