@@ -28,7 +28,8 @@ import pytest
 from conftest import AS_OF, BIN, REPO, base_env, free_port, generate_args, warehouse_cli, contract_table_count
 
 SCALE = "0.01"
-FEEDS = [("raw_billing", "invoices"), ("raw_commerce", "orders"), ("raw_commerce", "web_events"), ("raw_crm", "leads")]
+FEEDS = [("raw_billing", "invoices"), ("raw_commerce", "orders"), ("raw_commerce", "web_events"), ("raw_crm", "leads"),
+         ("raw_messaging", "conversations"), ("raw_messaging", "message_status_events"), ("raw_messaging", "messages")]
 
 
 class Webhook:
@@ -166,7 +167,8 @@ def test_schedules_and_single_writer(definitions):
     assert crons["daily_full_build_schedule"] == "0 2 * * *"
     assert crons["hourly_clickstream_schedule"] == "30 * * * *"
     assert crons["weekly_executive_reports"] == "0 6 * * 1" and crons["monthly_executive_reports"] == "0 6 1 * *"
-    for job in ("daily_full_build", "hourly_clickstream", "weekly_clickstream_full_refresh"):
+    assert crons["weekly_messaging_full_refresh_schedule"] == "30 4 * * 0"
+    for job in ("daily_full_build", "hourly_clickstream", "weekly_clickstream_full_refresh", "weekly_messaging_full_refresh"):
         assert definitions.resolve_job_def(job).tags["warehouse/writer"] == "duckdb"
     # dbt source freshness of the continuous feeds runs in the daily build only
     freshness = {job: sorted(k.asset_key.to_user_string() for k in
@@ -217,7 +219,7 @@ def test_make_dagster_starts_with_the_schedules_and_the_failure_sensor_on(tmp_pa
     env.pop("WAREHOUSE_AUTOMATION", None)
     off = _default_statuses(env)
     on = _default_statuses({**env, "WAREHOUSE_AUTOMATION": "running"})
-    assert "alert_on_run_failure" in off and len(off) == 6
+    assert "alert_on_run_failure" in off and len(off) == 7
     assert set(off.values()) == {"STOPPED"} and set(on.values()) == {"RUNNING"}
     # `make dagster` sets it, on the port asked for; `make dagster-job` replays the demo into the same instance
     dry = subprocess.run(["make", "-n", "dagster", "dagster-job", "docs", "superset", "DAGSTER_PORT=3999", "DOCS_PORT=3998",
