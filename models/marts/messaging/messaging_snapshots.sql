@@ -147,7 +147,8 @@ message_counts as (
         sum(case when campaign_id is not null and is_sent then 1 else 0 end) as campaign_messages_sent,
         sum(case when campaign_id is not null and is_delivered then 1 else 0 end) as campaign_messages_delivered,
         sum(case when campaign_id is not null and is_read then 1 else 0 end) as campaign_messages_read,
-        count(distinct contact_id) as contacts_active
+        -- active: wrote, or received a message (delivered: one that only failed was never sent)
+        count(distinct case when direction = 'inbound' or is_delivered then contact_id end) as contacts_active
     from message_periods
     group by tenant_id, scope_id, period_type, period_start
 ),
