@@ -39,17 +39,16 @@ contacts_by_day as (select * from {{ ref('int_messaging_contacts_by_day') }}),
 
 days as (select * from {{ ref('util_days') }}),
 
+days_in_periods as (
+    {{ in_each_period('days', 'day') | indent(4) }}
+),
+
 periods as (
-    {%- for period_type in ['day', 'week', 'month'] %}
     select distinct
-        '{{ period_type }}' as period_type,
-        {{ period_start_of('days.day', period_type) }} as period_start,
-        {{ period_end(period_start_of('days.day', period_type), period_type) }} as period_end
-    from days
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+        period_type,
+        period_start,
+        period_end
+    from days_in_periods
 ),
 
 scopes as (
@@ -118,16 +117,7 @@ messages_scoped as (
 
 message_periods as (
     -- and in the day, the week and the month it was sent in
-    {%- for period_type in ['day', 'week', 'month'] %}
-    select
-        messages_scoped.*,
-        '{{ period_type }}' as period_type,
-        {{ period_start_of('messages_scoped.sent_date', period_type) }} as period_start
-    from messages_scoped
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ in_each_period('messages_scoped', 'sent_date') | indent(4) }}
 ),
 
 message_counts as (
@@ -236,18 +226,7 @@ conversations_scoped as (
 ),
 
 conversation_periods as (
-    {%- for period_type in ['day', 'week', 'month'] %}
-    select
-        conversations_scoped.*,
-        '{{ period_type }}' as period_type,
-        {{ period_start_of('conversations_scoped.started_date', period_type) }} as period_start,
-        {{ period_end(period_start_of('conversations_scoped.started_date', period_type), period_type) }}
-            as period_end
-    from conversations_scoped
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ in_each_period('conversations_scoped', 'started_date') | indent(4) }}
 ),
 
 conversation_counts as (
@@ -349,16 +328,7 @@ contacts_by_day_scoped as (
 ),
 
 contacts_by_day_periods as (
-    {%- for period_type in ['day', 'week', 'month'] %}
-    select
-        contacts_by_day_scoped.*,
-        '{{ period_type }}' as period_type,
-        {{ period_start_of('contacts_by_day_scoped.day', period_type) }} as period_start
-    from contacts_by_day_scoped
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ in_each_period('contacts_by_day_scoped', 'day') | indent(4) }}
 ),
 
 contact_flows as (
