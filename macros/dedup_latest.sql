@@ -9,17 +9,16 @@
     from (
         select
             *,
-            row_number() over (
-                partition by {{ key_columns | join(', ') }}
-                order by
-                {%- for col in order_columns %}
-                    {{ col }} desc nulls last{{ ',' if not loop.last }}
-                {%- endfor %}
-            ) as _version_rank,
-            count(*) over (
-                partition by {{ (key_columns + order_columns) | join(', ') }}
-            ) as _tied_versions
+            row_number() over versions as _version_rank,
+            {{ adapter.dispatch('tied_versions_count')('versions', key_columns, order_columns) }} as _tied_versions
         from {{ relation }}
+        window versions as (
+            partition by {{ key_columns | join(', ') }}
+            order by
+            {%- for col in order_columns %}
+                {{ col }} desc nulls last{{ ',' if not loop.last }}
+            {%- endfor %}
+        )
     ) as ranked
     where
         _version_rank = 1
@@ -27,4 +26,17 @@
         or {{ col }} is null
         or trim(cast({{ col }} as {{ dbt.type_string() }})) = ''
         {%- endfor %}
+{%- endmacro %}
+
+
+{#- The number of rows sharing this row's key and order columns: its peers in the
+    versions window. One window over one sort on DuckDB and Postgres (a separate
+    partition by key and order columns sorted the largest raw tables twice). -#}
+{% macro default__tied_versions_count(window_name, key_columns, order_columns) -%}
+    count(*) over ({{ window_name }} range between current row and current row)
+{%- endmacro %}
+
+{#- BigQuery allows a RANGE frame over a single ORDER BY expression only. -#}
+{% macro bigquery__tied_versions_count(window_name, key_columns, order_columns) -%}
+    count(*) over (partition by {{ (key_columns + order_columns) | join(', ') }})
 {%- endmacro %}

@@ -79,21 +79,39 @@ keyed_entities as (
     from entities
 ),
 
-entity_contacts as (
-    -- a contact links through its CRM account or its store customer; one
-    -- linked both ways matches once (one join row per customer and contact)
+entity_contact_links as (
+    -- a contact links through its CRM account or its store customer; one linked both ways
+    -- matches once. Two equality joins: one join on "account or customer" compares every
+    -- customer with every contact of the tenant
     select
         keyed_entities.customer_key,
-        contacts.contact_id,
-        contacts.last_message_at,
-        contacts.engagement_score
+        keyed_entities.tenant_id,
+        contacts.contact_id
     from keyed_entities
     inner join contacts
         on keyed_entities.tenant_id = contacts.tenant_id
-        and (
-            keyed_entities.account_id = contacts.crm_account_id
-            or keyed_entities.commerce_customer_id = contacts.commerce_customer_id
-        )
+        and keyed_entities.account_id = contacts.crm_account_id
+    union distinct
+    select
+        keyed_entities.customer_key,
+        keyed_entities.tenant_id,
+        contacts.contact_id
+    from keyed_entities
+    inner join contacts
+        on keyed_entities.tenant_id = contacts.tenant_id
+        and keyed_entities.commerce_customer_id = contacts.commerce_customer_id
+),
+
+entity_contacts as (
+    select
+        entity_contact_links.customer_key,
+        contacts.contact_id,
+        contacts.last_message_at,
+        contacts.engagement_score
+    from entity_contact_links
+    inner join contacts
+        on entity_contact_links.tenant_id = contacts.tenant_id
+        and entity_contact_links.contact_id = contacts.contact_id
 ),
 
 entity_messaging as (

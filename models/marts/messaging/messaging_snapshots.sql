@@ -37,6 +37,8 @@ accounts as (select * from {{ ref('stg_messaging__whatsapp_accounts') }}),
 
 contacts_by_day as (select * from {{ ref('int_messaging_contacts_by_day') }}),
 
+engagement_by_day as (select * from {{ ref('int_messaging_engagement_by_day') }}),
+
 days as (select * from {{ ref('util_days') }}),
 
 days_in_periods as (
@@ -245,79 +247,15 @@ conversation_counts as (
     group by tenant_id, scope_id, period_type, period_start
 ),
 
-contact_activity_days as (
-    select
-        tenant_id,
-        scope_id,
-        contact_id,
-        sent_date as activity_date,
-        sum(case when direction = 'inbound' then 1 else 0 end) as inbound,
-        sum(case when is_sent then 1 else 0 end) as outbound_sent,
-        sum(case when is_replied then 1 else 0 end) as outbound_replied
-    from messages_scoped
-    group by tenant_id, scope_id, contact_id, sent_date
-),
-
-digits as (
-    {%- for n in range(10) %}
-    select {{ n }} as n{{ ' union all' if not loop.last }}
-    {%- endfor %}
-),
-
-window_offsets as (
-    -- 0, 1, ..., 89: an activity day lies in the 90-day window of each of the 90 days from it on
-    select tens.n * 10 + units.n as day_offset
-    from digits as tens
-    cross join digits as units
-    where tens.n < 9
-),
-
-activity_by_window_end as (
-    -- each activity day spread over the 90 period ends whose window holds it: an equality join
-    -- downstream, where a range join against every period end would grow with days x activity.
-    -- No period is observed past the day before as_of_date
-    select
-        contact_activity_days.*,
-        window_offsets.day_offset,
-        cast({{ dbt.dateadd('day', 'window_offsets.day_offset', 'contact_activity_days.activity_date') }} as date)
-            as period_end
-    from contact_activity_days
-    cross join window_offsets
-    where
-        {{ dbt.dateadd('day', 'window_offsets.day_offset', 'contact_activity_days.activity_date') }}
-        < cast({{ as_of_date() }} as date)
-),
-
-contact_windows as (
-    -- each contact's engagement as of the day after each period end, so its last 30 and 90 dates
-    -- end on the period's last day. Only contacts who wrote in those 90 days are visited: any other
-    -- contact scores 0 (engagement_score()), so leaving it out of the sum changes nothing
-    select
-        tenant_id,
-        scope_id,
-        period_end,
-        contact_id,
-        sum(case when day_offset < 30 then inbound else 0 end) as inbound_30d,
-        sum(outbound_sent) as outbound_sent_90d,
-        sum(outbound_replied) as outbound_replied_90d,
-        max(case when inbound > 0 then activity_date end) as last_inbound_date
-    from activity_by_window_end
-    group by tenant_id, scope_id, period_end, contact_id
-),
-
 engagement_at_period_ends as (
+    -- the contacts' engagement scores summed as of each day (int_messaging_engagement_by_day); a
+    -- period reads its last day with data
     select
         tenant_id,
         scope_id,
-        period_end,
-        sum(
-            {{ engagement_score(
-                'inbound_30d',
-                safe_divide('outbound_replied_90d', 'outbound_sent_90d'),
-                dbt.datediff('last_inbound_date', dbt.dateadd('day', 1, 'period_end'), 'day')) | indent(12) }}
-        ) as engagement_score_sum
-    from contact_windows
-    group by tenant_id, scope_id, period_end
+        day as period_end,
+        engagement_score_sum
+    from engagement_by_day
 ),
 
 contacts_by_day_scoped as (
