@@ -1,0 +1,206 @@
+"""The API's connection to the warehouse, read-only.
+
+Postgres: the API connects with the dbt profile's settings and runs every request in a read-only
+transaction as the API key's login role (`set local role`, the PostgREST pattern), so row-level
+security, not the API, decides which tenant's rows a request sees. DuckDB (the single-user demo)
+has no row-level security: the file is opened read-only and a tenant key's queries are always
+filtered to its tenant."""
+import queue
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from orchestration.api.catalog import to_engine
+from orchestration.api.settings import POOL_SIZE, STATEMENT_TIMEOUT_MS, ApiConfig
+
+
+class DatabaseUnavailable(Exception):
+    """The warehouse did not answer (down, restarting, or a DuckDB file being written)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request runs as: a tenant's login (tenant_id set) or the platform login (None)."""
+    key_id: str
+    tenant_id: str | None
+    role_name: str
+
+    @property
+    def scope(self) -> str:
+        """The `{tenantId}` of cache keys."""
+        return self.tenant_id or "platform"
+
+
+def plain(value: Any) -> Any:
+    """A driver value as JSON wants it (numbers as float or int, dates as ISO strings later)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
+    return value
+
+
+def records(cursor_description, rows) -> list[dict]:
+    names = [d[0] for d in cursor_description]
+    return [{n: plain(v) for n, v in zip(names, row)} for row in rows]
+
+
+class PostgresDatabase:
+    target = "postgres"
+
+    def __init__(self, conninfo: dict, pool_size: int = POOL_SIZE):
+        self.conninfo = conninfo
+        self._idle: queue.LifoQueue = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(pool_size)
+
+    def _connect(self):
+        import psycopg
+        return psycopg.connect(**self.conninfo, autocommit=False)
+
+    @contextmanager
+    def connection(self) -> Iterator:
+        import psycopg
+        if not self._slots.acquire(timeout=30):
+            raise DatabaseUnavailable("no database connection free within 30 s")
+        con = None
+        try:
+            try:
+                con = self._idle.get_nowait()
+            except queue.Empty:
+                con = None
+            if con is None or con.closed:
+                con = self._connect()
+            yield con
+            con.rollback()              # read-only work: nothing to keep, and the role is reset
+            self._idle.put(con)
+        except psycopg.OperationalError as e:
+            if con is not None:
+                con.close()
+            raise DatabaseUnavailable(str(e).strip().splitlines()[0] if str(e).strip() else "unreachable") from e
+        except BaseException:
+            if con is not None and not con.closed:
+                try:
+                    con.rollback()
+                    self._idle.put(con)
+                except psycopg.Error:
+                    con.close()
+            raise
+        finally:
+            self._slots.release()
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+    def ping(self) -> None:
+        with self.connection() as con:
+            con.execute("select 1")
+
+    def authenticate(self, key_hash: str) -> Principal | None:
+        with self.connection() as con:
+            row = con.execute("select key_id, tenant_id, role_name from security.api_keys "
+                              "where key_hash = %s and revoked_at is null", [key_hash]).fetchone()
+        return Principal(*row) if row else None
+
+    def fetch(self, principal: Principal, statements: list[tuple[str, dict]]) -> list[list[dict]]:
+        """Each statement's rows, in one read-only transaction as the principal's login role."""
+        from psycopg import sql
+        out = []
+        with self.connection() as con:
+            con.execute("set transaction read only")
+            con.execute(sql.SQL("set local role {}").format(sql.Identifier(principal.role_name)))
+            con.execute(f"set local statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
+            for text, params in statements:
+                cur = con.execute(to_engine(text, "postgres"), params)
+                out.append(records(cur.description, cur.fetchall()))
+        return out
+
+    def fetch_admin(self, statements: list[str]) -> list[list[dict]]:
+        """Operator reads for /health (raw and staging row counts, build times): no tenant rows leave."""
+        out = []
+        with self.connection() as con:
+            con.execute("set transaction read only")
+            for text in statements:
+                cur = con.execute(text)
+                out.append(records(cur.description, cur.fetchall()))
+        return out
+
+
+class DuckDatabase:
+    target = "duckdb"
+
+    def __init__(self, path: str, keys_path: str):
+        self.path = path
+        self.keys_path = keys_path
+        self._con = None
+        self._lock = threading.Lock()
+
+    def _root(self):
+        import duckdb
+        with self._lock:
+            if self._con is None:
+                try:
+                    self._con = duckdb.connect(self.path, read_only=True)
+                except (duckdb.IOException, duckdb.CatalogException) as e:
+                    raise DatabaseUnavailable(str(e).splitlines()[0]) from e
+            return self._con
+
+    @contextmanager
+    def cursor(self):
+        import duckdb
+        cur = self._root().cursor()
+        try:
+            yield cur
+        except duckdb.IOException as e:
+            raise DatabaseUnavailable(str(e).splitlines()[0]) from e
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+    def ping(self) -> None:
+        with self.cursor() as cur:
+            cur.execute("select 1")
+
+    def authenticate(self, key_hash: str) -> Principal | None:
+        from orchestration.api.keys import SqliteKeyStore
+        return SqliteKeyStore(self.keys_path).lookup(key_hash)
+
+    def fetch(self, principal: Principal, statements: list[tuple[str, dict]]) -> list[list[dict]]:
+        out = []
+        with self.cursor() as cur:
+            for text, params in statements:
+                if principal.tenant_id is not None:
+                    params = {**params, "tenant_id": principal.tenant_id}   # no row-level security here
+                used = {k: v for k, v in params.items() if f":{k}" in text}
+                cur.execute(to_engine(text, "duckdb"), used)
+                out.append(records(cur.description, cur.fetchall()))
+        return out
+
+    def fetch_admin(self, statements: list[str]) -> list[list[dict]]:
+        out = []
+        with self.cursor() as cur:
+            for text in statements:
+                cur.execute(text)
+                out.append(records(cur.description, cur.fetchall()))
+        return out
+
+
+def open_database(config: ApiConfig):
+    if config.target == "postgres":
+        from orchestration.generator.load import pg_conninfo
+        return PostgresDatabase(pg_conninfo())
+    return DuckDatabase(config.duckdb_path, config.keys_path)
+
+
+def iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
