@@ -71,6 +71,7 @@ def add_report_routes(app: FastAPI, limited, db, config) -> None:
     jobs: dict[str, Job] = {}
     root = Path(config.reports_dir) if config.reports_dir else Path(tempfile.mkdtemp(prefix="warehouse-api-reports-"))
     guard = Depends(limited("reports"))
+    polled = Depends(limited("report_status"))
 
     def run(job: Job, principal: Principal) -> None:
         try:
@@ -90,7 +91,10 @@ def add_report_routes(app: FastAPI, limited, db, config) -> None:
             raise ApiError(404, "not_found", f"no report {report_id} for this key")
         return job
 
-    @app.post("/api/v1/reports", response_model=ReportStatus, status_code=202, tags=["reports"],
+    from orchestration.api.app import ErrorResponse
+    errors = {code: {"model": ErrorResponse} for code in (403, 404, 409)}
+
+    @app.post("/api/v1/reports", response_model=ReportStatus, status_code=202, tags=["reports"], responses=errors,
               summary="Start a tenant's executive report (PDF, XLSX, CSV)")
     def start_report(principal: Annotated[Principal, guard],
                      tenant_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_]{1,40}$")] = None):
@@ -106,14 +110,15 @@ def add_report_routes(app: FastAPI, limited, db, config) -> None:
         threading.Thread(target=run, args=(job, principal), daemon=True).start()
         return job.view()
 
-    @app.get("/api/v1/reports/{report_id}", response_model=ReportStatus, tags=["reports"], summary="A report's status")
+    @app.get("/api/v1/reports/{report_id}", response_model=ReportStatus, tags=["reports"], summary="A report's status",
+             responses=errors)
     def report_status(report_id: Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")],
-                      principal: Annotated[Principal, guard]):
+                      principal: Annotated[Principal, polled]):
         return owned(report_id, principal).view()
 
     @app.get("/api/v1/reports/{report_id}/download", tags=["reports"], summary="Download a finished report",
-             response_class=FileResponse)
-    def download(report_id: Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")], principal: Annotated[Principal, guard],
+             response_class=FileResponse, responses={**errors, 200: {"content": {t: {} for t in MEDIA.values()}}})
+    def download(report_id: Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")], principal: Annotated[Principal, polled],
                  format: Annotated[Literal["pdf", "xlsx", "csv"], Query()] = "pdf"):
         from orchestration.api.app import ApiError
         job = owned(report_id, principal)

@@ -13,13 +13,14 @@ TTL_SECONDS: dict[str, int] = {
 }
 
 # Requests per minute, per API key (or per client address when no key is sent), per group.
-RateGroup = Literal["dashboard", "revenue", "cohorts", "health", "reports"]
+RateGroup = Literal["dashboard", "revenue", "cohorts", "health", "reports", "report_status"]
 RATE_LIMITS_PER_MINUTE: dict[str, int] = {
     "dashboard": 60,
     "revenue": 30,
     "cohorts": 30,
     "health": 120,
-    "reports": 10,       # a report renders a PDF and a workbook: seconds of CPU each
+    "reports": 10,       # starting a report renders a PDF and a workbook: seconds of CPU each
+    "report_status": 120,  # polling a report's status and downloading it: cheap
 }
 RATE_WINDOW_SECONDS = 60
 
