@@ -404,6 +404,21 @@ def test_the_openapi_spec_fuzzed_gives_no_server_error(api):
     assert len(fuzzed) == 13, fuzzed
 
 
+def test_the_docs_and_the_dbt_exposure_follow_the_catalog():
+    """docs/API.md holds the catalog's endpoint table; the dbt exposure metrics_api and the Dagster
+    sensor depend on exactly the marts the endpoints and reports read."""
+    import yaml
+
+    from orchestration.api.catalog import api_marts, endpoint_table
+    assert endpoint_table() in (REPO / "docs" / "API.md").read_text()
+    doc = yaml.safe_load((REPO / "models" / "marts" / "_exposures.yml").read_text())
+    [exposure] = [e for e in doc["exposures"] if e["name"] == "metrics_api"]
+    assert [re.fullmatch(r"ref\('(\w+)'\)", d).group(1) for d in exposure["depends_on"]] == list(api_marts())
+    for endpoint in ENDPOINTS:
+        for panel in endpoint.panels:
+            assert re.findall(r"marts\.(\w+)", panel.sql()) == [panel.mart], (endpoint.type, panel.name)
+
+
 def test_warehouse_api_serve_reads_the_duckdb_demo_read_only(duckdb_warehouse, tmp_path):
     """`warehouse api serve --target duckdb`: the demo file opened read-only, keys in a file beside it."""
     import duckdb
@@ -433,6 +448,8 @@ def test_warehouse_api_serve_reads_the_duckdb_demo_read_only(duckdb_warehouse, t
         assert [row["month"] for row in got] == [m.isoformat() for m, _ in want]
         assert [row["ending_mrr"] for row in got] == pytest.approx([float(v) for _, v in want])
         assert httpx.get(f"{base}/docs", timeout=5).status_code == 200
+        page = httpx.get(f"{base}/example/dashboard", timeout=5)
+        assert page.status_code == 200 and "/api/v1/mrr/trend" in page.text
     finally:
         proc.terminate()
         proc.wait(timeout=10)

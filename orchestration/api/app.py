@@ -6,11 +6,12 @@ traceback."""
 import json
 import logging
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -24,6 +25,7 @@ from orchestration.api.settings import (DATABASE_RETRY_AFTER_SECONDS, MESSAGING_
                                         ApiConfig)
 
 log = logging.getLogger("warehouse.api")
+EXAMPLE_PAGE = Path(__file__).resolve().parents[2] / "bi" / "api" / "dashboard.html"
 
 EARLIEST, LATEST = date(1900, 1, 1), date(9999, 12, 31)
 TENANT_PATTERN = r"^[A-Za-z0-9_]{1,40}$"
@@ -189,6 +191,11 @@ def create_app(config: ApiConfig, db=None, cache: Cache | None = None) -> FastAP
         ok = all(r["ok"] for section in data["freshness"].values() for r in section) and \
             all(r["ok"] for r in data["completeness"])
         return {"status": "ok" if ok else "degraded", "database": "ok", **base, **data}
+
+    @app.get("/example/dashboard", include_in_schema=False)
+    def example_dashboard():
+        """bi/api/dashboard.html: a dashboard page that calls this API (same origin: no CORS needed)."""
+        return FileResponse(EXAMPLE_PAGE, media_type="text/html")
 
     router = APIRouter(prefix="/api/v1")
     for endpoint in ENDPOINTS:

@@ -310,3 +310,14 @@ def api_marts() -> tuple[str, ...]:
 
 # The report endpoints reuse orchestration/reports, which reads these marts.
 REPORT_MARTS = ("executive_kpis", "period_kpis", "mrr_monthly", "fct_mrr", "dim_customers")
+
+
+def endpoint_table() -> str:
+    """The Markdown table of docs/API.md (a test holds the doc to it)."""
+    from orchestration.api.settings import RATE_LIMITS_PER_MINUTE, TTL_SECONDS
+    lines = ["| endpoint | what | marts read | cached | limit |", "|---|---|---|---|---|"]
+    for e in ENDPOINTS:
+        marts = ", ".join(f"`{m}`" for m in e.marts)
+        lines.append(f"| `GET /api/v1{e.path}` | {e.description} | {marts} | {TTL_SECONDS[e.cache_class]:,} s | "
+                     f"{RATE_LIMITS_PER_MINUTE[e.rate_group]}/min |")
+    return "\n".join(lines)
