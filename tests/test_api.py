@@ -217,15 +217,15 @@ def test_a_tenant_key_sees_its_tenant_only_and_a_platform_key_every_tenant(api):
 
 
 def test_keys_are_printed_alone_stored_hashed_and_revocable(api):
-    key = warehouse_cli(api.env, "api", "key", "create", "--tenant", "tn_003").stdout
-    assert re.fullmatch(r"wh_[A-Za-z0-9_-]{40,}\n", key)
-    stored = truth(api.wh, "select key_hash, tenant_id, role_name from security.api_keys "
-                           "where tenant_id = 'tn_003' and revoked_at is null")
-    assert key.strip() not in json.dumps(truth(api.wh, "select * from security.api_keys"), default=str)
-    assert stored == [{"key_hash": hashlib.sha256(key.strip().encode()).hexdigest(), "tenant_id": "tn_003",
-                       "role_name": f"{PREFIX}_tenant_tn_003"}]
-    headers = {"Authorization": f"Bearer {key.strip()}"}
     try:
+        key = warehouse_cli(api.env, "api", "key", "create", "--tenant", "tn_003").stdout
+        assert re.fullmatch(r"wh_[A-Za-z0-9_-]{40,}\n", key)
+        stored = truth(api.wh, "select key_hash, tenant_id, role_name from security.api_keys "
+                               "where tenant_id = 'tn_003' and revoked_at is null")
+        assert key.strip() not in json.dumps(truth(api.wh, "select * from security.api_keys"), default=str)
+        assert stored == [{"key_hash": hashlib.sha256(key.strip().encode()).hexdigest(), "tenant_id": "tn_003",
+                           "role_name": f"{PREFIX}_tenant_tn_003"}]
+        headers = {"Authorization": f"Bearer {key.strip()}"}
         assert api.client.get("/api/v1/mrr/trend", params=RANGE, headers=headers).status_code == 200
         warehouse_cli(api.env, "api", "key", "revoke", "--tenant", "tn_003")
         r = api.client.get("/api/v1/mrr/trend", params=RANGE, headers=headers)

@@ -110,7 +110,7 @@ class Health(BaseModel):
 
 def create_app(config: ApiConfig, db=None, cache: Cache | None = None) -> FastAPI:
     db = db or open_database(config)
-    cache = cache or Cache(config.redis_url, config.cache_prefix)
+    cache = cache or Cache(config.redis_url, config.cache_prefix, dict(config.rate_limits))
     app = FastAPI(title="warehouse metrics API", version="1.0.0",
                   description="Read-only metrics from the warehouse marts, per tenant. Send `Authorization: "
                               "Bearer <key>` (`warehouse api key create --tenant T`).",

@@ -52,6 +52,19 @@ class ApiConfig:
     keys_path: str = ""          # DuckDB only: the API keys live beside the read-only warehouse file
     reports_dir: str = ""
     cache_prefix: str = "analytics"
+    rate_limits: tuple[tuple[str, int], ...] = ()   # overrides, e.g. for a load test
+
+    @staticmethod
+    def parse_rate_limits(text: str) -> tuple[tuple[str, int], ...]:
+        """WAREHOUSE_API_RATE_LIMITS="dashboard=120,revenue=60": per-minute limits replacing the defaults."""
+        out = []
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            group, _, value = part.partition("=")
+            if group not in RATE_LIMITS_PER_MINUTE or not value.isdigit():
+                raise ValueError(f"WAREHOUSE_API_RATE_LIMITS: {part!r} is not <group>=<requests a minute> "
+                                 f"with a group among {', '.join(RATE_LIMITS_PER_MINUTE)}")
+            out.append((group, int(value)))
+        return tuple(out)
 
     @classmethod
     def from_env(cls, target: str | None = None) -> "ApiConfig":
@@ -63,4 +76,5 @@ class ApiConfig:
                    redis_url=os.environ.get("REDIS_URL") or None,
                    keys_path=os.environ.get("WAREHOUSE_API_KEYS_PATH") or f"{duckdb_path}.api_keys.sqlite",
                    reports_dir=os.environ.get("WAREHOUSE_API_REPORTS_DIR", ""),
-                   cache_prefix=os.environ.get("WAREHOUSE_API_CACHE_PREFIX", "analytics"))
+                   cache_prefix=os.environ.get("WAREHOUSE_API_CACHE_PREFIX", "analytics"),
+                   rate_limits=cls.parse_rate_limits(os.environ.get("WAREHOUSE_API_RATE_LIMITS", "")))
