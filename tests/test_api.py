@@ -230,7 +230,13 @@ def test_keys_are_printed_alone_stored_hashed_and_revocable(api):
         warehouse_cli(api.env, "api", "key", "revoke", "--tenant", "tn_003")
         r = api.client.get("/api/v1/mrr/trend", params=RANGE, headers=headers)
         assert r.status_code == 401 and r.json()["error"] == "unauthorized"
+        # a key whose login an operator dropped is refused too, not an error
+        key = warehouse_cli(api.env, "api", "key", "create", "--tenant", "tn_003").stdout.strip()
+        warehouse_cli(api.env, "access", "drop-login", f"{PREFIX}_tenant_tn_003")
+        r = api.client.get("/api/v1/mrr/trend", params=RANGE, headers={"Authorization": f"Bearer {key}"})
+        assert r.status_code == 401 and r.json()["error"] == "unauthorized"
     finally:
+        warehouse_cli(api.env, "api", "key", "revoke", "--tenant", "tn_003", check=False)
         warehouse_cli(api.env, "access", "drop-login", f"{PREFIX}_tenant_tn_003", check=False)
 
 

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from orchestration.api import health as health_mod
 from orchestration.api.cache import Cache
 from orchestration.api.catalog import ENDPOINTS, Endpoint, Panel
-from orchestration.api.db import DatabaseUnavailable, Principal, open_database
+from orchestration.api.db import DatabaseUnavailable, LoginMissing, Principal, open_database
 from orchestration.api.keys import hash_key, key_id
 from orchestration.api.service import cached_answer
 from orchestration.api.settings import (DATABASE_RETRY_AFTER_SECONDS, MESSAGING_DAYS_DEFAULT, MESSAGING_DAYS_MAX,
@@ -141,6 +141,11 @@ def create_app(config: ApiConfig, db=None, cache: Cache | None = None) -> FastAP
         return JSONResponse(error_body("database_unavailable", "the warehouse is not answering; retry shortly"),
                             status_code=503, headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
 
+    @app.exception_handler(LoginMissing)
+    async def login_missing(_request, exc: LoginMissing):
+        return JSONResponse(error_body("unauthorized", "this key's database login no longer exists: create a new key"),
+                            status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
     @app.exception_handler(Exception)
     async def internal(_request, exc: Exception):
         log.exception("unhandled error")
@@ -184,8 +189,7 @@ def create_app(config: ApiConfig, db=None, cache: Cache | None = None) -> FastAP
         except DatabaseUnavailable:
             return JSONResponse({"status": "unavailable", "database": "unavailable", **base}, status_code=503,
                                 headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
-        principal = Principal("health", None, "health")
-        text, _hit = cache.get_or_compute("health", principal.scope, {}, "realtime",
+        text, _hit = cache.get_or_compute("health", "platform", {}, "realtime",
                                           lambda: health_mod.data_health(db, config.duckdb_path))
         data = json.loads(text)
         ok = all(r["ok"] for section in data["freshness"].values() for r in section) and \

@@ -19,7 +19,12 @@ from orchestration.api.settings import POOL_SIZE, STATEMENT_TIMEOUT_MS, ApiConfi
 
 
 class DatabaseUnavailable(Exception):
-    """The warehouse did not answer (down, restarting, or a DuckDB file being written)."""
+    """The warehouse did not answer (down, restarting, a query past the statement timeout, or a DuckDB
+    file being written)."""
+
+
+class LoginMissing(Exception):
+    """The key's login role no longer exists (dropped by an operator): the key cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -103,17 +108,24 @@ class PostgresDatabase:
 
     def authenticate(self, key_hash: str) -> Principal | None:
         with self.connection() as con:
-            row = con.execute("select key_id, tenant_id, role_name from security.api_keys "
-                              "where key_hash = %s and revoked_at is null", [key_hash]).fetchone()
+            # a key whose login an operator dropped is no key (its cached answers included)
+            row = con.execute("select key_id, tenant_id, role_name from security.api_keys as api_keys "
+                              "where key_hash = %s and revoked_at is null "
+                              "and exists (select 1 from pg_roles where pg_roles.rolname = api_keys.role_name)",
+                              [key_hash]).fetchone()
         return Principal(*row) if row else None
 
     def fetch(self, principal: Principal, statements: list[tuple[str, dict]]) -> list[list[dict]]:
         """Each statement's rows, in one read-only transaction as the principal's login role."""
+        import psycopg
         from psycopg import sql
         out = []
         with self.connection() as con:
             con.execute("set transaction read only")
-            con.execute(sql.SQL("set local role {}").format(sql.Identifier(principal.role_name)))
+            try:
+                con.execute(sql.SQL("set local role {}").format(sql.Identifier(principal.role_name)))
+            except psycopg.errors.InvalidParameterValue as e:      # role "..." does not exist
+                raise LoginMissing(principal.role_name) from e
             con.execute(f"set local statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
             for text, params in statements:
                 cur = con.execute(to_engine(text, "postgres"), params)
