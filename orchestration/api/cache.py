@@ -3,7 +3,6 @@
 warehouses share one Redis); hits and misses are counted in Redis. Without Redis (no
 REDIS_URL, or Redis down) the API serves every request uncached, counts in memory, and rate-limits
 per process; /health says which."""
-import contextlib
 import json
 import threading
 import time
@@ -11,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from orchestration.api.settings import RATE_LIMITS_PER_MINUTE, RATE_WINDOW_SECONDS, TTL_SECONDS
+from orchestration.api.settings import RATE_LIMITS_PER_MINUTE, RATE_WINDOW_SECONDS, REDIS_RETRY_SECONDS, TTL_SECONDS
 
 PREFIX = "analytics"
 
@@ -40,8 +39,8 @@ class Cache:
         self.prefix = prefix
         self.limits = {**RATE_LIMITS_PER_MINUTE, **(limits or {})}
         self._client = None
-        self._local_hits = 0
         self._local_misses = 0
+        self._down_until = 0.0
         self._local_windows: dict[tuple, int] = {}
         self._lock = threading.Lock()
         if redis_url:
@@ -49,50 +48,62 @@ class Cache:
             self._client = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
 
     def _redis(self):
-        """The client when Redis answers, else None (and the caller goes on without it)."""
+        """The client, or None without Redis or for REDIS_RETRY_SECONDS after it failed (so a Redis
+        outage costs one timeout now and then, not one per request)."""
+        if self._client is None or time.monotonic() < self._down_until:
+            return None
         return self._client
+
+    def _mark_down(self) -> None:
+        self._down_until = time.monotonic() + REDIS_RETRY_SECONDS
 
     def status(self) -> str:
         if self._client is None:
             return "not configured (REDIS_URL unset): serving uncached"
         try:
             self._client.ping()
+            self._down_until = 0.0
             return "ok"
         except Exception:           # any Redis failure: report it, serve on
+            self._mark_down()
             return "unreachable: serving uncached"
 
     def get_or_compute(self, type_: str, scope: str, params: dict, cache_class: str,
                        compute: Callable[[], dict]) -> tuple[str, bool]:
-        """The answer as JSON text, and whether it came from the cache."""
+        """The answer as JSON text, and whether it came from the cache. A hit costs one Redis round
+        trip (the lookup and its count in one pipeline)."""
         key = cache_key(type_, scope, params, self.prefix)
         client = self._redis()
         if client is not None:
             try:
-                raw = client.get(key)
+                raw, _lookups = client.pipeline(transaction=False).get(key).incr(f"{self.prefix}:stats:lookups").execute()
                 if raw is not None:
-                    client.incr(f"{self.prefix}:stats:hits")
                     return raw.decode(), True
                 client.incr(f"{self.prefix}:stats:misses")
             except Exception:
+                self._mark_down()
                 client = None
         if client is None:
             with self._lock:
                 self._local_misses += 1
         text = json.dumps(compute(), separators=(",", ":"))
         if client is not None:
-            with contextlib.suppress(Exception):     # an answer not stored is only a later miss
+            try:
                 client.set(key, text, ex=TTL_SECONDS[cache_class])
+            except Exception:               # an answer not stored is only a later miss
+                self._mark_down()
         return text, False
 
     def counts(self) -> dict:
+        """Hits and misses since Redis started (hits = lookups - misses), or of this process without it."""
         client = self._redis()
         if client is not None:
             try:
-                hits, misses = client.mget(f"{self.prefix}:stats:hits", f"{self.prefix}:stats:misses")
-                return {"hits": int(hits or 0), "misses": int(misses or 0), "where": "redis"}
+                lookups, misses = client.mget(f"{self.prefix}:stats:lookups", f"{self.prefix}:stats:misses")
+                return {"hits": int(lookups or 0) - int(misses or 0), "misses": int(misses or 0), "where": "redis"}
             except Exception:
-                pass
-        return {"hits": self._local_hits, "misses": self._local_misses, "where": "this process"}
+                self._mark_down()
+        return {"hits": 0, "misses": self._local_misses, "where": "this process"}
 
     def keys_of(self, type_: str) -> list[str]:
         client = self._redis()
@@ -122,6 +133,7 @@ class Cache:
                 pipe.expire(key, RATE_WINDOW_SECONDS + 5)
                 count = int(pipe.execute()[0])
             except Exception:
+                self._mark_down()
                 count = None
         if count is None:
             with self._lock:

@@ -29,6 +29,9 @@ LIVE_FEED_TARGET_HOURS = 1
 DAILY_MART_TARGET_HOURS = 26
 COMPLETENESS_TARGET = 0.95
 
+# After a Redis failure the API serves uncached for this long before trying Redis again (seconds).
+REDIS_RETRY_SECONDS = 5
+
 # A database that does not answer is reported as 503 with this Retry-After (seconds).
 DATABASE_RETRY_AFTER_SECONDS = 5
 # Longest a query may run before the API gives up on it (milliseconds, Postgres statement_timeout).
