@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -29,6 +30,8 @@ EXAMPLE_PAGE = Path(__file__).resolve().parents[2] / "bi" / "api" / "dashboard.h
 
 EARLIEST, LATEST = date(1900, 1, 1), date(9999, 12, 31)
 TENANT_PATTERN = r"^[A-Za-z0-9_]{1,40}$"
+# auto_error off: a missing or malformed key is this API's own 401, not FastAPI's 403
+BEARER = HTTPBearer(auto_error=False, description="an API key: `warehouse api key create --tenant T`")
 
 
 class ApiError(Exception):
@@ -151,19 +154,21 @@ def create_app(config: ApiConfig, db=None, cache: Cache | None = None) -> FastAP
         log.exception("unhandled error")
         return JSONResponse(error_body("internal_error", "the request failed; it has been logged"), status_code=500)
 
+    def check_rate(request: Request, group: str, token: str) -> None:
+        who = key_id(token) if token else f"addr:{request.client.host if request.client else 'unknown'}"
+        decision = cache.rate(group, who)
+        request.state.rate = decision
+        if not decision.allowed:
+            raise ApiError(429, "rate_limited", f"more than {decision.limit} requests a minute to {group} endpoints",
+                           headers={"Retry-After": str(decision.retry_after),
+                                    "X-RateLimit-Limit": str(decision.limit), "X-RateLimit-Remaining": "0"})
+
     def limited(group: str):
-        def dependency(request: Request) -> Principal | None:
-            header = request.headers.get("authorization", "")
-            token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-            who = key_id(token) if token else f"addr:{request.client.host if request.client else 'unknown'}"
-            decision = cache.rate(group, who)
-            request.state.rate = decision
-            if not decision.allowed:
-                raise ApiError(429, "rate_limited", f"more than {decision.limit} requests a minute to {group} endpoints",
-                               headers={"Retry-After": str(decision.retry_after),
-                                        "X-RateLimit-Limit": str(decision.limit), "X-RateLimit-Remaining": "0"})
-            if group == "health":
-                return None
+        """Rate limit, then the key (declared in OpenAPI as HTTP bearer): the request's Principal."""
+        def dependency(request: Request,
+                       credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> Principal:
+            token = credentials.credentials.strip() if credentials else ""
+            check_rate(request, group, token)
             if not token:
                 raise ApiError(401, "unauthorized", "send an API key: Authorization: Bearer <key>",
                                headers={"WWW-Authenticate": "Bearer"})
@@ -173,6 +178,10 @@ def create_app(config: ApiConfig, db=None, cache: Cache | None = None) -> FastAP
             return principal
         return dependency
 
+    def health_limited(request: Request) -> None:
+        """/health needs no key: limited per client address."""
+        check_rate(request, "health", "")
+
     def respond(request: Request, text: str, hit: bool) -> Response:
         rate = request.state.rate
         return Response(text, media_type="application/json",
@@ -181,7 +190,7 @@ def create_app(config: ApiConfig, db=None, cache: Cache | None = None) -> FastAP
 
     @app.get("/health", response_model=Health, tags=["health"],
              responses={503: {"model": Health, "description": "the warehouse is not answering"}})
-    def get_health(request: Request, _: Annotated[None, Depends(limited("health"))]):
+    def get_health(request: Request, _: Annotated[None, Depends(health_limited)]):
         counts = cache.counts()
         base = {"target": db.target, "cache": cache.status(), "cache_counts": counts}
         try:

@@ -43,6 +43,8 @@ def refresh_after_build(db, cache: Cache, built_marts: set[str], principal_for_s
         invalidated += cache.delete(keys)
         for key in keys:
             _prefix, type_, scope, params = parse_cache_key(key)
+            if "days" in params:        # the query string's text, back to the parameter's type
+                params["days"] = int(params["days"])
             principal = principal_for_scope(scope)
             if principal is None:
                 continue
