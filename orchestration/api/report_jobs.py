@@ -2,6 +2,7 @@
 The content and the writers are orchestration/reports' (the same PDF, XLSX and CSV the Dagster
 asset writes), read from the marts as the key's login; jobs run in a background thread and their
 files live under WAREHOUSE_API_REPORTS_DIR (default: a temporary directory) until the API stops."""
+import shutil
 import tempfile
 import threading
 import uuid
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 from orchestration.api.db import Principal
 from orchestration.api.settings import REPORT_FORMATS
 
+KEEP_JOBS = 100     # finished reports kept (files and status) before the oldest are deleted
 MEDIA = {"pdf": "application/pdf", "csv": "text/csv",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -106,6 +108,10 @@ def add_report_routes(app: FastAPI, limited, db, config) -> None:
         if principal.tenant_id is not None and tenant != principal.tenant_id:
             raise ApiError(403, "forbidden", "a tenant key makes reports of its own tenant only")
         job = Job(uuid.uuid4().hex, tenant, principal.scope)
+        finished = [rid for rid, j in jobs.items() if j.status != "running"]
+        for rid in finished[:max(0, len(jobs) - KEEP_JOBS + 1)]:      # the oldest finished ones go first
+            shutil.rmtree(root / rid, ignore_errors=True)
+            del jobs[rid]
         jobs[job.report_id] = job
         threading.Thread(target=run, args=(job, principal), daemon=True).start()
         return job.view()
