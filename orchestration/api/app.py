@@ -58,7 +58,8 @@ class ErrorResponse(BaseModel):
 DATE_COLUMNS = {"month", "day", "cohort_month", "quarter", "period_start", "period_end", "churn_month",
                 "activity_month", "current_start", "current_end", "previous_start", "previous_end"}
 TEXT_COLUMNS = {"tenant_id", "lead_source", "opportunity_type", "user_id", "full_name", "team", "plan_term",
-                "customer_id", "segment", "last_health_band", "campaign_id", "campaign_name", "status"}
+                "customer_id", "segment", "last_health_band", "campaign_id", "campaign_name", "status",
+                "period_type"}
 Number = int | float
 
 

@@ -283,12 +283,21 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ), params="days"),
     Endpoint(
         "messaging_summary", "/messaging/summary", "Messaging summary",
-        "Contacts by status with their engagement, and campaigns by status with their sends and costs.",
+        "The latest complete day, week and month (all accounts) with the mart's rates and growth, and "
+        "campaigns by status with their sends and costs.",
         "dashboard", "dashboard", (
-            Panel("contacts", "contact_engagement",
-                  ("inbound_30d", "outbound_30d", "inbound_90d", "outbound_90d", "sent_90d", "replied_90d",
-                   "engagement_score"),
-                  aggregate="sum", group_by=("status",), count_as="contacts"),
+            Panel("latest_periods", "messaging_snapshots",
+                  ("period_type", "period_start", "period_end", *MESSAGE_COUNTS, "delivery_rate", "read_rate",
+                   "reply_rate", "failure_rate", "conversations_total", "contacts_total", "contacts_new",
+                   "contacts_active", "contacts_blocked", "avg_engagement_score", "avg_first_response_seconds",
+                   "messages_total_growth", "messages_sent_growth", "reply_rate_growth", "conversations_total_growth",
+                   "contacts_active_growth"),
+                  where="whatsapp_account_id is null and is_complete and period_start = ("
+                        "select max(latest.period_start) from marts.messaging_snapshots as latest "
+                        "where latest.tenant_id = messaging_snapshots.tenant_id "
+                        "and latest.period_type = messaging_snapshots.period_type "
+                        "and latest.whatsapp_account_id is null and latest.is_complete)",
+                  order_by=("period_type",)),
             Panel("campaigns", "campaign_performance",
                   ("audience_size", "messages_sent", "messages_delivered", "messages_read", "messages_replied",
                    "messages_failed", "total_cost_usd"),

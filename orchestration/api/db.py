@@ -53,6 +53,9 @@ def records(cursor_description, rows) -> list[dict]:
 
 
 class PostgresDatabase:
+    """A small pool of autocommit connections. A lookup is one round trip; a request's panels are
+    one read-only transaction: its set-up (role, timeout) in one round trip, the queries pipelined
+    in another, then a rollback."""
     target = "postgres"
 
     def __init__(self, conninfo: dict, pool_size: int = POOL_SIZE):
@@ -62,7 +65,7 @@ class PostgresDatabase:
 
     def _connect(self):
         import psycopg
-        return psycopg.connect(**self.conninfo, autocommit=False)
+        return psycopg.connect(**self.conninfo, autocommit=True)
 
     @contextmanager
     def connection(self) -> Iterator:
@@ -78,7 +81,6 @@ class PostgresDatabase:
             if con is None or con.closed:
                 con = self._connect()
             yield con
-            con.rollback()              # read-only work: nothing to keep, and the role is reset
             self._idle.put(con)
         except psycopg.OperationalError as e:
             if con is not None:
@@ -87,7 +89,8 @@ class PostgresDatabase:
         except BaseException:
             if con is not None and not con.closed:
                 try:
-                    con.rollback()
+                    if con.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                        con.execute("rollback")
                     self._idle.put(con)
                 except psycopg.Error:
                     con.close()
@@ -115,32 +118,33 @@ class PostgresDatabase:
                               [key_hash]).fetchone()
         return Principal(*row) if row else None
 
-    def fetch(self, principal: Principal, statements: list[tuple[str, dict]]) -> list[list[dict]]:
-        """Each statement's rows, in one read-only transaction as the principal's login role."""
+    def _read(self, statements: list[tuple[str, dict]], role: str | None) -> list[list[dict]]:
         import psycopg
         from psycopg import sql
-        out = []
+        setup = [sql.SQL("begin transaction read only"),
+                 sql.SQL("set local statement_timeout = {}").format(sql.Literal(int(STATEMENT_TIMEOUT_MS)))]
+        if role:
+            setup.append(sql.SQL("set local role {}").format(sql.Identifier(role)))
         with self.connection() as con:
-            con.execute("set transaction read only")
             try:
-                con.execute(sql.SQL("set local role {}").format(sql.Identifier(principal.role_name)))
+                con.execute(sql.SQL("; ").join(setup))
             except psycopg.errors.InvalidParameterValue as e:      # role "..." does not exist
-                raise LoginMissing(principal.role_name) from e
-            con.execute(f"set local statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
-            for text, params in statements:
-                cur = con.execute(to_engine(text, "postgres"), params)
-                out.append(records(cur.description, cur.fetchall()))
+                raise LoginMissing(role) from e
+            try:
+                with con.pipeline():
+                    cursors = [con.execute(to_engine(text, "postgres"), params) for text, params in statements]
+                out = [records(cur.description, cur.fetchall()) for cur in cursors]
+            finally:
+                con.execute("rollback")
         return out
+
+    def fetch(self, principal: Principal, statements: list[tuple[str, dict]]) -> list[list[dict]]:
+        """Each statement's rows, in one read-only transaction as the principal's login role."""
+        return self._read(statements, principal.role_name)
 
     def fetch_admin(self, statements: list[str]) -> list[list[dict]]:
         """Operator reads for /health (raw and staging row counts, build times): no tenant rows leave."""
-        out = []
-        with self.connection() as con:
-            con.execute("set transaction read only")
-            for text in statements:
-                cur = con.execute(text)
-                out.append(records(cur.description, cur.fetchall()))
-        return out
+        return self._read([(text, {}) for text in statements], None)
 
 
 class DuckDatabase:
