@@ -6,12 +6,15 @@ Every number is a mart column, or a SQL sum of a mart's additive columns (`aggre
 A period is in a range when its first day is: `month between start_date and end_date`.
 """
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from orchestration.api.settings import CacheClass, RateGroup
 
-TENANT_FILTER = "(cast(:tenant_id as varchar) is null or tenant_id = :tenant_id)"
+# The tenant filter: the key's tenant (or the one a platform key asks for). On Postgres row-level
+# security decides what a login sees whatever the filter says; the filter lets the tenant indexes serve.
+TENANT_FILTER = "tenant_id = :tenant_id"
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class Panel:
     group_by: tuple[str, ...] = ()
     count_as: str | None = None      # with sum: also count the rows under this name
     top: int | None = None           # rows: the first `top` per tenant in order_by order
-    sql_override: str | None = None  # a query that does not fit the shapes above (still marts only)
+    sql_override: Callable[[bool], str] | None = None  # (tenant filtered) -> a query of another shape
 
     @property
     def output_columns(self) -> tuple[str, ...]:
@@ -36,10 +39,12 @@ class Panel:
             return ("tenant_id", *self.group_by, *self.columns, *((self.count_as,) if self.count_as else ()))
         return ("tenant_id", *self.columns)
 
-    def sql(self) -> str:
+    def sql(self, tenant_filtered: bool = True) -> str:
+        """The panel's query; `tenant_filtered` adds `tenant_id = :tenant_id` (a platform key asking for
+        every tenant has none)."""
         if self.sql_override:
-            return self.sql_override
-        filters = [TENANT_FILTER]
+            return self.sql_override(tenant_filtered)
+        filters = [TENANT_FILTER] if tenant_filtered else ["true"]
         if self.date_column:
             filters.append(f"{self.date_column} between :start_date and :end_date")
         if self.where:
@@ -105,7 +110,7 @@ DASHBOARD_COUNTS = ("messages_total", "messages_outbound", "messages_inbound", "
                     "conversations_total", "contacts_new", "campaign_messages_sent")
 
 
-def messaging_window_sql() -> str:
+def messaging_window_sql(tenant_filtered: bool = True) -> str:
     """Per tenant: sums of DASHBOARD_COUNTS over the last :days complete days of messaging_snapshots
     (all accounts) and over the :days before them, and each count's growth, all in SQL."""
     current = ", ".join(f"sum(case when in_current then {c} end) as {c}" for c in DASHBOARD_COUNTS)
@@ -117,7 +122,7 @@ def messaging_window_sql() -> str:
 with days as (
     select tenant_id, period_start, {', '.join(DASHBOARD_COUNTS)}
     from marts.messaging_snapshots
-    where period_type = 'day' and whatsapp_account_id is null and is_complete and {TENANT_FILTER}
+    where period_type = 'day' and whatsapp_account_id is null and is_complete and {TENANT_FILTER if tenant_filtered else "true"}
 ),
 
 last_days as (
@@ -150,6 +155,33 @@ sums as (
 select tenant_id, current_start, current_end, previous_start, previous_end, {plain}, {growth}
 from sums
 order by tenant_id
+"""
+
+
+LATEST_PERIOD_COLUMNS = ("period_type", "period_start", "period_end", *MESSAGE_COUNTS, "delivery_rate", "read_rate",
+                         "reply_rate", "failure_rate", "conversations_total", "contacts_total", "contacts_new",
+                         "contacts_active", "contacts_blocked", "avg_engagement_score", "avg_first_response_seconds",
+                         "messages_total_growth", "messages_sent_growth", "reply_rate_growth",
+                         "conversations_total_growth", "contacts_active_growth")
+
+
+def latest_periods_sql(tenant_filtered: bool = True) -> str:
+    """Per tenant, the latest complete day, week and month of messaging_snapshots (all accounts), as
+    the mart holds them (its rates and growth)."""
+    cols = ", ".join(LATEST_PERIOD_COLUMNS)
+    return f"""
+with complete_periods as (
+    select
+        tenant_id, {cols},
+        max(period_start) over (partition by tenant_id, period_type) as latest_start
+    from marts.messaging_snapshots
+    where whatsapp_account_id is null and is_complete and {TENANT_FILTER if tenant_filtered else "true"}
+)
+
+select tenant_id, {cols}
+from complete_periods
+where period_start = latest_start
+order by tenant_id, period_type
 """
 
 
@@ -279,25 +311,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Panel("window", "messaging_snapshots",
                   ("current_start", "current_end", "previous_start", "previous_end", *DASHBOARD_COUNTS,
                    *(f"previous_{c}" for c in DASHBOARD_COUNTS), *(f"{c}_growth" for c in DASHBOARD_COUNTS)),
-                  sql_override=messaging_window_sql()),
+                  sql_override=messaging_window_sql),
         ), params="days"),
     Endpoint(
         "messaging_summary", "/messaging/summary", "Messaging summary",
         "The latest complete day, week and month (all accounts) with the mart's rates and growth, and "
         "campaigns by status with their sends and costs.",
         "dashboard", "dashboard", (
-            Panel("latest_periods", "messaging_snapshots",
-                  ("period_type", "period_start", "period_end", *MESSAGE_COUNTS, "delivery_rate", "read_rate",
-                   "reply_rate", "failure_rate", "conversations_total", "contacts_total", "contacts_new",
-                   "contacts_active", "contacts_blocked", "avg_engagement_score", "avg_first_response_seconds",
-                   "messages_total_growth", "messages_sent_growth", "reply_rate_growth", "conversations_total_growth",
-                   "contacts_active_growth"),
-                  where="whatsapp_account_id is null and is_complete and period_start = ("
-                        "select max(latest.period_start) from marts.messaging_snapshots as latest "
-                        "where latest.tenant_id = messaging_snapshots.tenant_id "
-                        "and latest.period_type = messaging_snapshots.period_type "
-                        "and latest.whatsapp_account_id is null and latest.is_complete)",
-                  order_by=("period_type",)),
+            Panel("latest_periods", "messaging_snapshots", LATEST_PERIOD_COLUMNS, sql_override=latest_periods_sql),
             Panel("campaigns", "campaign_performance",
                   ("audience_size", "messages_sent", "messages_delivered", "messages_read", "messages_replied",
                    "messages_failed", "total_cost_usd"),

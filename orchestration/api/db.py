@@ -195,8 +195,8 @@ class DuckDatabase:
         out = []
         with self.cursor() as cur:
             for text, params in statements:
-                if principal.tenant_id is not None:
-                    params = {**params, "tenant_id": principal.tenant_id}   # no row-level security here
+                if principal.tenant_id is not None:      # no row-level security here: the key's tenant, always
+                    params = {**params, "tenant_id": principal.tenant_id}
                 used = {k: v for k, v in params.items() if f":{k}" in text}
                 cur.execute(to_engine(text, "duckdb"), used)
                 out.append(records(cur.description, cur.fetchall()))

@@ -12,9 +12,10 @@ log = logging.getLogger("warehouse.api")
 
 def answer(db, endpoint: Endpoint, principal: Principal, params: dict) -> dict:
     """The endpoint's panels for these params (tenant_id, start_date/end_date or days), as JSON values."""
-    sql_params = {"tenant_id": params.get("tenant_id"), "start_date": _date(params.get("start_date")),
+    tenant = params.get("tenant_id") or principal.tenant_id       # a tenant key's own, unless it asks for another
+    sql_params = {"tenant_id": tenant, "start_date": _date(params.get("start_date")),
                   "end_date": _date(params.get("end_date")), "days": params.get("days")}
-    results = db.fetch(principal, [(p.sql(), sql_params) for p in endpoint.panels])
+    results = db.fetch(principal, [(p.sql(tenant_filtered=tenant is not None), sql_params) for p in endpoint.panels])
     panels = {panel.name: [{k: iso(v) for k, v in row.items()} for row in rows]
               for panel, rows in zip(endpoint.panels, results)}
     return {"endpoint": endpoint.type, "scope": principal.scope,
