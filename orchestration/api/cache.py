@@ -69,7 +69,7 @@ class Cache:
             return "unreachable: serving uncached"
 
     def get_or_compute(self, type_: str, scope: str, params: dict, cache_class: str,
-                       compute: Callable[[], dict]) -> tuple[str, bool]:
+                       compute: Callable[[], str | dict]) -> tuple[str, bool]:
         """The answer as JSON text, and whether it came from the cache. A hit costs one Redis round
         trip (the lookup and its count in one pipeline)."""
         key = cache_key(type_, scope, params, self.prefix)
@@ -86,7 +86,8 @@ class Cache:
         if client is None:
             with self._lock:
                 self._local_misses += 1
-        text = json.dumps(compute(), separators=(",", ":"))
+        value = compute()
+        text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
         if client is not None:
             try:
                 client.set(key, text, ex=TTL_SECONDS[cache_class])

@@ -5,6 +5,7 @@ transaction as the API key's login role (`set local role`, the PostgREST pattern
 security, not the API, decides which tenant's rows a request sees. DuckDB (the single-user demo)
 has no row-level security: the file is opened read-only and a tenant key's queries are always
 filtered to its tenant."""
+import json
 import queue
 import threading
 from collections.abc import Iterator
@@ -142,6 +143,13 @@ class PostgresDatabase:
         """Each statement's rows, in one read-only transaction as the principal's login role."""
         return self._read(statements, principal.role_name)
 
+    def fetch_json(self, principal: Principal, statements: list[tuple[str, dict]]) -> list[str]:
+        """Each statement's rows as a JSON array made by Postgres (in the statement's order: an
+        aggregate over a sorted subquery reads it in order), as the principal's login role."""
+        wrapped = [(f"select coalesce(json_agg(panel_rows), '[]')::text as rows from ({text}) as panel_rows", params)
+                   for text, params in statements]
+        return [rows[0]["rows"] for rows in self._read(wrapped, principal.role_name)]
+
     def fetch_admin(self, statements: list[str]) -> list[list[dict]]:
         """Operator reads for /health (raw and staging row counts, build times): no tenant rows leave."""
         return self._read([(text, {}) for text in statements], None)
@@ -201,6 +209,10 @@ class DuckDatabase:
                 cur.execute(to_engine(text, "duckdb"), used)
                 out.append(records(cur.description, cur.fetchall()))
         return out
+
+    def fetch_json(self, principal: Principal, statements: list[tuple[str, dict]]) -> list[str]:
+        return [json.dumps([{k: iso(v) for k, v in row.items()} for row in rows], separators=(",", ":"))
+                for rows in self.fetch(principal, statements)]
 
     def fetch_admin(self, statements: list[str]) -> list[list[dict]]:
         out = []
