@@ -1,6 +1,7 @@
 """The metrics API's cache follows the builds: when a mart that an API endpoint reads is
 materialised, its cached answers are dropped and computed again (orchestration/api: the catalog
-says which endpoint reads which mart). Without REDIS_URL there is no cache and nothing to do."""
+says which endpoint reads which mart). Without REDIS_URL there is no cache and nothing to do. On
+DuckDB the answers are only dropped: opening the file while a run writes it would stop the run."""
 import dagster as dg
 
 from orchestration.api.catalog import api_marts
@@ -19,6 +20,10 @@ def refresh_api_cache(built_marts: set[str]) -> dict:
     if not config.redis_url:
         return {"invalidated": 0, "warmed": 0, "failed": 0, "note": "REDIS_URL unset: the API serves uncached"}
     cache = Cache(config.redis_url, config.cache_prefix)
+    if config.target == "duckdb":       # never open the file a run may still be writing: drop, do not warm
+        from orchestration.api.catalog import endpoints_reading
+        dropped = sum(cache.delete(cache.keys_of(e.type)) for e in endpoints_reading(built_marts))
+        return {"invalidated": dropped, "warmed": 0, "failed": 0, "note": "DuckDB: dropped, warmed by the next request"}
     db = open_database(config)
     try:
         return refresh_after_build(db, cache, built_marts, principal_lookup(db))
