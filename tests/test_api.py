@@ -286,6 +286,11 @@ def test_answers_are_cached_under_their_key_and_counted_on_health(api):
     assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("miss", "hit") and first.json() == second.json()
     key = f"{api.cache.prefix}:dashboard_sales:{TENANT}:end_date=2026-06-30&start_date=2026-01-01"
     assert 0 < redis_client().ttl(key) <= 300
+    for type_, query_params, ttl in (("mrr_trend", RANGE, 3_600), ("messaging_dashboard", {"days": 7}, 60)):
+        r = c.get(f"/api/v1/{type_.replace('_', '/')}", params=query_params, headers=auth(api, "tenant"))
+        assert r.status_code == 200
+        query = "&".join(f"{k}={v}" for k, v in sorted(query_params.items()))
+        assert ttl - 60 < redis_client().ttl(f"{api.cache.prefix}:{type_}:{TENANT}:{query}") <= ttl
     after = c.get("/health").json()
     assert after["cache"] == "ok"
     assert after["cache_counts"]["hits"] >= before["hits"] + 1 and after["cache_counts"]["misses"] >= before["misses"] + 1
@@ -339,6 +344,23 @@ def test_a_build_invalidates_and_warms_the_cache_through_the_dagster_sensor(api,
     finally:
         with psycopg.connect(**pg_conninfo(api.wh.env["PGDATABASE"]), autocommit=True) as con:
             con.execute(f"update marts.mrr_monthly set ending_mrr = ending_mrr - 1000 where {T} and month = '2026-03-01'")
+
+
+@pytest.mark.parametrize("group, limit", [("dashboard", 60), ("revenue", 30), ("cohorts", 30), ("health", 120)])
+def test_each_group_has_its_limit_per_key_and_minute(group, limit):
+    """In Redis, by the clock minute: `limit` requests pass, the next waits for the minute's end."""
+    cache = Cache(REDIS_URL, prefix=f"analytics_{PREFIX}_rate")
+    now = 1_800_000_000 + 15.5      # 15.5 s into a minute
+    try:
+        decisions = [cache.rate(group, "key_a", now=now) for _ in range(limit + 1)]
+        assert [d.allowed for d in decisions] == [True] * limit + [False]
+        assert decisions[-1].retry_after == 45 and decisions[0].remaining == limit - 1
+        assert cache.rate(group, "key_b", now=now).allowed                 # per key
+        assert cache.rate(group, "key_a", now=now + 45).allowed            # the next minute
+    finally:
+        r = redis_client()
+        for key in r.scan_iter(match=f"{cache.prefix}:*"):
+            r.delete(key)
 
 
 def test_limits_answer_429_with_retry_after(api):
