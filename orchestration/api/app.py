@@ -155,21 +155,22 @@ def create_app(config: ApiConfig, db=None, cache: Cache | None = None) -> FastAP
         log.exception("unhandled error")
         return JSONResponse(error_body("internal_error", "the request failed; it has been logged"), status_code=500)
 
-    def check_rate(request: Request, group: str, token: str) -> None:
+    def check_rate(request: Request, group: str, token: str, endpoint: str) -> None:
         who = key_id(token) if token else f"addr:{request.client.host if request.client else 'unknown'}"
-        decision = cache.rate(group, who)
+        decision = cache.rate(group, who, endpoint=endpoint)
         request.state.rate = decision
         if not decision.allowed:
-            raise ApiError(429, "rate_limited", f"more than {decision.limit} requests a minute to {group} endpoints",
+            raise ApiError(429, "rate_limited", f"more than {decision.limit} requests a minute to this endpoint",
                            headers={"Retry-After": str(decision.retry_after),
                                     "X-RateLimit-Limit": str(decision.limit), "X-RateLimit-Remaining": "0"})
 
-    def limited(group: str):
-        """Rate limit, then the key (declared in OpenAPI as HTTP bearer): the request's Principal."""
+    def limited(group: str, endpoint: str | None = None):
+        """Rate limit (per key and endpoint, at the group's limit), then the key (declared in OpenAPI as
+        HTTP bearer): the request's Principal."""
         def dependency(request: Request,
                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]) -> Principal:
             token = credentials.credentials.strip() if credentials else ""
-            check_rate(request, group, token)
+            check_rate(request, group, token, endpoint or group)
             if not token:
                 raise ApiError(401, "unauthorized", "send an API key: Authorization: Bearer <key>",
                                headers={"WWW-Authenticate": "Bearer"})
@@ -181,7 +182,7 @@ def create_app(config: ApiConfig, db=None, cache: Cache | None = None) -> FastAP
 
     def health_limited(request: Request) -> None:
         """/health needs no key: limited per client address."""
-        check_rate(request, "health", "")
+        check_rate(request, "health", "", "health")
 
     def respond(request: Request, text: str, hit: bool) -> Response:
         rate = request.state.rate
@@ -237,7 +238,7 @@ TenantParam = Annotated[str | None, Query(pattern=TENANT_PATTERN,
 
 def _add_route(router: APIRouter, endpoint: Endpoint, limited, respond, db, cache: Cache) -> None:
     model = answer_model(endpoint)
-    guard = Depends(limited(endpoint.rate_group))
+    guard = Depends(limited(endpoint.rate_group, endpoint.type))
     meta = dict(response_model=model, summary=endpoint.title,
                 description=f"{endpoint.description}\n\nReads: {', '.join(endpoint.marts)}.", tags=[endpoint.type.split('_')[0]])
 

@@ -118,9 +118,11 @@ class Cache:
             return 0
         return client.delete(*keys)
 
-    def rate(self, group: str, who: str, now: float | None = None) -> RateDecision:
-        """Fixed one-minute windows per group and caller: `limit` requests, then 429 until the window ends."""
+    def rate(self, group: str, who: str, now: float | None = None, endpoint: str | None = None) -> RateDecision:
+        """Fixed one-minute windows per endpoint (default: the group) and caller: the group's limit of
+        requests, then 429 until the window ends."""
         limit = self.limits[group]
+        bucket = endpoint or group
         now = time.time() if now is None else now
         window = int(now // RATE_WINDOW_SECONDS)
         retry_after = max(1, int((window + 1) * RATE_WINDOW_SECONDS - now + 0.999))
@@ -128,7 +130,7 @@ class Cache:
         client = self._redis()
         if client is not None:
             try:
-                key = f"{self.prefix}:ratelimit:{group}:{who}:{window}"
+                key = f"{self.prefix}:ratelimit:{bucket}:{who}:{window}"
                 pipe = client.pipeline()
                 pipe.incr(key)
                 pipe.expire(key, RATE_WINDOW_SECONDS + 5)
@@ -138,7 +140,7 @@ class Cache:
                 count = None
         if count is None:
             with self._lock:
-                k = (group, who, window)
+                k = (bucket, who, window)
                 self._local_windows = {key: v for key, v in self._local_windows.items() if key[2] >= window}
                 count = self._local_windows[k] = self._local_windows.get(k, 0) + 1
         return RateDecision(count <= limit, limit, max(0, limit - count), retry_after)
