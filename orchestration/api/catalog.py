@@ -7,7 +7,7 @@ A period is in a range when its first day is: `month between start_date and end_
 """
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from orchestration.api.settings import CacheClass, RateGroup
@@ -79,11 +79,10 @@ class Endpoint:
     rate_group: RateGroup
     panels: tuple[Panel, ...]
     params: Literal["date_range", "days", "none"] = "date_range"
-    marts_extra: tuple[str, ...] = field(default=())
 
     @property
     def marts(self) -> tuple[str, ...]:
-        return tuple(sorted({p.mart for p in self.panels} | set(self.marts_extra)))
+        return tuple(sorted({p.mart for p in self.panels}))
 
 
 def to_engine(sql: str, target: str) -> str:
@@ -338,7 +337,8 @@ def api_marts() -> tuple[str, ...]:
     return tuple(sorted({m for e in ENDPOINTS for m in e.marts} | set(REPORT_MARTS)))
 
 
-# The report endpoints reuse orchestration/reports, which reads these marts.
+# The report endpoints reuse orchestration/reports, which reads these marts (the report asset's
+# MARTS; kept here so the API never imports Dagster; tests/test_api.py holds the two equal).
 REPORT_MARTS = ("executive_kpis", "period_kpis", "mrr_monthly", "fct_mrr", "dim_customers")
 
 
