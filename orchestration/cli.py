@@ -3,6 +3,7 @@
     warehouse generate --tenants 3 --scale 0.01 --seed 42 --target duckdb
     warehouse load exports/ --target duckdb      # your own raw tables, one Parquet file each
     warehouse summary
+    warehouse api serve --target postgres --port 8000   # the metrics API (orchestration/api)
 
 Bad arguments or an unreachable target give one line on stderr and exit code 2,
 with nothing written.
@@ -117,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     su.add_argument("--tenant", default=None, help="make the login see this tenant only (default: every tenant)")
     sv = sup.add_parser("serve", help="serve Superset on 127.0.0.1")
     sv.add_argument("--port", type=int, default=8088)
+    from orchestration.api.cli import add_parser as add_api_parser
+    add_api_parser(sub, _Parser)
     return p
 
 
@@ -242,12 +245,20 @@ def cmd_superset(args) -> int:
     return 0
 
 
+def cmd_api(args) -> int:
+    from orchestration.api.cli import run
+    try:
+        return run(args)
+    except (ValueError, RuntimeError) as e:
+        raise UsageError(str(e).strip().splitlines()[0]) from None
+
+
 def main(argv=None) -> int:
     from orchestration.generator.load import LoadError
     try:
         args = build_parser().parse_args(argv)
         return {"generate": cmd_generate, "load": cmd_load, "contract": cmd_contract, "summary": cmd_summary,
-                "access": cmd_access,
+                "access": cmd_access, "api": cmd_api,
                 "superset": cmd_superset}[args.command](args)
     except (UsageError, LoadError) as e:
         print(f"warehouse: error: {e}", file=sys.stderr)

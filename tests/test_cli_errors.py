@@ -12,6 +12,8 @@ from conftest import base_env, warehouse_cli
     ["access", "drop-login", "bi_nobody"],
     ["load", "{tmp}", "--target", "postgres"],
     ["generate", "--target", "postgres", "--no-progress"],
+    ["api", "key", "create", "--tenant", "tn_001", "--target", "postgres"],
+    ["api", "key", "revoke", "--platform", "--target", "postgres"],
 ])
 def test_an_unreachable_postgres_is_one_line_and_exit_2(tmp_path, args):
     env = base_env(tmp_path)
@@ -22,7 +24,9 @@ def test_an_unreachable_postgres_is_one_line_and_exit_2(tmp_path, args):
     assert "Traceback" not in proc.stderr and proc.stdout == ""
 
 
-@pytest.mark.parametrize("args", [[], ["summary", "--duckdb-path"], ["contract", "sync", "--nope"], ["frobnicate"]])
+@pytest.mark.parametrize("args", [[], ["summary", "--duckdb-path"], ["contract", "sync", "--nope"], ["frobnicate"],
+                                  ["api", "key", "create"], ["api", "key", "create", "--tenant", "tn-1;drop"],
+                                  ["api", "serve", "--target", "bigquery"]])
 def test_bad_arguments_to_any_command_are_one_line_and_exit_2(tmp_path, args):
     proc = warehouse_cli(base_env(tmp_path), *args, check=False)
     assert proc.returncode == 2

@@ -214,12 +214,12 @@ def _default_statuses(env: dict) -> dict[str, str]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_make_dagster_starts_with_the_schedules_and_the_failure_sensor_on(tmp_path):
+def test_make_dagster_starts_with_the_schedules_and_the_sensors_on(tmp_path):
     env = dagster_env(tmp_path)
     env.pop("WAREHOUSE_AUTOMATION", None)
     off = _default_statuses(env)
     on = _default_statuses({**env, "WAREHOUSE_AUTOMATION": "running"})
-    assert "alert_on_run_failure" in off and len(off) == 7
+    assert "alert_on_run_failure" in off and "api_cache_refresh" in off and len(off) == 8
     assert set(off.values()) == {"STOPPED"} and set(on.values()) == {"RUNNING"}
     # `make dagster` sets it, on the port asked for; `make dagster-job` replays the demo into the same instance
     dry = subprocess.run(["make", "-n", "dagster", "dagster-job", "docs", "superset", "DAGSTER_PORT=3999", "DOCS_PORT=3998",

@@ -356,7 +356,9 @@ def test_exposures_declare_every_mart_their_dashboard_queries_read(tmp_path):
     from conftest import REPO, base_env
     run_dbt(base_env(tmp_path), "duckdb", tmp_path / "target", "parse")
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
-    for exposure in manifest["exposures"].values():
+    dashboards = [e for e in manifest["exposures"].values() if e["type"] == "dashboard"]
+    assert len(dashboards) == 5
+    for exposure in dashboards:
         declared = {uid.split(".")[-1] for uid in exposure["depends_on"]["nodes"]}
         folder = REPO / "bi" / "queries" / exposure["name"].removesuffix("_dashboard")
         read = {m for p in folder.glob("*.sql") for m in re.findall(r"marts\.(\w+)", p.read_text())}

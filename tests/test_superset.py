@@ -35,8 +35,9 @@ def bundle(kind: str) -> list[dict]:
 
 
 def exposures() -> dict[str, dict]:
+    """The dashboards' exposures (the metrics API is an exposure too, of type application)."""
     doc = yaml.safe_load((REPO / "models" / "marts" / "_exposures.yml").read_text())
-    return {e["name"]: e for e in doc["exposures"]}
+    return {e["name"]: e for e in doc["exposures"] if e["type"] == "dashboard"}
 
 
 def test_the_bundle_declares_the_exposed_dashboards_on_the_marts_they_depend_on():

@@ -10,6 +10,7 @@ import dagster as dg
 from dagster_dbt import build_dbt_asset_selection
 
 from orchestration.dagster_defs import settings
+from orchestration.dagster_defs.api_cache import api_cache_refresh
 from orchestration.dagster_defs.dbt_assets import (CLICKSTREAM_MODELS, MESSAGING_INCREMENTAL_MODELS, dbt_resource,
                                                     warehouse_dbt)
 from orchestration.dagster_defs.monitoring import alert_on_run_failure, latest_day_has_no_anomaly
@@ -71,7 +72,7 @@ defs = dg.Definitions(
     jobs=[daily_full_build, hourly_clickstream, weekly_clickstream_full_refresh, weekly_messaging_full_refresh,
           executive_report_job],
     schedules=schedules,
-    sensors=[alert_on_run_failure],
+    sensors=[alert_on_run_failure, api_cache_refresh],
     resources={"dbt": dbt_resource(), "warehouse": warehouse_from_env()},
     executor=dg.in_process_executor if settings.target() == "duckdb" else dg.multiprocess_executor,
 )
