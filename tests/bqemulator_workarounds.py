@@ -152,6 +152,46 @@ def _numeric_apply() -> None:
     _patch_duckdb_generator("datatype_sql", make)
 
 
+# --- 4. CAST(x AS NUMERIC(18, 4)) loses its precision in a query that divides --------------------------
+# To guard divisions the emulator re-writes the whole BigQuery query through sqlglot, whose BigQuery
+# writer drops the parameters of parameterised types in CAST: in any query holding a "/", every
+# CAST(x AS NUMERIC(18, 4)) (macros/as_money.sql) becomes CAST(x AS NUMERIC) and is not rounded.
+
+def _numeric_parameters_probe() -> bool:
+    return "DECIMAL(18, 4)" in _translate("select cast(x as numeric(18, 4)), x / y from t")
+
+
+def _numeric_parameters_apply() -> None:
+    from sqlglot import exp, generator
+    from sqlglot.generators.bigquery import BigQueryGenerator
+    BigQueryGenerator.TRANSFORMS = {k: v for k, v in BigQueryGenerator.TRANSFORMS.items() if k is not exp.Cast}
+    generator._DISPATCH_CACHE.pop(BigQueryGenerator, None)
+
+
+# --- 5. APPROX_QUANTILES(x, n)[OFFSET(k)] reads the quantile after the k-th ------------------------------
+# The emulator computes APPROX_QUANTILES with DuckDB's quantile_disc, but the list index it then writes
+# is shifted once too often: OFFSET(k) reads element k + 1 (a median of [1, 2, 3, 10] is 10, the
+# percentiles of macros/percentile.sql land one hundredth higher).
+
+def _quantiles_probe() -> bool:
+    sql = _translate("select approx_quantiles(x, 2)[offset(0)], approx_quantiles(x, 2)[offset(1)] "
+                     "from unnest([1, 2, 3, 10]) as x")
+    return _run_duckdb(sql)[0] in ((1, 2), (1, 3))
+
+
+def _quantiles_apply() -> None:
+    from sqlglot import exp
+    from bqemulator.sql.rules.datetime_semantics import ApproxQuantilesDiscreteRule
+    original = ApproxQuantilesDiscreteRule.rewrite
+
+    def rewrite(self, node):
+        if isinstance(node.parent, exp.Bracket):
+            node.parent.set("offset", 1)      # the index is DuckDB's already (1-based): leave it as it is
+        return original(self, node)
+
+    ApproxQuantilesDiscreteRule.rewrite = rewrite
+
+
 WORKAROUNDS = [
     Workaround("set_options_string_with_paren",
                "ALTER TABLE ... SET OPTIONS(description=...) cut at the first ')' inside the string "
@@ -163,6 +203,12 @@ WORKAROUNDS = [
     Workaround("numeric_is_decimal_38_9",
                "CAST(x AS NUMERIC) becomes DECIMAL(18,3): rounds to 3 decimal places",
                _numeric_probe, _numeric_apply),
+    Workaround("numeric_parameters_kept",
+               "CAST(x AS NUMERIC(p, s)) loses (p, s) in any query with a division: not rounded",
+               _numeric_parameters_probe, _numeric_parameters_apply),
+    Workaround("approx_quantiles_offset",
+               "APPROX_QUANTILES(x, n)[OFFSET(k)] returns element k + 1",
+               _quantiles_probe, _quantiles_apply),
 ]
 
 
