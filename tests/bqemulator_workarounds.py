@@ -192,6 +192,80 @@ def _quantiles_apply() -> None:
     ApproxQuantilesDiscreteRule.rewrite = rewrite
 
 
+# --- 6. ARRAY_AGG(DISTINCT x IGNORE NULLS) ------------------------------------------------------------
+# The emulator turns IGNORE NULLS into FILTER (WHERE NOT <operand> IS NULL) but takes "DISTINCT x" as
+# the operand: "NOT DISTINCT x IS NULL" does not parse. dbt's insert_overwrite script collects the
+# partitions to replace with exactly this aggregate, so every incremental run of an insert_overwrite
+# model (web_funnel_daily) fails.
+
+def _array_agg_distinct_probe() -> bool:
+    sql = _translate("select array_agg(distinct day ignore nulls) from t")
+    return "ARRAY_AGG(DISTINCT day)" in sql and "NOT day IS NULL" in sql
+
+
+def _array_agg_distinct_apply() -> None:
+    from sqlglot import exp
+    from bqemulator.sql.rewriter import aggregate_variants
+    original = aggregate_variants._filter_target
+
+    def filter_target(agg_operand):
+        if isinstance(agg_operand, exp.Distinct) and len(agg_operand.expressions) == 1:
+            return agg_operand.expressions[0]
+        return original(agg_operand)
+
+    aggregate_variants._filter_target = filter_target
+
+
+# --- 7. SET (v) = (SELECT AS STRUCT ...) assigns the struct ---------------------------------------------
+# BigQuery assigns a struct's fields to the parenthesised variables, in order. The emulator's script
+# interpreter evaluates a one-variable SET as a scalar, so v gets the whole struct: dbt's
+# insert_overwrite script then compares dates with a struct ("DATE and DATE[]") and fails. (Its parser
+# drops the parentheses, so a one-variable SET from SELECT AS STRUCT is read as the tuple form: the
+# form dbt writes.)
+
+_STRUCT_SOURCE = r"^\s*\(\s*select\s+as\s+struct\b"
+
+
+def _set_struct_probe() -> bool:
+    import asyncio
+    from bqemulator.scripting.ast import SetStmt
+    from bqemulator.scripting.interpreter import ScriptInterpreter
+
+    class Frames(dict):
+        def set(self, name, value):
+            self[name] = value
+
+    class Fake:      # the interpreter's query side: the subquery's one column, as a struct or a row
+        _frames = Frames()
+
+        async def _eval_expr_scalar(self, expr):
+            return {"_0": ["2026-01-01"]}
+
+        async def _eval_expr_row(self, expr):
+            return [["2026-01-01"]]
+
+    fake = Fake()
+    stmt = SetStmt(targets=("v",), source_expr="(select as struct array_agg(d) from t)")
+    asyncio.run(ScriptInterpreter._exec_set(fake, stmt))
+    return fake._frames["v"] == ["2026-01-01"]
+
+
+def _set_struct_apply() -> None:
+    import re
+    from bqemulator.scripting.interpreter import ScriptInterpreter
+    original = ScriptInterpreter._exec_set
+    struct_source = re.compile(_STRUCT_SOURCE, re.IGNORECASE)
+
+    async def _exec_set(self, stmt):
+        if len(stmt.targets) == 1 and struct_source.match(stmt.source_expr):
+            row = await self._eval_expr_row(struct_source.sub("(select", stmt.source_expr, count=1))
+            self._frames.set(stmt.targets[0], row[0])
+            return
+        await original(self, stmt)
+
+    ScriptInterpreter._exec_set = _exec_set
+
+
 WORKAROUNDS = [
     Workaround("set_options_string_with_paren",
                "ALTER TABLE ... SET OPTIONS(description=...) cut at the first ')' inside the string "
@@ -209,6 +283,12 @@ WORKAROUNDS = [
     Workaround("approx_quantiles_offset",
                "APPROX_QUANTILES(x, n)[OFFSET(k)] returns element k + 1",
                _quantiles_probe, _quantiles_apply),
+    Workaround("array_agg_distinct_ignore_nulls",
+               "ARRAY_AGG(DISTINCT x IGNORE NULLS) becomes unparseable SQL (insert_overwrite runs fail)",
+               _array_agg_distinct_probe, _array_agg_distinct_apply),
+    Workaround("set_from_select_as_struct",
+               "SET (v) = (SELECT AS STRUCT ...) assigns the struct, not its field (insert_overwrite runs fail)",
+               _set_struct_probe, _set_struct_apply),
 ]
 
 
