@@ -40,7 +40,7 @@ INCREMENTAL_FEEDS = [("raw_commerce", "web_events"), ("raw_messaging", "messages
 # loaded after it, of one tenant only (so a day's partition that an incremental run replaces also
 # holds the other tenant's rows: bug (a), web_funnel_daily)
 CUTOFF = datetime.combine(AS_OF, datetime.min.time()) - timedelta(days=3)
-SECOND_LOAD_TENANT = "tn_001"
+SECOND_LOAD_TENANT = "tn_002"
 # Numbers: sums agree within this relative tolerance. DuckDB sums doubles in another order than
 # the emulator; NUMERIC(18,4) money is exact on both, so 1e-9 is float noise only.
 REL_TOL = 1e-9
@@ -286,10 +286,16 @@ def incremental(builds, raw):
 
 
 def test_the_second_load_is_one_tenants_late_rows(raw):
-    _, second = raw
+    """Guards the incremental tests: the second load is one tenant's, and some of its events happened on
+    a day the other tenant already has sessions on (late events), so a replaced day partition holds both."""
+    raw_dir, second = raw
     events = pq.read_table(second / "raw_commerce" / "web_events.parquet")
     assert events.num_rows > 20
     assert set(events["tenant_id"].to_pylist()) == {SECOND_LOAD_TENANT}
+    first = pq.read_table(raw_dir / "raw_commerce" / "web_events.parquet", columns=["tenant_id", "occurred_at"])
+    others = {t.date() for tenant, t in zip(first["tenant_id"].to_pylist(), first["occurred_at"].to_pylist(),
+                                             strict=True) if tenant != SECOND_LOAD_TENANT and t is not None}
+    assert {t.date() for t in events["occurred_at"].to_pylist() if t is not None} & others
 
 
 def test_an_incremental_run_after_new_data_equals_a_full_refresh(incremental):
