@@ -1,4 +1,5 @@
-"""The BigQuery emulator (bqemulator 1.4.0) with its bugs that block dbt-bigquery worked around.
+"""The BigQuery emulator (bqemulator 1.4.0) with the bugs that block dbt-bigquery or change its
+results worked around.
 
 This file runs inside the emulator's own venv (.bqemulator/venv, `make bigquery-emulator-venv`),
 never in the project's: it patches bqemulator in its process, then hands over to bqemulator's CLI.
@@ -6,6 +7,10 @@ never in the project's: it patches bqemulator in its process, then hands over to
     .bqemulator/venv/bin/python tests/bqemulator_workarounds.py start --rest-port 9050 --grpc-port 9060
     .bqemulator/venv/bin/python tests/bqemulator_workarounds.py check    # each bug: present? fixed?
 
+The bugs: (1) SET OPTIONS(description=...) cut at a ")" inside the string, (2) WEEK(MONDAY)
+truncation lands on Sunday, (3) NUMERIC is DECIMAL(18,3), (4) NUMERIC(p, s) casts lose (p, s) in a
+query that divides, (5) APPROX_QUANTILES offsets read one element too far, (6) ARRAY_AGG(DISTINCT x
+IGNORE NULLS) and (7) SET (v) = (SELECT AS STRUCT ...) break dbt's insert_overwrite script.
 Each workaround names the emulator bug it covers, carries a probe (True when the emulator behaves
 as BigQuery does on that point) and the smallest patch that makes the probe pass; `check` prints
 {name: [probe before, probe after]} as JSON, so a test proves each bug is still there (else the
