@@ -23,6 +23,16 @@
 {%- set rates = [
     'delivery_rate', 'read_rate', 'reply_rate', 'failure_rate',
     'campaign_delivery_rate', 'campaign_read_rate', 'avg_engagement_score', 'avg_first_response_seconds'] %}
+-- BigQuery: partitioned by period_start (a partition per month),
+-- clustered by tenant (then period_type): a dashboard's tenant and date filters
+-- read a fraction of the table (other engines ignore both)
+{{
+    config(
+        partition_by=({'field': 'period_start', 'data_type': 'date', 'granularity': 'month'}
+                      if target.type == 'bigquery' else none),
+        cluster_by=(['tenant_id', 'period_type'] if target.type == 'bigquery' else none),
+    )
+}}
 with
 
 messages as (select * from {{ ref('fct_messages') }}),
