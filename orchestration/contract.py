@@ -374,7 +374,13 @@ def render_base_model(t: Table) -> str:
                  f"        unique_key=[{keys}],\n        on_schema_change='fail',\n"
                  "        indexes=([\n            {'columns': ['_loaded_at']},\n"
                  f"            {{'columns': [{keys}]}},\n"
-                 "        ] if target.type == 'postgres' else []),\n    )\n}}\n")
+                 "        ] if target.type == 'postgres' else []),\n"
+                 # BigQuery: a run reads what landed after the watermark, so day partitions of the
+                 # load time; its merge looks rows up by key, so clustered by it
+                 "        partition_by=({'field': '_loaded_at', 'data_type': 'timestamp', 'granularity': 'day'}\n"
+                 "                      if target.type == 'bigquery' else none),\n"
+                 f"        cluster_by=([{keys}] if target.type == 'bigquery' else none),\n"
+                 "    )\n}}\n")
     return head + f"{{{{ contract_checked('{t.source}', '{t.name}') }}}}\n"
 
 

@@ -11,6 +11,9 @@
             {'columns': ['_loaded_at']},
             {'columns': ['tenant_id', 'event_id']},
         ] if target.type == 'postgres' else []),
+        partition_by=({'field': '_loaded_at', 'data_type': 'timestamp', 'granularity': 'day'}
+                      if target.type == 'bigquery' else none),
+        cluster_by=(['tenant_id', 'event_id'] if target.type == 'bigquery' else none),
     )
 }}
 {{ contract_checked('raw_commerce', 'web_events') }}

@@ -11,6 +11,9 @@
             {'columns': ['_loaded_at']},
             {'columns': ['tenant_id', 'id']},
         ] if target.type == 'postgres' else []),
+        partition_by=({'field': '_loaded_at', 'data_type': 'timestamp', 'granularity': 'day'}
+                      if target.type == 'bigquery' else none),
+        cluster_by=(['tenant_id', 'id'] if target.type == 'bigquery' else none),
     )
 }}
 {{ contract_checked('raw_messaging', 'message_status_events') }}
