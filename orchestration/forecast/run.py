@@ -73,17 +73,6 @@ def series_of(frame: pd.DataFrame, spec: SeriesSpec, as_of: date) -> dict[str, t
 
 
 def forecast_all(con, as_of: date, progress: Callable[[str], None] = print) -> ForecastRun:
-    # BLAS on one thread: the fits are tiny, and OpenBLAS's threads spinning on a busy machine made
-    # them 10x slower (measured: 16 s -> 2 s for three tenants). The libraries are loaded first, so
-    # that the limit reaches every copy of OpenBLAS (numpy's and scipy's).
-    import scipy.optimize  # noqa: F401
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # noqa: F401
-    from threadpoolctl import threadpool_limits
-    with threadpool_limits(limits=1):
-        return _forecast_all(con, as_of, progress)
-
-
-def _forecast_all(con, as_of: date, progress: Callable[[str], None]) -> ForecastRun:
     run = ForecastRun(as_of)
     for spec in SERIES:
         for tenant, (periods, values, missing) in series_of(_frame(con, spec.sql), spec, as_of).items():

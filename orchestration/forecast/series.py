@@ -10,7 +10,7 @@ import pandas as pd
 
 from orchestration.forecast import backtest
 from orchestration.forecast.models import (BACKTEST_FOLDS, MIN_POINTS_FOR_FALLBACK, MIN_SEASONS_TO_BACKTEST,
-                                           ModelName, fit_forecast)
+                                           ModelName, fit_forecast, one_blas_thread)
 
 SeriesName = Literal["ending_mrr", "store_net_revenue"]
 BASELINE: ModelName = "seasonal_naive"
@@ -73,6 +73,11 @@ def run_backtest(y: np.ndarray, spec: SeriesSpec, model: ModelName) -> list[back
 
 def forecast_series(tenant_id: str, spec: SeriesSpec, periods: list[date], values: np.ndarray) -> SeriesResult:
     """periods: consecutive period starts, oldest first; values: the mart's values for them."""
+    with one_blas_thread():
+        return _forecast_series(tenant_id, spec, periods, values)
+
+
+def _forecast_series(tenant_id: str, spec: SeriesSpec, periods: list[date], values: np.ndarray) -> SeriesResult:
     y = np.asarray(values, dtype=float)
     n = len(y)
     if n < MIN_POINTS_FOR_FALLBACK:
