@@ -229,3 +229,26 @@ def test_postgres_forecast_marts_are_served_like_the_dbt_marts(postgres_warehous
             from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where n.nspname = 'marts' and c.relname = '{table}'""")[0]
         assert rls and policy and granted, table
+
+
+def test_the_dagster_asset_writes_the_marts_and_its_checks_catch_a_bad_row(duckdb_warehouse, forecast_marts,
+                                                                            monkeypatch):
+    import dagster as dg
+    from orchestration.dagster_defs.forecast import CHECKS, KEYS, check_forecast_marts, revenue_forecast
+    from orchestration.dagster_defs.warehouse import WarehouseResource
+    forecast_marts(duckdb_warehouse)                  # registers the tables for dropping afterwards
+    monkeypatch.setenv("WAREHOUSE_AS_OF_DATE", AS_OF.isoformat())
+    warehouse = WarehouseResource(target="duckdb", duckdb_path=duckdb_warehouse.env["DBT_DUCKDB_PATH"])
+    result = dg.materialize([revenue_forecast], resources={"warehouse": warehouse})
+    assert result.success
+    materialised = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert materialised == set(KEYS.values())
+    checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
+    assert checks == {name: True for name in CHECKS.values()}
+    tenants = query(duckdb_warehouse, "select count(distinct tenant_id) from marts.mrr_monthly")[0][0]
+    run_sql(duckdb_warehouse, f"update marts.{FORECAST} set lower_95 = upper_95 + 1 where horizon_step = 1 "
+                              "and series = 'ending_mrr'")
+    bad = {r.check_name: r for r in check_forecast_marts(warehouse)}
+    assert not bad[CHECKS[FORECAST]].passed
+    assert bad[CHECKS[FORECAST]].description == f"{tenants} intervals not nested around the point"
+    assert bad[CHECKS[BACKTEST]].passed and bad[CHECKS[BACKTEST_STEPS]].passed
