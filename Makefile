@@ -13,8 +13,10 @@ TEST_WORKERS ?= 2
 DOCS_PORT ?= 8080
 DAGSTER_PORT ?= 3000
 SUPERSET_PORT ?= 8088
+BIGQUERY_EMULATOR_PORT ?= 9050
 
-.PHONY: demo test install profiles browser lint docs dagster dagster-job dagster-home superset clean
+.PHONY: demo test install profiles browser lint docs dagster dagster-job dagster-home superset clean \
+	bigquery-emulator bigquery-emulator-venv
 
 $(BIN)/activate: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
@@ -40,8 +42,9 @@ demo: install
 	$(DBT) build --full-refresh --target duckdb --vars '{as_of_date: "$(AS_OF_DATE)"}'
 	$(BIN)/warehouse summary
 
-# Superset's venv is installed here, before the tests, so no test reaches the package index.
-test: install browser
+# Superset's and the BigQuery emulator's venvs are installed here, before the tests, so no test
+# reaches the package index.
+test: install browser bigquery-emulator-venv
 	@echo "Installing Superset into .superset/venv for the dashboard tests (about 3 minutes the first time)"
 	$(BIN)/warehouse superset install
 	$(MAKE) --no-print-directory lint
@@ -94,6 +97,17 @@ dagster-home:
 superset: install
 	$(BIN)/warehouse superset setup
 	$(BIN)/warehouse superset serve --port $(SUPERSET_PORT)
+
+# The BigQuery emulator (bqemulator, pinned in tests/bqemulator_requirements.txt) in its own venv,
+# .bqemulator/venv, with the DuckDB extensions it loads at start-up installed from their wheels:
+# afterwards it starts offline. About a minute the first time; skipped when up to date.
+bigquery-emulator-venv: install
+	$(BIN)/python tests/bigquery_emulator.py install
+
+# The emulator on http://127.0.0.1:$(BIGQUERY_EMULATOR_PORT) until Ctrl-C, for `--target bigquery_emulator`
+# (README, "BigQuery"). In memory: everything is gone when it stops.
+bigquery-emulator: bigquery-emulator-venv
+	$(BIN)/python tests/bigquery_emulator.py serve --port $(BIGQUERY_EMULATOR_PORT)
 
 clean:
 	rm -rf target logs .dbt warehouse.duckdb

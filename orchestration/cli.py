@@ -1,7 +1,8 @@
 """`warehouse` command line: generate raw data, and summarise a built warehouse.
 
     warehouse generate --tenants 3 --scale 0.01 --seed 42 --target duckdb
-    warehouse load exports/ --target duckdb      # your own raw tables, one Parquet file each
+    warehouse load exports/ --target duckdb      # your own raw tables, one Parquet file each (or postgres,
+                                                 # bigquery: the BIGQUERY_* env vars)
     warehouse summary
     warehouse forecast --target duckdb                  # forecasts from the built marts (orchestration/forecast)
     warehouse api serve --target postgres --port 8000   # the metrics API (orchestration/api)
@@ -85,13 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=42)
     g.add_argument("--as-of-date", type=_generator_as_of, default=datetime.now(UTC).date(),
                    help="history ends on this date (default: today, UTC)")
-    g.add_argument("--target", choices=["duckdb", "postgres", "parquet"], default="duckdb")
+    g.add_argument("--target", choices=["duckdb", "postgres", "bigquery", "parquet"], default="duckdb",
+                   help="bigquery: the BIGQUERY_* env vars (BIGQUERY_API_ENDPOINT for an emulator)")
     g.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
     g.add_argument("--out", type=Path, default=REPO_ROOT / "data" / "raw", help="directory for --target parquet")
     g.add_argument("--no-progress", action="store_true")
     ld = sub.add_parser("load", help="load your own raw tables (one Parquet file per contract table) into the warehouse")
     ld.add_argument("directory", type=Path, help="holds <schema>/<table>.parquet, e.g. raw_billing/invoices.parquet")
-    ld.add_argument("--target", choices=["duckdb", "postgres"], default="duckdb")
+    ld.add_argument("--target", choices=["duckdb", "postgres", "bigquery"], default="duckdb")
     ld.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
     ct = sub.add_parser("contract", help="the raw contract (docs/contracts/raw_sources.yml) and the files made from it")
     ctc = ct.add_subparsers(dest="contract_command", required=True, parser_class=_Parser)
@@ -132,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_generate(args) -> int:
     from orchestration.generator.core import generate
-    from orchestration.generator.load import ensure_pg_database, load_duckdb, load_postgres
+    from orchestration.generator.load import ensure_pg_database, load_bigquery, load_duckdb, load_postgres
 
     progress = not args.no_progress and sys.stderr.isatty()
     if args.target == "postgres":
@@ -152,6 +154,9 @@ def cmd_generate(args) -> int:
         elif args.target == "postgres":
             load_postgres(tmp, progress=progress)
             where = "postgres"
+        elif args.target == "bigquery":
+            load_bigquery(tmp, progress=progress)
+            where = "bigquery"
         else:
             old = args.out.with_name(args.out.name + ".previous")
             if args.out.exists():
@@ -168,7 +173,7 @@ def cmd_generate(args) -> int:
 
 
 def cmd_load(args) -> int:
-    from orchestration.generator.load import LoadError, load_duckdb, load_postgres
+    from orchestration.generator.load import LoadError, load_bigquery, load_duckdb, load_postgres
     if not args.directory.is_dir():
         raise LoadError(f"no such directory: {args.directory}")
     if args.target == "duckdb":
@@ -176,6 +181,9 @@ def cmd_load(args) -> int:
         _check_duckdb_writable(db_path)
         load_duckdb(args.directory, db_path, progress=False)
         where = str(db_path)
+    elif args.target == "bigquery":
+        load_bigquery(args.directory, progress=False)
+        where = "bigquery"
     else:
         load_postgres(args.directory, progress=False)
         where = "postgres"

@@ -46,6 +46,13 @@ TYPES = {
     "numeric(18,2)": (pa.decimal128(18, 2), "numeric(18,2)"),
 }
 
+# contract type -> BigQuery column type (the BigQuery loader's explicit schemas). Timestamps are
+# UTC instants (TIMESTAMP), what dbt's type_timestamp() casts to there; money is NUMERIC (38, 9).
+BIGQUERY_TYPES = {
+    "text": "STRING", "timestamp": "TIMESTAMP", "date": "DATE", "integer": "INT64", "bigint": "INT64",
+    "boolean": "BOOL", "numeric(18,2)": "NUMERIC",
+}
+
 # Rules the contract states in prose, not in a column's declaration. One place, with the reason.
 POLICY = {
     # A child that cannot exist without its parent is quarantined when the parent is absent from raw
@@ -108,6 +115,10 @@ class Column:
     @property
     def sql(self) -> str:
         return TYPES[self.type][1]
+
+    @property
+    def bigquery(self) -> str:
+        return BIGQUERY_TYPES[self.type]
 
     @property
     def description(self) -> str:
@@ -290,6 +301,15 @@ def arrow_schemas(path: Path = CONTRACT_PATH) -> dict[str, dict[str, pa.Schema]]
     out: dict[str, dict[str, pa.Schema]] = {}
     for t in load(path):
         out.setdefault(t.source, {})[t.name] = pa.schema([pa.field(c.name, c.arrow) for c in t.columns])
+    return out
+
+
+def bigquery_schemas(path: Path = CONTRACT_PATH) -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """Every raw table's BigQuery schema, (column, BigQuery type) in contract order; all NULLABLE,
+    as on the other engines: raw rows breaking a not-null rule are quarantined by staging, not refused."""
+    out: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    for t in load(path):
+        out.setdefault(t.source, {})[t.name] = [(c.name, c.bigquery) for c in t.columns]
     return out
 
 

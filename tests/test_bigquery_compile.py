@@ -32,9 +32,25 @@ def test_project_compiles_for_bigquery_offline(tmp_path, monkeypatch):
         sqlglot.parse(sql, read="bigquery", error_level=sqlglot.ErrorLevel.RAISE)
     sample = next(p for p in compiled_models if p.name == "stg_billing__invoices.sql").read_text()
     assert "to_hex(md5(" in sample and "as string" in sample   # BigQuery dialect, not Postgres
-    # the large messaging marts are partitioned by day and clustered by tenant there
     nodes = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
-    for model, day in (("fct_messages", "sent_date"), ("conversation_metrics_daily", "day")):
+    for model, (field, granularity) in PARTITIONED.items():
         config = nodes[model]["config"]
-        assert config["partition_by"] == {"field": day, "data_type": "date"}, model
+        assert config["partition_by"]["field"] == field, model
+        assert config["partition_by"].get("granularity", "day") == granularity, model
         assert config["cluster_by"][0] == "tenant_id", model
+    # grants are Postgres's: on BigQuery a mart has no grants config at all (an empty list is one)
+    assert {m: n["config"]["grants"] for m, n in nodes.items() if n["schema"] == "marts" and n["config"]["grants"]} == {}
+
+
+# The large facts and marts, partitioned on their date (field, granularity) and clustered by tenant on
+# BigQuery; the execute test (tests/test_bigquery_execute.py) holds the DDL dbt runs to them.
+PARTITIONED = {
+    "fct_messages": ("sent_date", "day"), "conversation_metrics_daily": ("day", "day"),
+    "fct_mrr": ("month", "month"), "fct_customer_churn": ("churn_month", "month"),
+    "fct_leads": ("cohort_month", "month"), "fct_opportunities": ("created_at", "month"),
+    "fct_orders": ("order_date", "day"), "cohort_retention": ("cohort_month", "month"),
+    "cohort_retention_by_channel": ("cohort_month", "month"), "product_performance_monthly": ("month", "month"),
+    "period_kpis": ("period_start", "month"), "messaging_snapshots": ("period_start", "month"),
+    "metric_anomalies_daily": ("day", "day"), "web_funnel_daily": ("session_date", "day"),
+    "int_web_sessions": ("session_date", "day"),
+}

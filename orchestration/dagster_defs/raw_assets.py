@@ -64,7 +64,7 @@ def demo_raw_assets():
     @dg.multi_asset(specs=raw_specs(), name="raw_tables", pool="warehouse_writer")
     def raw_tables(context: dg.AssetExecutionContext, config: RawLoadConfig, warehouse: WarehouseResource):
         from orchestration.generator.core import generate
-        from orchestration.generator.load import load_duckdb, load_postgres
+        from orchestration.generator.load import load_bigquery, load_duckdb, load_postgres
         as_of = generator_as_of(context, config)
         tmp = Path(tempfile.mkdtemp(prefix="warehouse-raw-"))
         try:
@@ -76,6 +76,8 @@ def demo_raw_assets():
                 src = tmp
             if warehouse.target == "duckdb":
                 load_duckdb(src, Path(warehouse.duckdb_path or settings.duckdb_path()), progress=False)
+            elif warehouse.target.startswith("bigquery"):      # bigquery or bigquery_emulator
+                load_bigquery(src, progress=False)
             else:
                 load_postgres(src, progress=False)
         finally:

@@ -8,7 +8,8 @@ from orchestration.dagster_defs import settings
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """DuckDB (opened read-only, only between dbt runs: the file has one writer) or Postgres."""
+    """DuckDB (opened read-only, only between dbt runs: the file has one writer), Postgres or BigQuery
+    (target bigquery or bigquery_emulator: the BIGQUERY_* env vars, as the loader reads them)."""
     target: str = "duckdb"
     duckdb_path: str = ""
 
@@ -32,8 +33,15 @@ class WarehouseResource(dg.ConfigurableResource):
             from orchestration.generator.load import pg_conninfo
             with psycopg.connect(**pg_conninfo()) as con:
                 yield con
+        elif self.target.startswith("bigquery"):
+            from orchestration.generator.load import bigquery_client
+            client = bigquery_client()
+            try:
+                yield _BigQueryConnection(client)
+            finally:
+                client.close()
         else:
-            raise NotImplementedError(f"reading from {self.target} is not wired here; use duckdb or postgres")
+            raise NotImplementedError(f"reading from {self.target} is not wired here; use duckdb, postgres or bigquery")
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         with self._connection() as con:
@@ -45,6 +53,27 @@ class WarehouseResource(dg.ConfigurableResource):
             cur = con.execute(sql)
             columns = [d[0] for d in cur.description]
             return pd.DataFrame(cur.fetchall(), columns=columns)
+
+
+class _BigQueryConnection:
+    """The slice of a DB-API connection the readers above use, over a BigQuery client; datasets
+    (raw_crm, marts, ...) are addressed as schemas, in the client's project."""
+
+    def __init__(self, client):
+        self.client = client
+        self.description = None
+        self._rows: list[tuple] = []
+
+    def execute(self, sql: str, params: list | None = None):
+        if params:
+            raise NotImplementedError("query parameters are not wired for BigQuery")
+        result = self.client.query(sql).result()
+        self.description = [(f.name,) for f in result.schema]
+        self._rows = [tuple(row.values()) for row in result]
+        return self
+
+    def fetchall(self) -> list[tuple]:
+        return self._rows
 
 
 def warehouse_from_env() -> WarehouseResource:

@@ -1,5 +1,5 @@
-"""Bulk-load a Parquet directory (generated, or a user's own exports) into DuckDB or Postgres,
-all or nothing.
+"""Bulk-load a Parquet directory (generated, or a user's own exports) into DuckDB, Postgres or
+BigQuery, all or nothing (on BigQuery: table by table, after every file has been checked).
 
 Each load runs in one transaction: if anything fails, the previous raw data
 stays exactly as it was. Each raw file is held to the contract first
@@ -18,8 +18,12 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from orchestration.contract import bigquery_schemas
+
 from .core import LEDGER_SCHEMA
 from .schema import TABLES, create_table_sql
+
+BIGQUERY_SCHEMAS = bigquery_schemas()
 
 
 class LoadError(Exception):
@@ -252,3 +256,131 @@ def append_rows(table, schema: str, name: str, duckdb_path: Path | None = None,
             con.cursor().copy(f"copy {schema}.{name} ({', '.join(table.column_names)}) from stdin") as copy:
         for row in table.to_pylist():
             copy.write_row([row[c] for c in table.column_names])
+
+
+# --- BigQuery ------------------------------------------------------------------------------------
+
+def _arrow_bigquery_type(t: pa.DataType) -> str:
+    """BigQuery type for a column the contract does not declare (and the ledger's columns)."""
+    if pa.types.is_boolean(t):
+        return "BOOL"
+    if pa.types.is_integer(t):
+        return "INT64"
+    if pa.types.is_floating(t):
+        return "FLOAT64"
+    if pa.types.is_decimal(t):
+        return "NUMERIC" if t.scale <= 9 and t.precision - t.scale <= 29 else "BIGNUMERIC"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMP"
+    if pa.types.is_date(t):
+        return "DATE"
+    return "STRING"
+
+
+def bigquery_client():
+    """A google-cloud-bigquery client from the env vars the dbt profile reads: BIGQUERY_PROJECT,
+    BIGQUERY_LOCATION, BIGQUERY_KEYFILE (a service-account key; application default credentials
+    when unset). BIGQUERY_API_ENDPOINT (e.g. http://127.0.0.1:9050) sends every call to a BigQuery
+    emulator there instead, without credentials."""
+    import os
+
+    from google.api_core.client_options import ClientOptions
+    from google.cloud import bigquery
+    project = os.environ.get("BIGQUERY_PROJECT", "my-gcp-project")
+    location = os.environ.get("BIGQUERY_LOCATION", "US")
+    endpoint = os.environ.get("BIGQUERY_API_ENDPOINT", "")
+    if endpoint:
+        from google.auth.credentials import AnonymousCredentials
+        return bigquery.Client(project=project, location=location, credentials=AnonymousCredentials(),
+                               client_options=ClientOptions(api_endpoint=endpoint))
+    keyfile = os.environ.get("BIGQUERY_KEYFILE", "")
+    if keyfile:
+        from google.oauth2 import service_account
+        credentials = service_account.Credentials.from_service_account_file(
+            keyfile, scopes=["https://www.googleapis.com/auth/bigquery"])
+        return bigquery.Client(project=project, location=location, credentials=credentials)
+    return bigquery.Client(project=project, location=location)
+
+
+def _bigquery_schema(schema: str, table: str, file_schema: pa.Schema):
+    """The load job's explicit schema: the contract's columns and types, then any the file adds;
+    the ledger's from its Parquet types. All NULLABLE, as on the other engines."""
+    from google.cloud import bigquery
+    if schema in BIGQUERY_SCHEMAS:
+        _, extra = contract_gaps(schema, table, file_schema)
+        fields = [bigquery.SchemaField(name, typ) for name, typ in BIGQUERY_SCHEMAS[schema][table]]
+        return fields + [bigquery.SchemaField(n, _arrow_bigquery_type(file_schema.field(n).type)) for n in extra]
+    return [bigquery.SchemaField(f.name, _arrow_bigquery_type(f.type)) for f in file_schema]
+
+
+def load_bigquery(src: Path, client=None, progress: bool = True) -> None:
+    """Each raw table (and the ledger) into its dataset (raw_crm, ...) by one load job with an explicit
+    schema, replacing the table (WRITE_TRUNCATE: each table is swapped whole, or left as it was).
+    BigQuery has no transaction across load jobs, so every file is held to the contract before the
+    first job: a file lacking a contract column stops the load with nothing written."""
+    import tempfile
+
+    from google.api_core import exceptions as gexc
+    from google.cloud import bigquery
+    try:
+        client = client or bigquery_client()
+    except Exception as e:  # no credentials, bad key file
+        raise LoadError(f"cannot create a BigQuery client: {str(e).strip().splitlines()[0]}") from None
+    items = list(_parquet_tables(src))
+    for schema, table, path in items:
+        if schema in TABLES and path.exists():
+            missing, _ = contract_gaps(schema, table, pq.read_schema(path))
+            if missing:
+                conform(schema, table, pq.read_schema(path).empty_table())    # raises the one-line error
+    try:
+        for dataset in sorted({schema for schema, _, _ in items}):
+            ds = bigquery.Dataset(f"{client.project}.{dataset}")
+            ds.location = client.location
+            client.create_dataset(ds, exists_ok=True)
+        with tempfile.TemporaryDirectory(prefix="warehouse-bq-") as tmp:
+            for schema, table, path in tqdm(items, desc="load bigquery", disable=not progress, leave=False):
+                is_raw = schema in TABLES
+                file_schema = pq.read_schema(path) if path.exists() else TABLES[schema][table]
+                if is_raw:
+                    _, extra = contract_gaps(schema, table, file_schema)
+                    if extra:
+                        print(f"warning: {schema}.{table} has columns the contract does not declare, kept: "
+                              f"{', '.join(extra)}", file=sys.stderr)
+                staged = Path(tmp) / f"{schema}.{table}.parquet"
+                writer = None
+                batches = pq.ParquetFile(path).iter_batches(batch_size=200_000) if path.exists() else []
+                for batch in batches:
+                    rows = conform(schema, table, batch) if is_raw else pa.Table.from_batches([batch])
+                    writer = writer or pq.ParquetWriter(staged, rows.schema)
+                    writer.write_table(rows)
+                if writer is None:      # no rows: an empty table of the right shape
+                    empty = conform(schema, table, file_schema.empty_table()) if is_raw else file_schema.empty_table()
+                    pq.write_table(empty, staged)
+                else:
+                    writer.close()
+                config = bigquery.LoadJobConfig(source_format=bigquery.SourceFormat.PARQUET,
+                                                schema=_bigquery_schema(schema, table, file_schema),
+                                                write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE)
+                with staged.open("rb") as f:
+                    client.load_table_from_file(f, f"{client.project}.{schema}.{table}", job_config=config,
+                                                rewind=True).result()
+                staged.unlink()
+    except LoadError:
+        raise
+    except (gexc.GoogleAPIError, OSError) as e:
+        raise LoadError(f"BigQuery load failed: {str(e).strip().splitlines()[0]}") from None
+
+
+def append_rows_bigquery(table: pa.Table, schema: str, name: str, client=None) -> None:
+    """Append an Arrow table to a raw BigQuery table, as a loader's next batch would."""
+    import io
+
+    from google.cloud import bigquery
+    client = client or bigquery_client()
+    buf = io.BytesIO()
+    pq.write_table(conform(schema, name, table), buf)
+    buf.seek(0)
+    config = bigquery.LoadJobConfig(source_format=bigquery.SourceFormat.PARQUET,
+                                    schema=_bigquery_schema(schema, name, table.schema),
+                                    write_disposition=bigquery.WriteDisposition.WRITE_APPEND)
+    client.load_table_from_file(buf, f"{client.project}.{schema}.{name}", job_config=config).result()

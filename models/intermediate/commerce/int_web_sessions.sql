@@ -18,6 +18,8 @@
         materialized='incremental',
         incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
         unique_key=['tenant_id', 'session_id'],
+        partition_by=({'field': 'session_date', 'data_type': 'date'} if target.type == 'bigquery' else none),
+        cluster_by=(['tenant_id', 'session_id'] if target.type == 'bigquery' else none),
         on_schema_change='fail',
         indexes=([
             {'columns': ['_loaded_at']},

@@ -5,6 +5,16 @@
     cumulative revenue per customer (the LTV curve). Each customer has one
     acquisition channel, so this is cohort_retention_by_channel summed over
     channels: the grid logic lives there. -#}
+-- BigQuery: partitioned by cohort_month (a partition per month),
+-- clustered by tenant: a dashboard's tenant and date filters
+-- read a fraction of the table (other engines ignore both)
+{{
+    config(
+        partition_by=({'field': 'cohort_month', 'data_type': 'date', 'granularity': 'month'}
+                      if target.type == 'bigquery' else none),
+        cluster_by=(['tenant_id'] if target.type == 'bigquery' else none),
+    )
+}}
 with
 
 by_channel as (select * from {{ ref('cohort_retention_by_channel') }}),

@@ -1,6 +1,16 @@
 {#- cohort_retention split by the customers' acquisition channel: per tenant,
     cohort month, channel and month_number, dense through the last complete
     month. -#}
+-- BigQuery: partitioned by cohort_month (a partition per month),
+-- clustered by tenant (then acquisition_channel): a dashboard's tenant and date filters
+-- read a fraction of the table (other engines ignore both)
+{{
+    config(
+        partition_by=({'field': 'cohort_month', 'data_type': 'date', 'granularity': 'month'}
+                      if target.type == 'bigquery' else none),
+        cluster_by=(['tenant_id', 'acquisition_channel'] if target.type == 'bigquery' else none),
+    )
+}}
 with
 
 paid_months as (select * from {{ ref('int_customer_paid_months') }}),

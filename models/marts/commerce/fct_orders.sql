@@ -1,6 +1,16 @@
 {#- One row per store order, as int_orders_enriched computes it (paid flag,
     USD amounts, refunds, cost, margin, the customer's paid-order sequence and
     type), with the mart's surrogate key. -#}
+-- BigQuery: partitioned by order_date (a partition per day),
+-- clustered by tenant (then status): a dashboard's tenant and date filters
+-- read a fraction of the table (other engines ignore both)
+{{
+    config(
+        partition_by=({'field': 'order_date', 'data_type': 'date'}
+                      if target.type == 'bigquery' else none),
+        cluster_by=(['tenant_id', 'status'] if target.type == 'bigquery' else none),
+    )
+}}
 with
 
 orders as (select * from {{ ref('int_orders_enriched') }}),

@@ -14,8 +14,9 @@
     differs under this run's as_of_date (yesterday's running day, or every
     later day on a replay of an earlier date), so an incremental run equals a
     full refresh. Deleting by tenant and day, not by row key, drops a device
-    or source group that no longer has sessions. On BigQuery the same days
-    are rewritten as partitions. -#}
+    or source group that no longer has sessions. On BigQuery a day is one
+    partition, replaced whole (insert_overwrite): a day that any tenant needs
+    rebuilt is rebuilt for every tenant. -#}
 -- sqlfluff:indentation:template_blocks_indent:false
 -- (its incremental-only CTEs and joins sit at the indent of the SQL around them)
 {{
@@ -24,6 +25,7 @@
         incremental_strategy=('insert_overwrite' if target.type == 'bigquery' else 'delete+insert'),
         unique_key=(none if target.type == 'bigquery' else ['tenant_id', 'session_date']),
         partition_by=({'field': 'session_date', 'data_type': 'date'} if target.type == 'bigquery' else none),
+        cluster_by=(['tenant_id', 'device'] if target.type == 'bigquery' else none),
         on_schema_change='fail',
     )
 }}
@@ -61,7 +63,13 @@ days_to_rebuild as (
 {%- endif %}
 
 sessions_in_scope as (
-    {% if is_incremental() %}
+    {% if is_incremental() and target.type == 'bigquery' %}
+    -- insert_overwrite replaces whole day partitions: a day is rebuilt for every tenant in it,
+    -- or the other tenants' rows of that day would be lost
+    select sessions.*
+    from sessions
+    where sessions.session_date in (select days_to_rebuild.session_date from days_to_rebuild)
+    {% elif is_incremental() %}
     select sessions.*
     from sessions
     inner join days_to_rebuild

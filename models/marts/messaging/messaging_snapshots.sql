@@ -23,6 +23,16 @@
 {%- set rates = [
     'delivery_rate', 'read_rate', 'reply_rate', 'failure_rate',
     'campaign_delivery_rate', 'campaign_read_rate', 'avg_engagement_score', 'avg_first_response_seconds'] %}
+-- BigQuery: partitioned by period_start (a partition per month),
+-- clustered by tenant (then period_type): a dashboard's tenant and date filters
+-- read a fraction of the table (other engines ignore both)
+{{
+    config(
+        partition_by=({'field': 'period_start', 'data_type': 'date', 'granularity': 'month'}
+                      if target.type == 'bigquery' else none),
+        cluster_by=(['tenant_id', 'period_type'] if target.type == 'bigquery' else none),
+    )
+}}
 with
 
 messages as (select * from {{ ref('fct_messages') }}),
@@ -104,30 +114,12 @@ grid as (
         on tenant_first_days.first_day <= periods.period_end
 ),
 
-messages_scoped as (
-    -- each message counts for its account and for the tenant's total
-    select
-        messages.*,
-        messages.whatsapp_account_id as scope_id
-    from messages
-    union all
-    select
-        messages.*,
-        {{ all_accounts }} as scope_id
-    from messages
-),
-
-message_periods as (
-    -- and in the day, the week and the month it was sent in
-    {{ in_each_period('messages_scoped', 'sent_date') | indent(4) }}
-),
-
-message_counts as (
+message_days as (
+    -- messages counted per account and day first: the periods then group days, not messages
     select
         tenant_id,
-        scope_id,
-        period_type,
-        period_start,
+        whatsapp_account_id,
+        sent_date,
         count(*) as messages_total,
         sum(case when direction = 'outbound' then 1 else 0 end) as messages_outbound,
         sum(case when direction = 'inbound' then 1 else 0 end) as messages_inbound,
@@ -138,11 +130,89 @@ message_counts as (
         sum(case when is_replied then 1 else 0 end) as messages_replied,
         sum(case when campaign_id is not null and is_sent then 1 else 0 end) as campaign_messages_sent,
         sum(case when campaign_id is not null and is_delivered then 1 else 0 end) as campaign_messages_delivered,
-        sum(case when campaign_id is not null and is_read then 1 else 0 end) as campaign_messages_read,
-        -- active: wrote, or received a message (delivered: one that only failed was never sent)
-        count(distinct case when direction = 'inbound' or is_delivered then contact_id end) as contacts_active
+        sum(case when campaign_id is not null and is_read then 1 else 0 end) as campaign_messages_read
+    from messages
+    group by tenant_id, whatsapp_account_id, sent_date
+),
+
+message_days_scoped as (
+    -- each day's messages count for their account and for the tenant's total
+    select
+        message_days.*,
+        message_days.whatsapp_account_id as scope_id
+    from message_days
+    union all
+    select
+        message_days.*,
+        {{ all_accounts }} as scope_id
+    from message_days
+),
+
+message_periods as (
+    -- and in the day, the week and the month they were sent in
+    {{ in_each_period('message_days_scoped', 'sent_date') | indent(4) }}
+),
+
+message_sums as (
+    select
+        tenant_id,
+        scope_id,
+        period_type,
+        period_start,
+        {%- for column in ['messages_total', 'messages_outbound', 'messages_inbound', 'messages_sent',
+                           'messages_delivered', 'messages_read', 'messages_failed', 'messages_replied',
+                           'campaign_messages_sent', 'campaign_messages_delivered', 'campaign_messages_read'] %}
+        sum({{ column }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from message_periods
     group by tenant_id, scope_id, period_type, period_start
+),
+
+active_contact_days as (
+    -- active: wrote, or received a message (delivered: one that only failed was never sent); a
+    -- contact counts once per scope and day, and once per period below
+    select distinct
+        tenant_id,
+        whatsapp_account_id as scope_id,
+        contact_id,
+        sent_date
+    from messages
+    where direction = 'inbound' or is_delivered
+    union all
+    select distinct
+        tenant_id,
+        {{ all_accounts }} as scope_id,
+        contact_id,
+        sent_date
+    from messages
+    where direction = 'inbound' or is_delivered
+),
+
+active_contact_periods as (
+    {{ in_each_period('active_contact_days', 'sent_date') | indent(4) }}
+),
+
+active_contacts as (
+    select
+        tenant_id,
+        scope_id,
+        period_type,
+        period_start,
+        count(distinct contact_id) as contacts_active
+    from active_contact_periods
+    group by tenant_id, scope_id, period_type, period_start
+),
+
+message_counts as (
+    select
+        message_sums.*,
+        coalesce(active_contacts.contacts_active, 0) as contacts_active
+    from message_sums
+    left join active_contacts
+        on message_sums.tenant_id = active_contacts.tenant_id
+        and message_sums.scope_id = active_contacts.scope_id
+        and message_sums.period_type = active_contacts.period_type
+        and message_sums.period_start = active_contacts.period_start
 ),
 
 campaign_runs as (

@@ -22,6 +22,16 @@
 {%- set week_days = 7 %}
 {%- set baseline_days = 28 %}
 {%- set z_max = var('anomaly_z_max') %}
+-- BigQuery: partitioned by day (a partition per day),
+-- clustered by tenant: a dashboard's tenant and date filters
+-- read a fraction of the table (other engines ignore both)
+{{
+    config(
+        partition_by=({'field': 'day', 'data_type': 'date'}
+                      if target.type == 'bigquery' else none),
+        cluster_by=(['tenant_id'] if target.type == 'bigquery' else none),
+    )
+}}
 with
 
 period_kpis as (select * from {{ ref('period_kpis') }}),

@@ -2,6 +2,16 @@
     with the MRR lost, how long it had paid, its segment and owner, and its
     last health score and band on or before the churn month (the account's
     last score of the latest month scored up to the churn month). -#}
+-- BigQuery: partitioned by churn_month (a partition per month),
+-- clustered by tenant (then segment): a dashboard's tenant and date filters
+-- read a fraction of the table (other engines ignore both)
+{{
+    config(
+        partition_by=({'field': 'churn_month', 'data_type': 'date', 'granularity': 'month'}
+                      if target.type == 'bigquery' else none),
+        cluster_by=(['tenant_id', 'segment'] if target.type == 'bigquery' else none),
+    )
+}}
 with
 
 fct_mrr as (select * from {{ ref('fct_mrr') }}),

@@ -3,6 +3,16 @@
     MRR through the last complete month, or through the churn month for a
     customer who has not come back; gap months are present as `inactive`.
     Month ranges are derived per customer, never as customers x all months. -#}
+-- BigQuery: partitioned by month (a partition per month),
+-- clustered by tenant (then movement): a dashboard's tenant and date filters
+-- read a fraction of the table (other engines ignore both)
+{{
+    config(
+        partition_by=({'field': 'month', 'data_type': 'date', 'granularity': 'month'}
+                      if target.type == 'bigquery' else none),
+        cluster_by=(['tenant_id', 'movement'] if target.type == 'bigquery' else none),
+    )
+}}
 with
 
 customer_mrr as (select * from {{ ref('int_customer_mrr_by_month') }}),

@@ -2,6 +2,16 @@
     A later stage implies the earlier ones (docs/contracts/marts.md): a won
     lead with no first_contacted_at still counts as contacted. "customer"
     means the converted account has a billing customer that has had MRR. -#}
+-- BigQuery: partitioned by cohort_month (a partition per month),
+-- clustered by tenant (then lead_source): a dashboard's tenant and date filters
+-- read a fraction of the table (other engines ignore both)
+{{
+    config(
+        partition_by=({'field': 'cohort_month', 'data_type': 'date', 'granularity': 'month'}
+                      if target.type == 'bigquery' else none),
+        cluster_by=(['tenant_id', 'lead_source'] if target.type == 'bigquery' else none),
+    )
+}}
 with
 
 leads as (select * from {{ ref('stg_crm__leads') }}),

@@ -1,5 +1,15 @@
 {#- One row per opportunity, as int_opportunities_enriched computes it (state
     flags, USD amount and weighted amount, sales cycle, days open). -#}
+-- BigQuery: partitioned by created_at (a partition per month),
+-- clustered by tenant (then opportunity_type): a dashboard's tenant and date filters
+-- read a fraction of the table (other engines ignore both)
+{{
+    config(
+        partition_by=({'field': 'created_at', 'data_type': 'timestamp', 'granularity': 'month'}
+                      if target.type == 'bigquery' else none),
+        cluster_by=(['tenant_id', 'opportunity_type'] if target.type == 'bigquery' else none),
+    )
+}}
 with
 
 opportunities as (select * from {{ ref('int_opportunities_enriched') }}),
