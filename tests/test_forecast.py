@@ -11,7 +11,7 @@ from orchestration.forecast import backtest
 from orchestration.forecast.models import Z_80, Z_95, fit_forecast
 from orchestration.forecast.run import BACKTEST, BACKTEST_STEPS, FORECAST, PRIMARY_KEYS, TABLES
 from orchestration.forecast.series import SERIES, forecast_series
-from tests.conftest import AS_OF, query, run_sql, warehouse_cli
+from tests.conftest import AS_OF, base_env, query, run_sql, warehouse_cli
 
 MONTHLY = SERIES[0]
 WEEKLY = SERIES[1]
@@ -129,6 +129,15 @@ def test_a_short_series_falls_back_to_naive_and_says_so():
     # naive: sigma of the first differences (all 10), times sqrt(step)
     assert result.forecast[3]["upper_95"] - 290 == pytest.approx(Z_95 * 10 * 2)
     assert forecast_series("tiny", MONTHLY, periods[:2], y[:2]).model is None
+
+
+@pytest.mark.parametrize("args", [["--target", "postgres"], ["--duckdb-path", "{tmp}/empty.duckdb"]])
+def test_an_unreachable_or_unbuilt_warehouse_is_one_line_and_exit_2(tmp_path, args):
+    env = base_env(tmp_path)
+    env.update(PGHOST="127.0.0.1", PGPORT="1")
+    proc = warehouse_cli(env, "forecast", *[a.format(tmp=tmp_path) for a in args], check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("warehouse: error: "), proc.stderr
 
 
 # --- the marts, on the session warehouses --------------------------------------------------------
