@@ -131,6 +131,30 @@ def test_a_short_series_falls_back_to_naive_and_says_so():
     assert forecast_series("tiny", MONTHLY, periods[:2], y[:2]).model is None
 
 
+def test_series_stop_at_the_last_complete_period_and_a_gap_is_counted():
+    import pandas as pd
+    from orchestration.forecast.run import series_of
+    frame = pd.DataFrame({"tenant_id": ["a", "a", "a", "a"],
+                          "period_start": [date(1991, 1, 1), date(1991, 2, 1), date(1991, 4, 1), date(1991, 5, 1)],
+                          "value": [1.0, 2.0, 4.0, 5.0]})
+    # as of 1991-05-20, May is running: left out; March is absent from the mart: 0, and counted
+    periods, values, missing = series_of(frame, MONTHLY, date(1991, 5, 20))["a"]
+    assert periods == [date(1991, m, 1) for m in (1, 2, 3, 4)]
+    assert values.tolist() == [1.0, 2.0, 0.0, 4.0] and missing == 1
+    weeks = pd.DataFrame({"tenant_id": ["b", "b"], "period_start": [date(1994, 1, 3), date(1994, 1, 10)],
+                          "value": [1.0, 2.0]})
+    assert series_of(weeks, WEEKLY, date(1994, 1, 17))["b"][0] == [date(1994, 1, 3), date(1994, 1, 10)]
+    assert series_of(weeks, WEEKLY, date(1994, 1, 16))["b"][0] == [date(1994, 1, 3)]
+
+
+def test_a_flat_history_keeps_the_baseline_and_says_so():
+    import pandas as pd
+    periods = [(pd.Timestamp("1996-01-01") + pd.DateOffset(months=i)).date() for i in range(30)]
+    result = forecast_series("flat", MONTHLY, periods, np.full(30, 50.0))
+    assert result.model == "seasonal_naive" and "is the baseline" in result.selection
+    assert {r["mase"] for r in result.backtest} == {None}          # no scale: null, never 0
+
+
 @pytest.mark.parametrize("args", [["--target", "postgres"], ["--duckdb-path", "{tmp}/empty.duckdb"]])
 def test_an_unreachable_or_unbuilt_warehouse_is_one_line_and_exit_2(tmp_path, args):
     env = base_env(tmp_path)
