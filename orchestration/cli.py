@@ -4,6 +4,7 @@
     warehouse load exports/ --target duckdb      # your own raw tables, one Parquet file each (or postgres,
                                                  # bigquery: the BIGQUERY_* env vars)
     warehouse summary
+    warehouse forecast --target duckdb                  # forecasts from the built marts (orchestration/forecast)
     warehouse api serve --target postgres --port 8000   # the metrics API (orchestration/api)
 
 Bad arguments or an unreachable target give one line on stderr and exit code 2,
@@ -120,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     su.add_argument("--tenant", default=None, help="make the login see this tenant only (default: every tenant)")
     sv = sup.add_parser("serve", help="serve Superset on 127.0.0.1")
     sv.add_argument("--port", type=int, default=8088)
+    fc = sub.add_parser("forecast", help="forecast MRR and store revenue per tenant from the built marts "
+                                         "(marts.revenue_forecast, forecast_backtest, forecast_backtest_steps)")
+    fc.add_argument("--target", choices=["duckdb", "postgres"], default="duckdb")
+    fc.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
+    fc.add_argument("--as-of-date", type=_date, default=None,
+                    help="the run's as-of date, as given to dbt (default: $WAREHOUSE_AS_OF_DATE, else today, UTC)")
     from orchestration.api.cli import add_parser as add_api_parser
     add_api_parser(sub, _Parser)
     return p
@@ -253,6 +260,29 @@ def cmd_superset(args) -> int:
     return 0
 
 
+def cmd_forecast(args) -> int:
+    from orchestration.forecast.run import FORECAST, run_forecast
+    as_of = args.as_of_date
+    if as_of is None:
+        pinned = os.environ.get("WAREHOUSE_AS_OF_DATE", "").strip()
+        try:
+            as_of = _date(pinned) if pinned else datetime.now(UTC).date()
+        except argparse.ArgumentTypeError as e:
+            raise UsageError(f"WAREHOUSE_AS_OF_DATE: {e}") from None
+    db_path = None
+    if args.target == "duckdb":
+        db_path = args.duckdb_path or default_duckdb_path()
+        _check_duckdb_writable(db_path)
+    try:
+        run = run_forecast(args.target, as_of, duckdb_path=db_path, progress=lambda line: print(line, flush=True))
+    except RuntimeError as e:
+        raise UsageError(str(e)) from None
+    forecasts = sum(1 for r in run.results if r.model)
+    print(f"forecast as of {as_of}: {forecasts} of {len(run.results)} series forecast "
+          f"-> marts.{FORECAST} ({args.target})")
+    return 0
+
+
 def cmd_api(args) -> int:
     from orchestration.api.cli import run
     try:
@@ -266,7 +296,7 @@ def main(argv=None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return {"generate": cmd_generate, "load": cmd_load, "contract": cmd_contract, "summary": cmd_summary,
-                "access": cmd_access, "api": cmd_api,
+                "access": cmd_access, "api": cmd_api, "forecast": cmd_forecast,
                 "superset": cmd_superset}[args.command](args)
     except (UsageError, LoadError) as e:
         print(f"warehouse: error: {e}", file=sys.stderr)

@@ -1,0 +1,94 @@
+"""The forecast marts as one Python asset step (orchestration/forecast): it reads the built
+`marts.mrr_monthly` and `marts.period_kpis` weekly rows, writes `marts.revenue_forecast`,
+`marts.forecast_backtest` and `marts.forecast_backtest_steps`, then checks what it wrote.
+
+It runs in the daily build after the dbt marts it reads, with the run's as-of date
+(settings.run_as_of_date, the clock dbt was given) and in the writer pool: on DuckDB the file has
+one writer."""
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.dagster_defs import settings
+from orchestration.dagster_defs.dbt_assets import MART_FRESHNESS
+from orchestration.dagster_defs.warehouse import WarehouseResource
+from orchestration.forecast.run import BACKTEST, BACKTEST_STEPS, FORECAST, PRIMARY_KEYS, run_forecast
+from orchestration.forecast.series import SERIES
+
+READS = ("mrr_monthly", "period_kpis")
+KEYS = {table: dg.AssetKey(["marts", table]) for table in (FORECAST, BACKTEST, BACKTEST_STEPS)}
+DESCRIPTIONS = {
+    FORECAST: "Per tenant: 12 months of ending MRR and 8 weeks of store net revenue, point forecast with 80 % "
+              "and 95 % prediction intervals, the model that made it and why (backtest, or a declared fallback).",
+    BACKTEST: "Per tenant, series and candidate model: rolling-origin MAPE, MASE and interval coverage, the "
+              "seasonal-naive baseline's MASE, whether the model beats it, and which model was chosen.",
+    BACKTEST_STEPS: "The backtest per horizon step: MAPE, MASE and 80 %/95 % coverage one, two, ... periods ahead.",
+}
+CHECKS = {FORECAST: "keys_unique_intervals_nested_full_horizon", BACKTEST: "keys_unique_one_chosen_model",
+          BACKTEST_STEPS: "keys_unique_steps_within_horizon"}
+HORIZON_SQL = "case series " + " ".join(f"when '{s.name}' then {s.horizon}" for s in SERIES) + " end"
+
+
+def _duplicate_keys_sql(table: str) -> str:
+    keys = ", ".join(PRIMARY_KEYS[table])
+    return f"select count(*) from (select {keys} from marts.{table} group by {keys} having count(*) > 1) as d"
+
+
+# per table: (what a failure means, a query counting the offending rows or groups)
+RULES = {
+    FORECAST: [
+        ("duplicate keys", _duplicate_keys_sql(FORECAST)),
+        ("intervals not nested around the point", f"select count(*) from marts.{FORECAST} where not ("
+         "lower_95 <= lower_80 and lower_80 <= point_forecast and point_forecast <= upper_80 "
+         "and upper_80 <= upper_95)"),
+        ("series without a full horizon", f"select count(*) from (select tenant_id, series from marts.{FORECAST} "
+         f"group by tenant_id, series having count(*) <> max({HORIZON_SQL})) as h"),
+    ],
+    BACKTEST: [
+        ("duplicate keys", _duplicate_keys_sql(BACKTEST)),
+        ("series without exactly one chosen model", f"select count(*) from (select tenant_id, series from "
+         f"marts.{BACKTEST} group by tenant_id, series "
+         "having sum(case when is_chosen then 1 else 0 end) <> 1) as c"),
+    ],
+    BACKTEST_STEPS: [
+        ("duplicate keys", _duplicate_keys_sql(BACKTEST_STEPS)),
+        ("steps outside the horizon", f"select count(*) from marts.{BACKTEST_STEPS} "
+         f"where horizon_step < 1 or horizon_step > {HORIZON_SQL}"),
+    ],
+}
+
+
+def check_forecast_marts(warehouse: WarehouseResource) -> list[dg.AssetCheckResult]:
+    results = []
+    with warehouse.session() as con:
+        for table, rules in RULES.items():
+            problems = {what: con.execute(sql).fetchone()[0] for what, sql in rules}
+            failed = {what: n for what, n in problems.items() if n}
+            results.append(dg.AssetCheckResult(
+                asset_key=KEYS[table], check_name=CHECKS[table], passed=not failed,
+                description="; ".join(f"{n} {what}" for what, n in failed.items()) or "all rules hold",
+                metadata={what: dg.MetadataValue.int(int(n)) for what, n in problems.items()}))
+    return results
+
+
+@dg.multi_asset(
+    name="revenue_forecast", pool="warehouse_writer",
+    specs=[dg.AssetSpec(key, group_name="marts_forecast", owners=["team:data-platform"], kinds={"python"},
+                        deps=[dg.AssetKey(["marts", name]) for name in READS], description=DESCRIPTIONS[table],
+                        freshness_policy=MART_FRESHNESS)
+           for table, key in KEYS.items()],
+    check_specs=[dg.AssetCheckSpec(CHECKS[table], asset=key, description=" / ".join(w for w, _ in RULES[table]))
+                 for table, key in KEYS.items()])
+def revenue_forecast(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    as_of = settings.run_as_of_date(context)
+    run = run_forecast(warehouse.target, as_of, duckdb_path=Path(warehouse.duckdb_path or settings.duckdb_path()),
+                       progress=context.log.info)
+    chosen = "\n".join(f"| {r.tenant_id} | {r.series} | {r.model or 'none'} | {r.selection} |" for r in run.results)
+    for table, key in KEYS.items():
+        metadata = {"as_of_date": dg.MetadataValue.text(as_of.isoformat()),
+                    "dagster/row_count": dg.MetadataValue.int(len(run.rows(table)))}
+        if table == FORECAST:
+            metadata["models"] = dg.MetadataValue.md("| tenant | series | model | why |\n|---|---|---|---|\n" + chosen)
+            metadata["fallbacks"] = dg.MetadataValue.int(sum(1 for r in run.results if r.model in (None, "naive")))
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+    yield from check_forecast_marts(warehouse)

@@ -1,0 +1,174 @@
+"""Read the series from the built marts, forecast every tenant and series, write the forecast marts.
+
+    warehouse forecast --target duckdb|postgres [--as-of-date YYYY-MM-DD]
+
+Connections are dbt's profile's: DBT_DUCKDB_PATH for DuckDB, the PG* variables for Postgres
+(orchestration/generator/load.py). Only periods complete before the as-of date are used (the marts
+already stop there when built with the same date). The three tables are replaced together, in one
+transaction; on Postgres they get the marts' grant and tenant row-level security (macros/access).
+"""
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from orchestration.forecast.series import SERIES, SeriesResult, SeriesSpec, forecast_series
+
+FORECAST = "revenue_forecast"
+BACKTEST = "forecast_backtest"
+BACKTEST_STEPS = "forecast_backtest_steps"
+
+# every column, in order, with its type (the same words on DuckDB and Postgres)
+TABLES: dict[str, list[tuple[str, str]]] = {
+    FORECAST: [("tenant_id", "text"), ("series", "text"), ("period_start", "date"), ("horizon_step", "integer"),
+               ("point_forecast", "double precision"), ("lower_80", "double precision"),
+               ("upper_80", "double precision"), ("lower_95", "double precision"), ("upper_95", "double precision"),
+               ("model", "text"), ("selection", "text"), ("trained_through", "date"), ("as_of_date", "date")],
+    BACKTEST: [("tenant_id", "text"), ("series", "text"), ("model", "text"), ("is_chosen", "boolean"),
+               ("folds", "integer"), ("mape", "double precision"), ("mase", "double precision"),
+               ("coverage_80", "double precision"), ("coverage_95", "double precision"),
+               ("baseline_mase", "double precision"), ("beats_baseline", "boolean"), ("as_of_date", "date")],
+    BACKTEST_STEPS: [("tenant_id", "text"), ("series", "text"), ("model", "text"), ("horizon_step", "integer"),
+                     ("folds", "integer"), ("mape", "double precision"), ("mase", "double precision"),
+                     ("coverage_80", "double precision"), ("coverage_95", "double precision"),
+                     ("as_of_date", "date")],
+}
+PRIMARY_KEYS = {FORECAST: ("tenant_id", "series", "period_start"), BACKTEST: ("tenant_id", "series", "model"),
+                BACKTEST_STEPS: ("tenant_id", "series", "model", "horizon_step")}
+
+
+@dataclass
+class ForecastRun:
+    as_of: date
+    results: list[SeriesResult] = field(default_factory=list)
+
+    def rows(self, table: str) -> list[dict]:
+        kind = {FORECAST: "forecast", BACKTEST: "backtest", BACKTEST_STEPS: "steps"}[table]
+        return [{**row, "as_of_date": self.as_of} for r in self.results for row in getattr(r, kind)]
+
+
+def _frame(con, sql: str) -> pd.DataFrame:
+    cur = con.execute(sql)
+    return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+
+
+def series_of(frame: pd.DataFrame, spec: SeriesSpec, as_of: date) -> dict[str, tuple[list[date], np.ndarray, int]]:
+    """Per tenant: consecutive complete period starts, their values, and how many periods inside the
+    range the mart lacked (counted as 0 and reported, never silently)."""
+    out = {}
+    for tenant, rows in frame.groupby("tenant_id", sort=True):
+        rows = rows.assign(period_start=pd.to_datetime(rows["period_start"]))
+        rows = rows[[spec.is_complete(p.date(), as_of) for p in rows["period_start"]]].sort_values("period_start")
+        if rows.empty:
+            continue
+        grid = pd.date_range(rows["period_start"].iloc[0], rows["period_start"].iloc[-1],
+                             freq="MS" if spec.grain == "month" else "7D")
+        values = rows.set_index("period_start")["value"].astype(float).reindex(grid)
+        missing = int(values.isna().sum())
+        out[str(tenant)] = ([p.date() for p in grid], values.fillna(0.0).to_numpy(), missing)
+    return out
+
+
+def forecast_all(con, as_of: date, progress: Callable[[str], None] = print) -> ForecastRun:
+    run = ForecastRun(as_of)
+    for spec in SERIES:
+        for tenant, (periods, values, missing) in series_of(_frame(con, spec.sql), spec, as_of).items():
+            result = forecast_series(tenant, spec, periods, values)
+            if missing:
+                result.selection += f"; {missing} {spec.grain}s absent from the mart counted as 0"
+                for row in result.forecast:
+                    row["selection"] = result.selection
+            run.results.append(result)
+            progress(result.progress_line())
+    return run
+
+
+def _create_sql(table: str, suffix: str = "") -> str:
+    cols = ", ".join(f"{name} {kind}" for name, kind in TABLES[table])
+    return f"create table marts.{table}{suffix} ({cols}, primary key ({', '.join(PRIMARY_KEYS[table])}))"
+
+
+def _values(run: ForecastRun, table: str) -> list[tuple]:
+    names = [name for name, _ in TABLES[table]]
+    return [tuple(None if isinstance(row[n], float) and not np.isfinite(row[n]) else row[n] for n in names)
+            for row in run.rows(table)]
+
+
+def write_duckdb(run: ForecastRun, db_path: Path) -> None:
+    import duckdb
+    con = duckdb.connect(str(db_path))
+    try:
+        con.execute("begin transaction")
+        con.execute("create schema if not exists marts")
+        for table in TABLES:
+            con.execute(f"drop table if exists marts.{table}")
+            con.execute(_create_sql(table))
+            rows = _values(run, table)
+            if rows:
+                marks = ", ".join("?" for _ in TABLES[table])
+                con.executemany(f"insert into marts.{table} values ({marks})", rows)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.close()
+
+
+# the marts' access on Postgres (macros/access/warehouse_access.sql: apply_tenant_rls, grants)
+PG_ACCESS = """
+alter table marts.{t} enable row level security;
+create policy tenant_isolation on marts.{t} for select to analyst using (
+    (select pg_has_role(current_user, 'platform_analyst', 'member'))
+    or tenant_id in (select m.tenant_id from security.tenant_members as m)
+);
+grant select on marts.{t} to analyst;
+"""
+
+
+def write_postgres(run: ForecastRun, database: str | None = None) -> None:
+    import psycopg
+    from orchestration.generator.load import pg_conninfo
+    with psycopg.connect(**pg_conninfo(database)) as con:       # one transaction: readers see old or new
+        con.execute("set local lock_timeout = '10s'")
+        con.execute("create schema if not exists marts")
+        has_access = con.execute("select exists (select from pg_roles where rolname = 'analyst') "
+                                 "and to_regclass('security.tenant_members') is not null").fetchone()[0]
+        for table in TABLES:
+            con.execute(f"drop table if exists marts.{table}")
+            con.execute(_create_sql(table))
+            names = ", ".join(name for name, _ in TABLES[table])
+            with con.cursor().copy(f"copy marts.{table} ({names}) from stdin") as copy:
+                for row in _values(run, table):
+                    copy.write_row(row)
+            if has_access:
+                con.execute(PG_ACCESS.format(t=table))
+            else:
+                raise RuntimeError("role analyst or security.tenant_members is missing: run dbt build on this "
+                                   "database first (it creates them), then the forecast")
+
+
+def connect_read(target: str, duckdb_path: Path | None = None, database: str | None = None):
+    if target == "duckdb":
+        import duckdb
+        return duckdb.connect(str(duckdb_path), read_only=True)
+    import psycopg
+    from orchestration.generator.load import pg_conninfo
+    return psycopg.connect(**pg_conninfo(database))
+
+
+def run_forecast(target: str, as_of: date, duckdb_path: Path | None = None, database: str | None = None,
+                 progress: Callable[[str], None] = print) -> ForecastRun:
+    con = connect_read(target, duckdb_path, database)
+    try:
+        run = forecast_all(con, as_of, progress)
+    finally:
+        con.close()
+    if target == "duckdb":
+        write_duckdb(run, duckdb_path)
+    else:
+        write_postgres(run, database)
+    return run
