@@ -11,7 +11,8 @@ import socket
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -213,6 +214,20 @@ def pg_query(wh: Warehouse, sql: str):
     with psycopg.connect(**pg_conninfo(wh.env["PGDATABASE"])) as con:
         return con.execute(sql).fetchall()
 
+
+
+def engine_neutral(value):
+    """One representation per value on every engine: numbers as float, instants as naive UTC text,
+    dates as ISO text; the form in which tests compare two engines' rows."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float | Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return (value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 def query(wh: Warehouse, sql: str):
     return duck_query(wh, sql) if wh.target == "duckdb" else pg_query(wh, sql)

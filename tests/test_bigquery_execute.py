@@ -19,7 +19,7 @@ import hashlib
 import json
 import math
 import time
-from datetime import date, datetime, timedelta, UTC
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,7 +29,7 @@ import pytest
 
 from bigquery_emulator import Emulator, client_env
 from bigquery_offline import LOOPBACK_ONLY_ENV, loopback_only
-from conftest import AS_OF, base_env, free_port, land_raw, run_dbt, warehouse_cli
+from conftest import AS_OF, base_env, engine_neutral, free_port, land_raw, run_dbt, warehouse_cli
 
 TENANTS, SCALE, SEED = 2, 0.01, 42
 BQ_TARGET = "bigquery_emulator"
@@ -163,24 +163,13 @@ def duck_rows(b: Builds, sql: str) -> tuple[list[str], list[tuple]]:
         con.close()
 
 
-def _norm(v):
-    """One representation per value on both engines: numbers as float, instants as naive UTC text."""
-    if isinstance(v, bool) or v is None or isinstance(v, str):
-        return v
-    if isinstance(v, int | float | Decimal):
-        return float(v)
-    if isinstance(v, datetime):
-        return (v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo else v).isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    return str(v)
 
 
 def column_profile(columns: list[str], rows: list[tuple]) -> dict[str, tuple]:
     """Per column: ('sum', total, nulls) for numbers, ('values', sha256 of the sorted values) else."""
     profile = {}
     for i, name in enumerate(columns):
-        values = [_norm(r[i]) for r in rows]
+        values = [engine_neutral(r[i]) for r in rows]
         present = [v for v in values if v is not None]
         if present and all(isinstance(v, float) for v in present):
             profile[name] = ("sum", math.fsum(present), len(values) - len(present))
@@ -311,8 +300,8 @@ def test_insert_overwrite_keeps_the_other_tenants_rows_of_a_replaced_day(increme
     """Bug (a): web_funnel_daily replaces whole day partitions on BigQuery; days that got events of one
     tenant only must be rebuilt for every tenant, or the other tenants' rows of those days vanish."""
     sql = "select tenant_id, count(*), sum(sessions) from marts.web_funnel_daily group by 1 order by 1"
-    duck = [tuple(_norm(v) for v in r) for r in duck_rows(incremental, sql)[1]]
-    bq = [tuple(_norm(v) for v in r) for r in bq_rows(incremental, sql)[1]]
+    duck = [tuple(engine_neutral(v) for v in r) for r in duck_rows(incremental, sql)[1]]
+    bq = [tuple(engine_neutral(v) for v in r) for r in bq_rows(incremental, sql)[1]]
     assert len(duck) == TENANTS and bq == duck
 
 

@@ -5,12 +5,11 @@ in the last bits, nothing more), from the same raw data and as-of date (tests/co
 Snapshots are compared without dbt's bookkeeping columns (dbt_scd_id, dbt_updated_at,
 dbt_valid_from, dbt_valid_to): they hold when each build ran, which differs by design."""
 import math
-from datetime import date, datetime, UTC
 from decimal import Decimal
 
 import pytest
 
-from conftest import duck_query, query
+from conftest import engine_neutral, duck_query, query
 
 SCHEMAS = ("marts", "intermediate", "snapshots")
 RUN_METADATA = {"dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to"}
@@ -27,16 +26,6 @@ def _columns(wh, schema: str, table: str) -> list[str]:
                                     f"where table_schema = '{schema}' and table_name = '{table}' order by 1")]
 
 
-def _norm(v):
-    if isinstance(v, bool) or v is None or isinstance(v, str):
-        return v
-    if isinstance(v, int | float | Decimal):
-        return float(v)
-    if isinstance(v, datetime):
-        return (v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo else v).isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    return str(v)
 
 
 def _sort_key(row):
@@ -71,8 +60,8 @@ def test_every_table_holds_the_same_rows_on_both_engines(duckdb_warehouse, postg
     for schema, table in tables:
         columns = [c for c in _columns(duckdb_warehouse, schema, table) if c not in RUN_METADATA]
         sql = f"select {', '.join(columns)} from {schema}.{table}"
-        duck = sorted((tuple(_norm(v) for v in r) for r in query(duckdb_warehouse, sql)), key=_sort_key)
-        pg = sorted((tuple(_norm(v) for v in r) for r in query(postgres_warehouse, sql)), key=_sort_key)
+        duck = sorted((tuple(engine_neutral(v) for v in r) for r in query(duckdb_warehouse, sql)), key=_sort_key)
+        pg = sorted((tuple(engine_neutral(v) for v in r) for r in query(postgres_warehouse, sql)), key=_sort_key)
         if len(duck) != len(pg):
             failures.append(f"{schema}.{table}: {len(duck)} rows on DuckDB, {len(pg)} on Postgres")
             continue
@@ -90,4 +79,4 @@ def test_the_comparison_catches_a_difference():
     """The tolerance is tight: a cent on a million differs; float noise does not."""
     assert not _same(1_000_000.00, 1_000_000.01)
     assert _same(0.1 + 0.2, 0.3)
-    assert not _same(None, 0.0) and _same(_norm(Decimal("1.50")), _norm(1.5))
+    assert not _same(None, 0.0) and _same(engine_neutral(Decimal("1.50")), engine_neutral(1.5))
