@@ -4,7 +4,7 @@
     recency of the last inbound message (fading to 0 over 90 days). A contact
     who never wrote scores 0: pass days_since_last_inbound null. The one home
     of the formula: contact_engagement scores each contact with it, and
-    int_messaging_engagement_by_day scores them as of each day, for messaging_snapshots. -#}
+    messaging_engagement_daily scores them as of each day, for messaging_snapshots. -#}
 {% macro engagement_score(inbound_30d, reply_rate_90d, days_since_last_inbound) -%}
     case
         when {{ days_since_last_inbound }} is null then 0

@@ -52,7 +52,7 @@ PARTITIONED = {
     "cohort_retention_by_channel": ("cohort_month", "month"), "product_performance_monthly": ("month", "month"),
     "period_kpis": ("period_start", "month"), "messaging_snapshots": ("period_start", "month"),
     "metric_anomalies_daily": ("day", "day"), "web_funnel_daily": ("session_date", "day"),
-    "int_web_sessions": ("session_date", "day"), "int_messaging_engagement_by_day": ("day", "day"),
+    "int_web_sessions": ("session_date", "day"), "messaging_engagement_daily": ("day", "day"),
     # the incremental bases read what landed after their watermark
     "base_commerce__web_events": ("_loaded_at", "day"), "base_messaging__messages": ("_loaded_at", "day"),
     "base_messaging__message_status_events": ("_loaded_at", "day"),

@@ -11,7 +11,7 @@ from orchestration.forecast import backtest
 from orchestration.forecast.models import Z_80, Z_95, fit_forecast
 from orchestration.forecast.run import BACKTEST, BACKTEST_STEPS, FORECAST, PRIMARY_KEYS, TABLES
 from orchestration.forecast.series import SERIES, forecast_series
-from tests.conftest import AS_OF, base_env, query, run_sql, warehouse_cli
+from conftest import AS_OF, base_env, query, run_sql, warehouse_cli
 
 MONTHLY = SERIES[0]
 WEEKLY = SERIES[1]

@@ -1,5 +1,5 @@
 """The messaging chain is incremental (base_messaging__messages, base_messaging__message_status_events,
-int_message_status, fct_messages, int_messaging_engagement_by_day; messaging_snapshots, a table, reads
+int_message_status, fct_messages, messaging_engagement_daily; messaging_snapshots, a table, reads
 them): an incremental run after a second load must equal a full refresh
 of the same raw data, on DuckDB and Postgres, with status events landing up to 7 days late,
 re-delivered, out of order and before their message, straddling the load boundary. Also: a run with
@@ -18,7 +18,7 @@ import pytest
 from conftest import AS_OF, Warehouse, base_env, generate_args, land_raw, pg_test_db, query, run_dbt, warehouse_cli
 
 INCREMENTAL = ["base_messaging__messages", "base_messaging__message_status_events", "int_message_status",
-               "fct_messages", "int_messaging_engagement_by_day", "messaging_snapshots"]
+               "fct_messages", "messaging_engagement_daily", "messaging_snapshots"]
 CHAIN = ["+messaging_snapshots", "int_message_status"]
 # The first load holds what had landed by this moment (an evening, busy enough that status events
 # land before their message on both sides), the second load the rest (every messaging table).
@@ -34,8 +34,8 @@ SNAPSHOT_SQL = {
     "int_message_status": "select * from intermediate.int_message_status",
     "fct_messages": "select * from marts.fct_messages",
     # _loaded_at is the watermark of the run that wrote the row
-    "int_messaging_engagement_by_day": "select tenant_id, scope_id, whatsapp_account_id, day, engagement_score_sum, "
-                                       "contacts_in_window from intermediate.int_messaging_engagement_by_day",
+    "messaging_engagement_daily": "select tenant_id, scope_id, whatsapp_account_id, day, engagement_score_sum, "
+                                       "contacts_in_window from marts.messaging_engagement_daily",
     "messaging_snapshots": "select * from marts.messaging_snapshots",
 }
 
@@ -152,7 +152,7 @@ def built(request, raw_split, tmp_path_factory):
     model_path = Path("warehouse", "models", "marts", "messaging", "fct_messages.sql")
     stages["compiled"] = (wh.target_path / "compiled" / model_path).read_text()
     stages["ran"] = (wh.target_path / "run" / model_path).read_text()
-    engagement_path = Path("warehouse", "models", "intermediate", "messaging", "int_messaging_engagement_by_day.sql")
+    engagement_path = Path("warehouse", "models", "marts", "messaging", "messaging_engagement_daily.sql")
     stages["engagement_compiled"] = (wh.target_path / "compiled" / engagement_path).read_text()
     stages["engagement_ran"] = (wh.target_path / "run" / engagement_path).read_text()
     stages["incremental"] = {m: _rows(wh, m) for m in INCREMENTAL}
@@ -181,7 +181,7 @@ def test_incremental_run_equals_full_refresh(built):
     assert "sent_at_floor" in stages["compiled"], "fct_messages did not take its incremental branch"
     assert "as starts" in stages["engagement_compiled"], "the engagement did not take its incremental branch"
     assert "delete from" in stages["engagement_ran"] or "merge into" in stages["engagement_ran"], (
-        "int_messaging_engagement_by_day was rebuilt, not merged")
+        "messaging_engagement_daily was rebuilt, not merged")
     assert "delete from" in stages["ran"] or "merge into" in stages["ran"], "fct_messages was rebuilt, not merged"
     for model in INCREMENTAL:
         assert _same(stages["incremental"][model], stages["full"][model]), (

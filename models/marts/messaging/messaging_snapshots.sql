@@ -47,7 +47,7 @@ accounts as (select * from {{ ref('stg_messaging__whatsapp_accounts') }}),
 
 contacts_by_day as (select * from {{ ref('int_messaging_contacts_by_day') }}),
 
-engagement_by_day as (select * from {{ ref('int_messaging_engagement_by_day') }}),
+engagement_by_day as (select * from {{ ref('messaging_engagement_daily') }}),
 
 days as (select * from {{ ref('util_days') }}),
 
@@ -318,7 +318,7 @@ conversation_counts as (
 ),
 
 engagement_at_period_ends as (
-    -- the contacts' engagement scores summed as of each day (int_messaging_engagement_by_day); a
+    -- the contacts' engagement scores summed as of each day (messaging_engagement_daily); a
     -- period reads its last day with data
     select
         tenant_id,
