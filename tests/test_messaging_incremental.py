@@ -33,9 +33,7 @@ SNAPSHOT_SQL = {
                                              "quarantine_reason from staging.base_messaging__message_status_events",
     "int_message_status": "select * from intermediate.int_message_status",
     "fct_messages": "select * from marts.fct_messages",
-    # _loaded_at is the watermark of the run that wrote the row
-    "messaging_engagement_daily": "select tenant_id, scope_id, whatsapp_account_id, day, engagement_score_sum, "
-                                       "contacts_in_window from marts.messaging_engagement_daily",
+    "messaging_engagement_daily": "select * from marts.messaging_engagement_daily",
     "messaging_snapshots": "select * from marts.messaging_snapshots",
 }
 

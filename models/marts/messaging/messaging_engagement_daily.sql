@@ -89,7 +89,8 @@ activity_days as (
         sent_date as activity_date,
         sum(case when direction = 'inbound' then 1 else 0 end) as inbound,
         sum(case when is_sent then 1 else 0 end) as outbound_sent,
-        sum(case when is_replied then 1 else 0 end) as outbound_replied
+        sum(case when is_replied then 1 else 0 end) as outbound_replied,
+        max(_loaded_at) as _loaded_at
     from messages_in_scope
     group by tenant_id, whatsapp_account_id, contact_id, sent_date
 ),
@@ -134,7 +135,8 @@ account_windows as (
         sum(case when day_offset < 30 then inbound else 0 end) as inbound_30d,
         sum(outbound_sent) as outbound_sent_90d,
         sum(outbound_replied) as outbound_replied_90d,
-        max(case when inbound > 0 then activity_date end) as last_inbound_date
+        max(case when inbound > 0 then activity_date end) as last_inbound_date,
+        max(_loaded_at) as _loaded_at
     from activity_by_window_end
     group by tenant_id, whatsapp_account_id, contact_id, day
 ),
@@ -148,7 +150,8 @@ tenant_windows as (
         sum(inbound_30d) as inbound_30d,
         sum(outbound_sent_90d) as outbound_sent_90d,
         sum(outbound_replied_90d) as outbound_replied_90d,
-        max(last_inbound_date) as last_inbound_date
+        max(last_inbound_date) as last_inbound_date,
+        max(_loaded_at) as _loaded_at
     from account_windows
     group by tenant_id, contact_id, day
 ),
@@ -162,7 +165,8 @@ scoped_windows as (
         inbound_30d,
         outbound_sent_90d,
         outbound_replied_90d,
-        last_inbound_date
+        last_inbound_date,
+        _loaded_at
     from account_windows
     where whatsapp_account_id is not null
     union all
@@ -174,7 +178,8 @@ scoped_windows as (
         inbound_30d,
         outbound_sent_90d,
         outbound_replied_90d,
-        last_inbound_date
+        last_inbound_date,
+        _loaded_at
     from tenant_windows
 ),
 
@@ -192,7 +197,8 @@ final as (
                 dbt.datediff('last_inbound_date', dbt.dateadd('day', 1, 'day'), 'day')) | indent(12) }}
         ) as engagement_score_sum,
         count(*) as contacts_in_window,
-        (select max(messages_in_scope._loaded_at) from messages_in_scope) as _loaded_at
+        -- the newest load behind the row, the same whether the row was built now or before
+        max(_loaded_at) as _loaded_at
     from scoped_windows
     group by tenant_id, scope_id, whatsapp_account_id, day
 )
