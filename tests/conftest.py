@@ -65,13 +65,61 @@ def base_env(tmp: Path) -> dict:
 
 def run_dbt(env, target, target_path, *args, check=True, extra_vars: dict | None = None):
     cmd = [str(BIN / "dbt"), *args, "--target", target, "--target-path", str(target_path)]
+    vars_arg = ""
     if args and args[0] in ("build", "run", "test", "compile", "seed", "snapshot", "show"):
         dbt_vars = {"as_of_date": AS_OF.isoformat(), **(extra_vars or {})}
-        cmd += ["--vars", "{" + ", ".join(f"{k}: '{v}'" for k, v in dbt_vars.items()) + "}"]
+        vars_arg = "{" + ", ".join(f"{k}: '{v}'" for k, v in dbt_vars.items()) + "}"
+        cmd += ["--vars", vars_arg]
+    parsed = _parse_cache_entry(target, vars_arg)
+    Path(target_path).mkdir(parents=True, exist_ok=True)
+    own = Path(target_path) / "partial_parse.msgpack"
+    if parsed.exists() and not own.exists():
+        shutil.copy(parsed, own)
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, check=False, text=True)
+    if own.exists() and not parsed.exists():
+        _publish(own, parsed)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
     return proc
+
+
+def _project_digest() -> str:
+    """A hash of every file dbt parses: a cached parse is reused only for exactly this project."""
+    global _PROJECT_DIGEST
+    if _PROJECT_DIGEST is None:
+        import hashlib
+        h = hashlib.sha256(str(REPO).encode())
+        for top in ("dbt_project.yml", "models", "macros", "seeds", "snapshots", "tests/dbt", "analyses"):
+            paths = [REPO / top] if (REPO / top).is_file() else sorted((REPO / top).rglob("*"))
+            for path in paths:
+                if path.is_file():
+                    h.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+        _PROJECT_DIGEST = h.hexdigest()[:16]
+    return _PROJECT_DIGEST
+
+
+_PROJECT_DIGEST: str | None = None
+
+
+def _parse_cache_entry(target: str, vars_arg: str) -> Path:
+    """Where dbt's parsed project for this target and these --vars is kept across test processes.
+
+    Every test warehouse has its own target path, so each dbt call there would parse the whole
+    project again (about 10 s of CPU); dbt's own partial parsing reuses a parse made with the same
+    target, vars and files, whatever the database path (its profile check hashes the connection's
+    keys, not their values)."""
+    import hashlib
+    import tempfile
+    key = hashlib.sha256(f"{target}|{vars_arg}|{sys.version}".encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / "warehouse-test-parse" / _project_digest() / f"{key}.msgpack"
+
+
+def _publish(src: Path, dest: Path) -> None:
+    """Copy under a temporary name, then rename: another process never reads half a file."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(f".{os.getpid()}.tmp")
+    shutil.copy(src, tmp)
+    os.replace(tmp, dest)
 
 
 def warehouse_cli(env, *args, check=True):
