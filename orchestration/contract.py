@@ -82,10 +82,13 @@ POLICY = {
     "may_lie_ahead": {"expected_close_date", "trial_start", "trial_end", "ended_at", "current_period_start",
                       "current_period_end", "period_start", "period_end", "scheduled_at"},
     # Version order: tables without updated_at are append-only; the latest load wins.
-    # The clickstream and the WhatsApp messages and their status webhooks are the largest tables:
-    # their base models are incremental (new loads only).
+    # The largest tables are append-only, so their base models are incremental (new loads only):
+    # the clickstream, the WhatsApp messages and their status webhooks, and the largest facts after
+    # them (health scores, order lines, invoice lines, CRM activities).
     "incremental": {("raw_commerce", "web_events"), ("raw_messaging", "messages"),
-                    ("raw_messaging", "message_status_events")},
+                    ("raw_messaging", "message_status_events"), ("raw_crm", "health_scores"),
+                    ("raw_commerce", "order_items"), ("raw_billing", "invoice_line_items"),
+                    ("raw_crm", "activities")},
 }
 
 # Continuous feeds: their newest _loaded_at may be at most this many hours old at the as-of date.

@@ -5,9 +5,9 @@ One small warehouse (2 tenants, scale 0.01) is generated once and landed on both
 DuckDB, and into BigQuery datasets by `warehouse load --target bigquery` (explicit schemas from the
 raw contract). `dbt build --target bigquery_emulator` runs every model, seed, snapshot and data test
 there. Every mart is then compared with DuckDB's: row count, and per column the sum (numbers) or an
-order-free fingerprint of the values (text, dates, booleans). Then the incremental path: raw web
-events and WhatsApp messages loaded after a cut-off, one tenant's only, are appended on both
-engines; BigQuery runs the incremental models and everything below them incrementally, DuckDB from
+order-free fingerprint of the values (text, dates, booleans). Then the incremental path: the rows of
+the incremental feeds (the clickstream, WhatsApp messages, order and invoice lines, ...) loaded
+after a cut-off, one tenant's only, are appended on both engines; BigQuery runs the incremental models and everything below them incrementally, DuckDB from
 scratch (--full-refresh), and the marts must agree again.
 
 Where BigQuery differs from DuckDB by design (percentiles), KNOWN_DIFFERENCES says why and only
@@ -30,12 +30,12 @@ import pytest
 from bigquery_emulator import Emulator, client_env
 from bigquery_offline import LOOPBACK_ONLY_ENV, loopback_only
 from conftest import AS_OF, base_env, engine_neutral, free_port, land_raw, run_dbt, warehouse_cli
+from orchestration import contract
 
 TENANTS, SCALE, SEED = 2, 0.01, 42
 BQ_TARGET = "bigquery_emulator"
-# raw tables whose base models are incremental: the second load appends to these only
-INCREMENTAL_FEEDS = [("raw_commerce", "web_events"), ("raw_messaging", "messages"),
-                     ("raw_messaging", "message_status_events")]
+# raw tables whose base models are incremental (the contract's policy): the second load appends to these only
+INCREMENTAL_FEEDS = sorted((t.source, t.name) for t in contract.load() if t.incremental)
 # the first load: every raw row loaded by this moment; the second load: the incremental feeds' rows
 # loaded after it, of one tenant only (so a day's partition that an incremental run replaces also
 # holds the other tenant's rows: bug (a), web_funnel_daily)
