@@ -58,6 +58,8 @@ SALES_MARTS = {
     "marts.fct_opportunities": ("tenant_id, opportunity_id", "amount_usd, weighted_amount_usd, sales_cycle_days"),
     "marts.sales_pipeline_monthly": ("tenant_id, month, opportunity_type",
                                      "open_pipeline_usd, weighted_pipeline_usd, win_rate_by_count"),
+    "marts.pipeline_history": ("tenant_id, month, stage", "history_source, open_opportunities, open_pipeline_usd, "
+                               "weighted_pipeline_usd"),
     "marts.sales_rep_performance_monthly": ("tenant_id, user_id, month",
                                             "leads_worked, activities, won_amount_usd, median_sales_cycle_days"),
     "marts.dim_customers": ("tenant_id, customer_key", "lifecycle_stage, current_mrr, lifetime_revenue, "
