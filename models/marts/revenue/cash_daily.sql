@@ -50,7 +50,7 @@ failed_payments_recovered as (
         on failed.tenant_id = succeeded.tenant_id
         and failed.invoice_id = succeeded.invoice_id
         and succeeded.status = 'succeeded'
-        and succeeded.created_at > failed.created_at
+        and failed.created_at < succeeded.created_at
     where failed.status = 'failed'
     group by failed.tenant_id, failed.payment_id, failed.payment_date, failed.amount_usd
 ),
@@ -95,11 +95,20 @@ failures_by_day as (
 ),
 
 activity_days as (
-    select tenant_id, day from invoices_by_day
+    select
+        tenant_id,
+        day
+    from invoices_by_day
     union all
-    select tenant_id, day from collections_by_day
+    select
+        tenant_id,
+        day
+    from collections_by_day
     union all
-    select tenant_id, day from failures_by_day
+    select
+        tenant_id,
+        day
+    from failures_by_day
 ),
 
 tenant_first_days as (

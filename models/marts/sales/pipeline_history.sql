@@ -40,30 +40,32 @@ history_starts as (
     group by tenant_id
 ),
 
-versions_from_creation as (
+versions_numbered as (
     select
-        opportunity_versions.tenant_id,
-        opportunity_versions.opportunity_id,
-        opportunity_versions.stage,
-        opportunity_versions.amount,
-        opportunity_versions.currency,
-        opportunity_versions.probability,
-        opportunity_versions.created_at,
-        opportunity_versions.dbt_valid_to as valid_to,
-        case
-            when row_number() over (
-                partition by opportunity_versions.tenant_id, opportunity_versions.opportunity_id
-                order by opportunity_versions.dbt_valid_from
-            ) = 1
-                then
-                    case
-                        when opportunity_versions.created_at < opportunity_versions.dbt_valid_from
-                            then opportunity_versions.created_at
-                        else opportunity_versions.dbt_valid_from
-                    end
-            else opportunity_versions.dbt_valid_from
-        end as valid_from
+        opportunity_versions.*,
+        row_number() over (
+            partition by opportunity_versions.tenant_id, opportunity_versions.opportunity_id
+            order by opportunity_versions.dbt_valid_from
+        ) as version_number
     from opportunity_versions
+),
+
+versions_from_creation as (
+    -- a deal created between two builds was open before the build that first saw it
+    select
+        tenant_id,
+        opportunity_id,
+        stage,
+        amount,
+        currency,
+        probability,
+        created_at,
+        dbt_valid_to as valid_to,
+        case
+            when version_number = 1 and created_at < dbt_valid_from then created_at
+            else dbt_valid_from
+        end as valid_from
+    from versions_numbered
 ),
 
 snapshot_open_at_month_end as (
@@ -82,7 +84,7 @@ snapshot_open_at_month_end as (
         -- no deal is in the pipeline before it exists, whatever a version's validity says
         and versions_from_creation.created_at < month_ends.month_end_at
         and versions_from_creation.valid_from <= month_ends.month_end_at
-        and (versions_from_creation.valid_to is null or month_ends.month_end_at < versions_from_creation.valid_to)
+        and (versions_from_creation.valid_to is null or versions_from_creation.valid_to > month_ends.month_end_at)
     where versions_from_creation.stage in ('prospecting', 'proposal', 'negotiation')
 ),
 
@@ -100,7 +102,7 @@ reconstructed_open_at_month_end as (
     inner join month_ends
         on opportunities.created_at < month_ends.month_end_at
         and (opportunities.closed_at is null or opportunities.closed_at >= month_ends.month_end_at)
-        and (history_starts.history_started_at is null or month_ends.month_end_at < history_starts.history_started_at)
+        and (history_starts.history_started_at is null or history_starts.history_started_at > month_ends.month_end_at)
 ),
 
 open_at_month_end as (
