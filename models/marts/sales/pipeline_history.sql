@@ -141,9 +141,9 @@ final as (
         history_source,
         count(*) as open_opportunities,
         {{ as_money('sum(amount_usd)') }} as open_pipeline_usd,
-        case
-            when history_source = 'snapshot' then {{ as_money('sum(weighted_amount_usd)') }}
-        end as weighted_pipeline_usd
+        -- past probabilities exist only where versions were recorded
+        {{ as_money("case when history_source = 'snapshot' then sum(weighted_amount_usd) end") }}
+            as weighted_pipeline_usd
     from in_usd
     group by tenant_id, month, stage, history_source
 )
