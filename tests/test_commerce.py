@@ -2,7 +2,7 @@
 from staging (paying customers, cohort sizes, funnel sessions)."""
 import pytest
 
-from conftest import assert_engines_agree, Warehouse, query
+from conftest import AS_OF, assert_engines_agree, Warehouse, query
 
 
 def test_every_paying_customer_gets_exactly_one_rfm_row(warehouse: Warehouse):
@@ -57,7 +57,75 @@ COMMERCE_MARTS = {
     "marts.executive_kpis": ("tenant_id, month", "mrr, store_revenue_usd, leads, at_risk_mrr"),
     "marts.cac_by_channel_monthly": ("tenant_id, month, channel", "spend_usd, new_customers, cac_usd, "
                                      "payback_months"),
+    "marts.store_operations_daily": ("tenant_id, day", "visitors, revenue_per_visitor_usd, orders_fulfilled, "
+                                     "avg_fulfilment_hours, orders_awaiting_fulfilment"),
+    "marts.product_conversion_monthly": ("tenant_id, month, product_id", "product_view_sessions, "
+                                         "add_to_cart_sessions, purchase_sessions, product_page_conversion_rate"),
+    "marts.repeat_customers_monthly": ("tenant_id, month", "ordering_customers, repeat_customers, "
+                                       "repeat_customer_rate"),
 }
+
+
+def test_store_operations_equal_a_recount_from_staging(warehouse: Warehouse):
+    """Recounted from staged orders and events, per tenant: distinct visitors per day summed over the
+    days, paid orders fulfilled before the as-of date with their average hours, and the backlog on the
+    last day = paid orders never fulfilled that can still ship (status paid or partially_refunded)."""
+    rows = query(warehouse, f"""
+        with visitors as (
+            select tenant_id, count(*) as visitor_days from (
+                select distinct tenant_id, cast(occurred_at as date) as day, anonymous_id
+                from staging.stg_commerce__web_events
+                where anonymous_id is not null and occurred_at < date '{AS_OF.isoformat()}') v
+            group by tenant_id
+        ),
+        orders as (
+            select tenant_id,
+                   sum(case when fulfilled_at < date '{AS_OF.isoformat()}' then 1 else 0 end) as fulfilled,
+                   sum(case when fulfilled_at is null and status in ('paid', 'partially_refunded')
+                            then 1 else 0 end) as waiting
+            from staging.stg_commerce__orders
+            where status in ('paid', 'fulfilled', 'partially_refunded', 'refunded') and placed_at is not null
+            group by tenant_id
+        ),
+        mart as (
+            select tenant_id, sum(visitors) as visitor_days, sum(orders_fulfilled) as fulfilled,
+                   max(case when day = date '{AS_OF.isoformat()}' - 1 then orders_awaiting_fulfilment end)
+                       as waiting
+            from marts.store_operations_daily group by tenant_id
+        )
+        select visitors.tenant_id, visitors.visitor_days, mart.visitor_days, orders.fulfilled, mart.fulfilled,
+               orders.waiting, mart.waiting
+        from visitors
+        inner join orders on visitors.tenant_id = orders.tenant_id
+        left join mart on visitors.tenant_id = mart.tenant_id
+        order by 1""")
+    assert len(rows) == 3
+    for tenant, visitors, m_visitors, fulfilled, m_fulfilled, waiting, m_waiting in rows:
+        assert (visitors, fulfilled, waiting) == (m_visitors, m_fulfilled, m_waiting), tenant
+        assert visitors > 100 and fulfilled > 100 and waiting > 0
+
+
+def test_product_purchases_never_exceed_the_orders_holding_the_product(warehouse: Warehouse):
+    """A product's purchase sessions in a month are at most the distinct orders holding it that a
+    purchase event names, recounted from staging; and the store does sell through product pages."""
+    over = query(warehouse, """
+        with bought as (
+            select e.tenant_id, i.product_id, count(distinct e.order_id) as orders
+            from staging.stg_commerce__web_events e
+            inner join staging.stg_commerce__order_items i
+                on e.tenant_id = i.tenant_id and e.order_id = i.order_id
+            where e.event_type = 'purchase'
+            group by 1, 2
+        ),
+        mart as (
+            select tenant_id, product_id, sum(purchase_sessions) as purchases
+            from marts.product_conversion_monthly group by 1, 2
+        )
+        select count(*), sum(case when mart.purchases > coalesce(bought.orders, 0) then 1 else 0 end),
+               sum(mart.purchases)
+        from mart left join bought on mart.tenant_id = bought.tenant_id and mart.product_id = bought.product_id""")
+    products, exceeding, purchases = over[0]
+    assert products > 10 and exceeding == 0 and purchases > 100
 
 
 @pytest.mark.parametrize("relation", COMMERCE_MARTS)

@@ -56,7 +56,54 @@ REVENUE_MARTS = {
     "marts.revenue_unit_economics": ("tenant_id, month", "arpa, ltv, cac, ltv_to_cac"),
     "marts.fct_customer_churn": ("tenant_id, customer_id, churn_month",
                                  "lost_mrr, tenure_months, segment, last_health_band"),
+    "marts.cash_daily": ("tenant_id, day", "invoices_issued, invoiced_usd, collected_usd, refunded_usd, "
+                         "failed_payments, failed_usd, recovered_payments, payment_recovery_rate"),
 }
+
+
+def test_cash_daily_counts_every_staged_invoice_and_payment_once(warehouse: Warehouse):
+    """Recounted from staging, per tenant: issued invoices, succeeded and failed payments before the
+    as-of date, and the collected amount in USD at the seed's rate of the payment's month. The
+    generator only fails payments of invoices that end uncollectible, so none is ever recovered."""
+    rows = query(warehouse, f"""
+        with payments as (
+            select p.tenant_id, p.status, p.amount * fx.rate_to_usd as amount_usd
+            from staging.stg_billing__payments p
+            inner join reference.fx_rates_monthly fx
+                on p.currency = fx.currency_code
+                and fx.month = cast(date_trunc('month', p.created_at) as date)
+            where p.created_at < date '{AS_OF.isoformat()}'
+        ),
+        truth as (
+            select tenant_id,
+                   sum(case when status = 'succeeded' then 1 else 0 end) as collected,
+                   sum(case when status = 'failed' then 1 else 0 end) as failed,
+                   sum(case when status = 'succeeded' then amount_usd else 0 end) as collected_usd
+            from payments group by tenant_id
+        ),
+        invoices as (
+            select tenant_id, count(*) as issued from staging.stg_billing__invoices
+            where status in ('open', 'paid', 'uncollectible') and created_at < date '{AS_OF.isoformat()}'
+            group by tenant_id
+        ),
+        mart as (
+            select tenant_id, sum(payments_collected) as collected, sum(failed_payments) as failed,
+                   sum(collected_usd) as collected_usd, sum(invoices_issued) as issued,
+                   sum(recovered_payments) as recovered
+            from marts.cash_daily group by tenant_id
+        )
+        select truth.tenant_id, truth.collected, mart.collected, truth.failed, mart.failed,
+               truth.collected_usd, mart.collected_usd, invoices.issued, mart.issued, mart.recovered
+        from truth
+        inner join invoices on truth.tenant_id = invoices.tenant_id
+        left join mart on truth.tenant_id = mart.tenant_id
+        order by truth.tenant_id""")
+    assert len(rows) == 3
+    for tenant, collected, m_collected, failed, m_failed, usd, m_usd, issued, m_issued, recovered in rows:
+        assert (collected, failed, issued) == (m_collected, m_failed, m_issued), tenant
+        assert collected > 100 and failed > 0
+        assert abs(float(usd) - float(m_usd)) < 0.0001 * collected, tenant   # each payment rounds to 4 places
+        assert recovered == 0
 
 
 @pytest.mark.parametrize("relation", REVENUE_MARTS)

@@ -58,6 +58,8 @@ SALES_MARTS = {
     "marts.fct_opportunities": ("tenant_id, opportunity_id", "amount_usd, weighted_amount_usd, sales_cycle_days"),
     "marts.sales_pipeline_monthly": ("tenant_id, month, opportunity_type",
                                      "open_pipeline_usd, weighted_pipeline_usd, win_rate_by_count"),
+    "marts.pipeline_history": ("tenant_id, month, stage", "history_source, open_opportunities, open_pipeline_usd, "
+                               "weighted_pipeline_usd"),
     "marts.sales_rep_performance_monthly": ("tenant_id, user_id, month",
                                             "leads_worked, activities, won_amount_usd, median_sales_cycle_days"),
     "marts.dim_customers": ("tenant_id, customer_key", "lifecycle_stage, current_mrr, lifetime_revenue, "
@@ -65,6 +67,44 @@ SALES_MARTS = {
     "marts.customer_health_monthly": ("tenant_id, month", "healthy_accounts, at_risk_mrr, average_health_score"),
     "marts.renewals_quarterly": ("tenant_id, quarter, plan_term", "renewals_due, renewed, renewal_rate"),
 }
+
+
+def test_period_kpis_sales_figures_equal_a_recount_from_staging(warehouse: Warehouse):
+    """Month rows of period_kpis against staging: leads created, of them qualified (qualified_at set or
+    an opportunity, which implies it), their scores, opportunities created, and deals won."""
+    off = query(warehouse, """
+        with lead_truth as (
+            select l.tenant_id, cast(date_trunc('month', l.created_at) as date) as month,
+                   count(*) as leads,
+                   sum(case when l.qualified_at is not null
+                                 or exists (select 1 from staging.stg_crm__opportunities o
+                                            where o.tenant_id = l.tenant_id and o.lead_id = l.lead_id)
+                            then 1 else 0 end) as qualified,
+                   sum(l.lead_score) as score_sum, count(l.lead_score) as scored
+            from staging.stg_crm__leads l group by 1, 2
+        ),
+        proposal_truth as (
+            select tenant_id, cast(date_trunc('month', created_at) as date) as month, count(*) as proposals
+            from staging.stg_crm__opportunities group by 1, 2
+        ),
+        won_truth as (
+            select tenant_id, cast(date_trunc('month', closed_at) as date) as month, count(*) as won
+            from staging.stg_crm__opportunities where stage = 'closed_won' group by 1, 2
+        )
+        select count(*),
+               sum(case when k.leads = coalesce(l.leads, 0) and k.qualified_leads = coalesce(l.qualified, 0)
+                         and k.lead_score_sum = coalesce(l.score_sum, 0) and k.scored_leads = coalesce(l.scored, 0)
+                         and k.proposals_created = coalesce(p.proposals, 0) and k.deals_won = coalesce(w.won, 0)
+                        then 1 else 0 end),
+               sum(k.qualified_leads), sum(k.proposals_created)
+        from marts.period_kpis k
+        left join lead_truth l on k.tenant_id = l.tenant_id and k.period_start = l.month
+        left join proposal_truth p on k.tenant_id = p.tenant_id and k.period_start = p.month
+        left join won_truth w on k.tenant_id = w.tenant_id and k.period_start = w.month
+        where k.period_type = 'month'""")
+    months, matching, qualified, proposals = off[0]
+    assert months > 30 and matching == months
+    assert qualified > 0 and proposals > 0
 
 
 @pytest.mark.parametrize("relation", SALES_MARTS)

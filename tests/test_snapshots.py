@@ -61,3 +61,47 @@ def test_account_history_through_insert_update_delete_reinsert(tmp_path):
     assert [h[2] is None for h in history] == [False, False, True]
     for earlier, later in itertools.pairwise(history):
         assert earlier[2] <= later[1]                               # windows do not overlap
+
+
+def test_pipeline_history_reads_the_snapshot_from_its_start_and_reconstructs_before(tmp_path):
+    """A snapshot that started on 2026-06-15 (its history shifted there, as if the first build had run
+    that day and nothing had changed since): month ends from June 2026 read the recorded versions,
+    so a deal counts when it is open now and was created before the month end; earlier month ends
+    are reconstructed: created before, closed after or never. Both recounted here from staging."""
+    db = tmp_path / "pipeline.duckdb"
+    env = base_env(tmp_path)
+    env["DBT_DUCKDB_PATH"] = str(db)
+    warehouse_cli(env, "generate", "--tenants", "1", "--scale", "0.01", "--seed", "3", "--as-of-date",
+                  AS_OF.isoformat(), "--target", "duckdb", "--no-progress")
+    run_dbt(env, "duckdb", tmp_path / "target", "build", "--select", "+pipeline_history",
+            "--exclude", "resource_type:test", "resource_type:unit_test")
+    con = duckdb.connect(str(db))
+    con.execute("update snapshots.snap_crm__opportunities set dbt_valid_from = timestamp '2026-06-15'")
+    con.close()
+    run_dbt(env, "duckdb", tmp_path / "target", "run", "--select", "pipeline_history")
+
+    con = duckdb.connect(str(db), read_only=True)
+    mart = con.execute("""
+        select month, history_source, sum(open_opportunities)
+        from marts.pipeline_history group by 1, 2 order by 1""").fetchall()
+    truth = con.execute("""
+        with month_ends as (
+            select distinct month, month + interval 1 month as month_end_at
+            from marts.pipeline_history
+        )
+        select m.month,
+               case when m.month_end_at >= timestamp '2026-06-15' then 'snapshot' else 'reconstructed' end,
+               count(*)
+        from month_ends m
+        inner join staging.stg_crm__opportunities o
+            on o.created_at < m.month_end_at
+            and case
+                when m.month_end_at >= timestamp '2026-06-15'
+                    then o.stage in ('prospecting', 'proposal', 'negotiation')
+                else o.closed_at is null or o.closed_at >= m.month_end_at
+            end
+        group by 1, 2 order by 1""").fetchall()
+    con.close()
+    assert mart == truth
+    assert {source for _, source, _ in mart} == {"snapshot", "reconstructed"}
+    assert mart[-1][0].isoformat() == "2026-10-01"

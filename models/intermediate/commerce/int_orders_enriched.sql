@@ -3,7 +3,10 @@
     refunded, and placed; docs/contracts/marts.md), amounts in USD at the rate
     of the month the order was placed, net revenue = total - tax - shipping -
     refunds, gross margin, the customer's paid-order sequence and new / repeat
-    / guest. Guest orders are kept with a null customer. fct_orders publishes
+    / guest, and fulfilment: hours from placement to fulfilment, and whether
+    a paid order still awaits it (status paid or partially_refunded with no
+    fulfilled_at: a cancelled or fully refunded order will never ship).
+    Guest orders are kept with a null customer. fct_orders publishes
     it; intermediate models read it here, never the mart. -#}
 with
 
@@ -72,6 +75,7 @@ in_usd as (
         orders_with_totals.channel,
         orders_with_totals.currency,
         orders_with_totals.placed_at,
+        orders_with_totals.fulfilled_at,
         cast(orders_with_totals.placed_at as date) as order_date,
         orders_with_totals.order_month,
         orders_with_totals.is_paid,
@@ -114,7 +118,17 @@ final as (
             when sequenced.customer_id is null then 'guest'
             when sequenced.customer_order_sequence = 1 then 'new'
             when sequenced.customer_order_sequence > 1 then 'repeat'
-        end as customer_type
+        end as customer_type,
+        case
+            when sequenced.is_paid and sequenced.fulfilled_at is not null
+                then {{ seconds_between('sequenced.placed_at', 'sequenced.fulfilled_at') }} / 3600.0
+        end as fulfilment_hours,
+        coalesce(
+            sequenced.is_paid
+            and sequenced.status in ('paid', 'partially_refunded')
+            and sequenced.fulfilled_at is null,
+            false
+        ) as is_awaiting_fulfilment
     from sequenced
 )
 

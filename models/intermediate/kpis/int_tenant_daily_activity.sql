@@ -1,5 +1,6 @@
 {#- Additive daily facts per tenant across domains (store orders and
-    revenue, web sessions, leads, deals closed), dense from the tenant's first
+    revenue, web sessions, leads, proposals created (an opportunity, as the
+    funnel's proposal stage), deals closed and the amount won), dense from the tenant's first
     activity to the day before as_of_date. Period KPIs sum these. -#}
 with
 
@@ -49,10 +50,20 @@ deal_days as (
         tenant_id,
         cast(closed_at as date) as day,
         sum(case when is_won then 1 else 0 end) as deals_won,
-        sum(case when is_lost then 1 else 0 end) as deals_lost
+        sum(case when is_lost then 1 else 0 end) as deals_lost,
+        sum(case when is_won then amount_usd else 0 end) as won_amount_usd
     from opportunities
     where closed_at is not null
     group by tenant_id, cast(closed_at as date)
+),
+
+proposal_days as (
+    select
+        tenant_id,
+        cast(created_at as date) as day,
+        count(*) as proposals_created
+    from opportunities
+    group by tenant_id, cast(created_at as date)
 ),
 
 tenant_starts as (
@@ -98,7 +109,9 @@ final as (
         coalesce(session_days.purchase_sessions, 0) as purchase_sessions,
         coalesce(lead_days.leads, 0) as leads,
         coalesce(deal_days.deals_won, 0) as deals_won,
-        coalesce(deal_days.deals_lost, 0) as deals_lost
+        coalesce(deal_days.deals_lost, 0) as deals_lost,
+        {{ as_money('coalesce(deal_days.won_amount_usd, 0)') }} as won_amount_usd,
+        coalesce(proposal_days.proposals_created, 0) as proposals_created
     from tenant_days
     left join order_days
         on tenant_days.tenant_id = order_days.tenant_id
@@ -112,6 +125,9 @@ final as (
     left join deal_days
         on tenant_days.tenant_id = deal_days.tenant_id
         and tenant_days.day = deal_days.day
+    left join proposal_days
+        on tenant_days.tenant_id = proposal_days.tenant_id
+        and tenant_days.day = proposal_days.day
 )
 
 select * from final

@@ -11,6 +11,11 @@ earliest_by_source as (
     union all
     select min(cast(started_at as date)) from {{ ref('stg_billing__subscriptions') }}
     union all
+    -- invoices and payments: cash_daily's days start at a tenant's first one
+    select min(cast(created_at as date)) from {{ ref('stg_billing__invoices') }}
+    union all
+    select min(cast(created_at as date)) from {{ ref('stg_billing__payments') }}
+    union all
     select min(cast(created_at as date)) from {{ ref('stg_crm__leads') }}
     union all
     select min(cast(created_at as date)) from {{ ref('stg_crm__opportunities') }}

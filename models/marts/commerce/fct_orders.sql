@@ -42,7 +42,10 @@ final as (
         orders.cost_usd,
         orders.gross_margin_usd,
         orders.customer_order_sequence,
-        orders.customer_type
+        orders.customer_type,
+        orders.fulfilled_at,
+        orders.fulfilment_hours,
+        orders.is_awaiting_fulfilment
     from orders
 )
 
