@@ -83,9 +83,11 @@ POLICY = {
                       "current_period_end", "period_start", "period_end", "scheduled_at"},
     # Version order: tables without updated_at are append-only; the latest load wins.
     # The clickstream and the WhatsApp messages and their status webhooks are the largest tables:
-    # their base models are incremental (new loads only).
-    "incremental": {("raw_commerce", "web_events"), ("raw_messaging", "messages"),
-                    ("raw_messaging", "message_status_events")},
+    # their base models are incremental (new loads only), each tagged for the dbt selection of the
+    # job that refreshes or rebuilds it (orchestration/dagster_defs/definitions.py).
+    "incremental": {("raw_commerce", "web_events"): "clickstream",
+                    ("raw_messaging", "messages"): "messaging_incremental",
+                    ("raw_messaging", "message_status_events"): "messaging_incremental"},
 }
 
 # Continuous feeds: their newest _loaded_at may be at most this many hours old at the as-of date.
@@ -185,6 +187,10 @@ class Table:
     @property
     def incremental(self) -> bool:
         return (self.source, self.name) in POLICY["incremental"]
+
+    @property
+    def incremental_tag(self) -> str | None:
+        return POLICY["incremental"].get((self.source, self.name))
 
     @property
     def freshness_hours(self) -> int | None:
@@ -372,6 +378,7 @@ def render_base_model(t: Table) -> str:
         head += ("{{\n    config(\n        materialized='incremental',\n"
                  "        incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),\n"
                  f"        unique_key=[{keys}],\n        on_schema_change='fail',\n"
+                 f"        tags=['{t.incremental_tag}'],\n"
                  "        indexes=([\n            {'columns': ['_loaded_at']},\n"
                  f"            {{'columns': [{keys}]}},\n"
                  "        ] if target.type == 'postgres' else []),\n"
