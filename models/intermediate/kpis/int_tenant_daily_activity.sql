@@ -11,7 +11,7 @@ sessions as (select * from {{ ref('int_web_sessions') }}),
 
 leads as (select * from {{ ref('stg_crm__leads') }}),
 
-opportunities as (select * from {{ ref('int_opportunities_enriched') }}),
+closed_deals as (select * from {{ ref('int_closed_deals_by_day') }}),
 
 order_days as (
     select
@@ -47,12 +47,11 @@ lead_days as (
 deal_days as (
     select
         tenant_id,
-        cast(closed_at as date) as day,
-        sum(case when is_won then 1 else 0 end) as deals_won,
-        sum(case when is_lost then 1 else 0 end) as deals_lost
-    from opportunities
-    where closed_at is not null
-    group by tenant_id, cast(closed_at as date)
+        closed_date as day,
+        sum(won_opportunities) as deals_won,
+        sum(lost_opportunities) as deals_lost
+    from closed_deals
+    group by tenant_id, closed_date
 ),
 
 tenant_starts as (

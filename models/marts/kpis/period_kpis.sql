@@ -61,7 +61,7 @@ measured as (
         periods.*,
         {{ safe_divide('periods.revenue_usd', 'periods.orders') }} as average_order_value_usd,
         {{ safe_divide('periods.purchase_sessions', 'periods.sessions') }} as conversion_rate,
-        {{ safe_divide('periods.deals_won', 'periods.deals_won + periods.deals_lost') }} as win_rate,
+        {{ win_rate('periods.deals_won', 'periods.deals_lost') }} as win_rate,
         case when periods.period_type = 'month' then mrr_monthly.ending_mrr end as mrr
     from periods
     left join mrr_monthly
