@@ -41,7 +41,7 @@ closed_in_month as (
         sum(lost_amount_usd) as lost_amount_usd,
         {{ safe_divide('sum(won_sales_cycle_days)', 'sum(won_with_sales_cycle)') }} as avg_sales_cycle_days
     from closed_deals
-    group by tenant_id, closed_month, opportunity_type
+    group by 1, 2, 3
 ),
 
 keys as (

@@ -32,7 +32,7 @@ deals_by_month as (
         sum(lost_opportunities) as deals_lost,
         sum(won_amount_usd) as won_amount_usd
     from closed_deals
-    group by tenant_id, owner_user_id, closed_month
+    group by 1, 2, 3
 ),
 
 -- a median cannot be added up from daily sums: it is taken over the won deals themselves
@@ -44,7 +44,7 @@ sales_cycle_by_month as (
         {{ median('sales_cycle_days') }} as median_sales_cycle_days
     from opportunities
     where is_won
-    group by tenant_id, owner_user_id, closed_month
+    group by 1, 2, 3
 ),
 
 keys as (
