@@ -8,7 +8,7 @@ with
 
 spend as (select * from {{ ref('int_marketing_spend_by_month') }}),
 
-cohorts as (select * from {{ ref('cohort_retention_by_channel') }}),
+cohorts as (select * from {{ ref('int_store_cohorts_by_channel') }}),
 
 acquired as (
     select
