@@ -45,17 +45,7 @@ closed_in_month as (
 ),
 
 keys as (
-    select
-        tenant_id,
-        month,
-        opportunity_type
-    from open_at_month_end
-    union distinct
-    select
-        tenant_id,
-        month,
-        opportunity_type
-    from closed_in_month
+    {{ complete_period_keys(['open_at_month_end', 'closed_in_month'], ['tenant_id', 'month', 'opportunity_type']) }}
 ),
 
 final as (
@@ -80,14 +70,9 @@ final as (
         cast(closed_in_month.avg_sales_cycle_days as {{ type_double() }}) as avg_sales_cycle_days
     from keys
     left join open_at_month_end
-        on keys.tenant_id = open_at_month_end.tenant_id
-        and keys.month = open_at_month_end.month
-        and keys.opportunity_type = open_at_month_end.opportunity_type
+        on {{ keys_match('keys', 'open_at_month_end', ['tenant_id', 'month', 'opportunity_type']) }}
     left join closed_in_month
-        on keys.tenant_id = closed_in_month.tenant_id
-        and keys.month = closed_in_month.month
-        and keys.opportunity_type = closed_in_month.opportunity_type
-    where keys.month <= {{ last_complete_month() }}
+        on {{ keys_match('keys', 'closed_in_month', ['tenant_id', 'month', 'opportunity_type']) }}
 )
 
 select * from final

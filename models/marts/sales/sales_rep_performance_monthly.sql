@@ -48,17 +48,7 @@ sales_cycle_by_month as (
 ),
 
 keys as (
-    select
-        tenant_id,
-        user_id,
-        month
-    from activity_by_month
-    union distinct
-    select
-        tenant_id,
-        user_id,
-        month
-    from deals_by_month
+    {{ complete_period_keys(['activity_by_month', 'deals_by_month'], ['tenant_id', 'user_id', 'month']) }}
 ),
 
 combined as (
@@ -81,18 +71,11 @@ combined as (
         on keys.tenant_id = users.tenant_id
         and keys.user_id = users.user_id
     left join activity_by_month
-        on keys.tenant_id = activity_by_month.tenant_id
-        and keys.user_id = activity_by_month.user_id
-        and keys.month = activity_by_month.month
+        on {{ keys_match('keys', 'activity_by_month', ['tenant_id', 'user_id', 'month']) }}
     left join deals_by_month
-        on keys.tenant_id = deals_by_month.tenant_id
-        and keys.user_id = deals_by_month.user_id
-        and keys.month = deals_by_month.month
+        on {{ keys_match('keys', 'deals_by_month', ['tenant_id', 'user_id', 'month']) }}
     left join sales_cycle_by_month
-        on keys.tenant_id = sales_cycle_by_month.tenant_id
-        and keys.user_id = sales_cycle_by_month.user_id
-        and keys.month = sales_cycle_by_month.month
-    where keys.month <= {{ last_complete_month() }}
+        on {{ keys_match('keys', 'sales_cycle_by_month', ['tenant_id', 'user_id', 'month']) }}
 ),
 
 final as (
