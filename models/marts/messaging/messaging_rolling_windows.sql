@@ -31,7 +31,8 @@ complete_days as (
 ),
 
 window_lengths as (
-    select series.generated_number as window_days
+    -- dbt's series is built from power(2, n), a double on Postgres and BigQuery
+    select cast(series.generated_number as {{ dbt.type_int() }}) as window_days
     from ({{ dbt.generate_series(max_window_days) }}) as series
 ),
 
@@ -39,12 +40,12 @@ windows as (
     select
         latest.tenant_id,
         window_lengths.window_days,
-        cast({{ dbt.dateadd('day', '1 - window_lengths.window_days', 'latest.last_day') }} as date)
+        cast({{ dbt.dateadd('day', '(1 - window_lengths.window_days)', 'latest.last_day') }} as date)
             as current_start,
         latest.last_day as current_end,
-        cast({{ dbt.dateadd('day', '1 - 2 * window_lengths.window_days', 'latest.last_day') }} as date)
+        cast({{ dbt.dateadd('day', '(1 - 2 * window_lengths.window_days)', 'latest.last_day') }} as date)
             as previous_start,
-        cast({{ dbt.dateadd('day', '- window_lengths.window_days', 'latest.last_day') }} as date)
+        cast({{ dbt.dateadd('day', '(- window_lengths.window_days)', 'latest.last_day') }} as date)
             as previous_end
     from (
         select
