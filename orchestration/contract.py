@@ -82,13 +82,17 @@ POLICY = {
     "may_lie_ahead": {"expected_close_date", "trial_start", "trial_end", "ended_at", "current_period_start",
                       "current_period_end", "period_start", "period_end", "scheduled_at"},
     # Version order: tables without updated_at are append-only; the latest load wins.
-    # The largest tables are append-only, so their base models are incremental (new loads only):
-    # the clickstream, the WhatsApp messages and their status webhooks, and the largest facts after
-    # them (health scores, order lines, invoice lines, CRM activities).
-    "incremental": {("raw_commerce", "web_events"), ("raw_messaging", "messages"),
-                    ("raw_messaging", "message_status_events"), ("raw_crm", "health_scores"),
-                    ("raw_commerce", "order_items"), ("raw_billing", "invoice_line_items"),
-                    ("raw_crm", "activities")},
+    # The largest tables are append-only, so their base models are incremental (new loads only),
+    # each tagged for the dbt selection of the job that refreshes or rebuilds it
+    # (orchestration/dagster_defs/definitions.py): the clickstream (hourly), the WhatsApp messages
+    # and their status webhooks, and the largest facts after them, which the daily build refreshes.
+    "incremental": {("raw_commerce", "web_events"): "clickstream",
+                    ("raw_messaging", "messages"): "messaging_incremental",
+                    ("raw_messaging", "message_status_events"): "messaging_incremental",
+                    ("raw_crm", "health_scores"): "daily_incremental",
+                    ("raw_commerce", "order_items"): "daily_incremental",
+                    ("raw_billing", "invoice_line_items"): "daily_incremental",
+                    ("raw_crm", "activities"): "daily_incremental"},
 }
 
 # Continuous feeds: their newest _loaded_at may be at most this many hours old at the as-of date.
@@ -188,6 +192,10 @@ class Table:
     @property
     def incremental(self) -> bool:
         return (self.source, self.name) in POLICY["incremental"]
+
+    @property
+    def incremental_tag(self) -> str | None:
+        return POLICY["incremental"].get((self.source, self.name))
 
     @property
     def freshness_hours(self) -> int | None:
@@ -375,6 +383,7 @@ def render_base_model(t: Table) -> str:
         head += ("{{\n    config(\n        materialized='incremental',\n"
                  "        incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),\n"
                  f"        unique_key=[{keys}],\n        on_schema_change='fail',\n"
+                 f"        tags=['{t.incremental_tag}'],\n"
                  "        indexes=([\n            {'columns': ['_loaded_at']},\n"
                  f"            {{'columns': [{keys}]}},\n"
                  "        ] if target.type == 'postgres' else []),\n"

@@ -1,8 +1,9 @@
 """What each endpoint reads: panels of mart columns, declared once. The SQL, the response models,
 the cache types, the Dagster dependencies and the docs' table are all derived from this list.
 
-Every number is a mart column, or a SQL sum of a mart's additive columns (`aggregate="sum"`), or
-(the messaging dashboard) SQL over the additive columns of the day rows; Python computes none.
+Every number is a mart column, or a SQL sum of a mart's additive columns (`aggregate="sum"`); a
+growth or a rate is always the mart's (the messaging dashboard's windows are rows of
+messaging_rolling_windows); Python computes none.
 A period is in a range when its first day is: `month between start_date and end_date`.
 """
 import re
@@ -103,58 +104,10 @@ CONVERSATION_PARTS = ("total_conversations", "resolved_conversations", "handed_o
                       "llm_messages", "agent_messages", "customer_turns", "answered_turns", "unanswered_turns",
                       "response_time_seconds_sum", "total_handoffs", "llm_calls", "tokens_used", "llm_cost",
                       "whatsapp_cost", "total_cost")
-# The last-N-days dashboard's counts: additive columns of messaging_snapshots' day rows.
+# The last-N-days dashboard's counts: messaging_rolling_windows sums them from messaging_snapshots' day rows.
 DASHBOARD_COUNTS = ("messages_total", "messages_outbound", "messages_inbound", "messages_sent",
                     "messages_delivered", "messages_read", "messages_failed", "messages_replied",
                     "conversations_total", "contacts_new", "campaign_messages_sent")
-
-
-def messaging_window_sql(tenant_filtered: bool = True) -> str:
-    """Per tenant: sums of DASHBOARD_COUNTS over the last :days complete days of messaging_snapshots
-    (all accounts) and over the :days before them, and each count's growth, all in SQL."""
-    current = ", ".join(f"sum(case when in_current then {c} end) as {c}" for c in DASHBOARD_COUNTS)
-    previous = ", ".join(f"sum(case when not in_current then {c} end) as previous_{c}" for c in DASHBOARD_COUNTS)
-    growth = ", ".join(f"({c} - previous_{c}) / cast(nullif(previous_{c}, 0) as double precision) as {c}_growth"
-                       for c in DASHBOARD_COUNTS)
-    plain = ", ".join((*DASHBOARD_COUNTS, *(f"previous_{c}" for c in DASHBOARD_COUNTS)))
-    return f"""
-with days as (
-    select tenant_id, period_start, {', '.join(DASHBOARD_COUNTS)}
-    from marts.messaging_snapshots
-    where period_type = 'day' and whatsapp_account_id is null and is_complete and {TENANT_FILTER if tenant_filtered else "true"}
-),
-
-last_days as (
-    select tenant_id, max(period_start) as last_day from days group by tenant_id
-),
-
-windowed as (
-    select
-        days.*,
-        last_days.last_day,
-        days.period_start > last_days.last_day - cast(:days as integer) as in_current
-    from days
-    inner join last_days on days.tenant_id = last_days.tenant_id
-    where days.period_start > last_days.last_day - 2 * cast(:days as integer)
-),
-
-sums as (
-    select
-        tenant_id,
-        max(last_day) - cast(:days as integer) + 1 as current_start,
-        max(last_day) as current_end,
-        max(last_day) - 2 * cast(:days as integer) + 1 as previous_start,
-        max(last_day) - cast(:days as integer) as previous_end,
-        {current},
-        {previous}
-    from windowed
-    group by tenant_id
-)
-
-select tenant_id, current_start, current_end, previous_start, previous_end, {plain}, {growth}
-from sums
-order by tenant_id
-"""
 
 
 LATEST_PERIOD_COLUMNS = ("period_type", "period_start", "period_end", *MESSAGE_COUNTS, "delivery_rate", "read_rate",
@@ -307,10 +260,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "messaging_dashboard", "/messaging/dashboard", "Messaging dashboard",
         "The last N complete days (all accounts) against the N days before them: counts and growth.",
         "realtime", "dashboard", (
-            Panel("window", "messaging_snapshots",
+            Panel("window", "messaging_rolling_windows",
                   ("current_start", "current_end", "previous_start", "previous_end", *DASHBOARD_COUNTS,
                    *(f"previous_{c}" for c in DASHBOARD_COUNTS), *(f"{c}_growth" for c in DASHBOARD_COUNTS)),
-                  sql_override=messaging_window_sql),
+                  where="window_days = :days"),
         ), params="days"),
     Endpoint(
         "messaging_summary", "/messaging/summary", "Messaging summary",

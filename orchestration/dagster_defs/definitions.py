@@ -11,8 +11,8 @@ from dagster_dbt import build_dbt_asset_selection
 
 from orchestration.dagster_defs import settings
 from orchestration.dagster_defs.api_cache import api_cache_refresh
-from orchestration.dagster_defs.dbt_assets import (CLICKSTREAM_MODELS, MESSAGING_INCREMENTAL_MODELS, dbt_resource,
-                                                    warehouse_dbt)
+from orchestration.dagster_defs.dbt_assets import (CLICKSTREAM_SELECTION, MESSAGING_INCREMENTAL_SELECTION,
+                                                    dbt_resource, warehouse_dbt)
 from orchestration.dagster_defs.forecast import revenue_forecast
 from orchestration.dagster_defs.monitoring import alert_on_run_failure, latest_day_has_no_anomaly
 from orchestration.dagster_defs.raw_assets import demo_raw_assets, external_raw_assets, raw_quality_checks
@@ -24,8 +24,8 @@ WRITER_TAGS = {"warehouse/writer": settings.target()}
 
 raw_assets = demo_raw_assets() if settings.raw_mode() == "demo" else external_raw_assets()
 reports = dg.AssetSelection.assets(REPORTS)
-clickstream = build_dbt_asset_selection([warehouse_dbt], dbt_select=CLICKSTREAM_MODELS)
-messaging_incremental = build_dbt_asset_selection([warehouse_dbt], dbt_select=MESSAGING_INCREMENTAL_MODELS)
+clickstream = build_dbt_asset_selection([warehouse_dbt], dbt_select=CLICKSTREAM_SELECTION)
+messaging_incremental = build_dbt_asset_selection([warehouse_dbt], dbt_select=MESSAGING_INCREMENTAL_SELECTION)
 
 daily_full_build = dg.define_asset_job(
     "daily_full_build", selection=dg.AssetSelection.all() - reports, tags=WRITER_TAGS,

@@ -18,8 +18,6 @@ products as (select * from {{ ref('stg_commerce__products') }}),
 
 refunds as (select * from {{ ref('stg_commerce__refunds') }}),
 
-fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
-
 item_totals as (
     select
         order_items.tenant_id,
@@ -82,19 +80,18 @@ in_usd as (
         orders_with_totals.item_count,
         fx_rates.fx_rate_month,
         fx_rates.fx_rate_source,
-        {{ as_money('orders_with_totals.subtotal * fx_rates.rate_to_usd') }} as gross_revenue_usd,
-        {{ as_money('orders_with_totals.discount_total * fx_rates.rate_to_usd') }} as discounts_usd,
-        {{ as_money('orders_with_totals.shipping_total * fx_rates.rate_to_usd') }} as shipping_usd,
-        {{ as_money('orders_with_totals.tax_total * fx_rates.rate_to_usd') }} as tax_usd,
-        {{ as_money('orders_with_totals.total * fx_rates.rate_to_usd') }} as total_usd,
-        {{ as_money('orders_with_totals.refunds * fx_rates.rate_to_usd') }} as refunds_usd,
-        {{ as_money('(orders_with_totals.total - orders_with_totals.tax_total - orders_with_totals.shipping_total'
-                    ' - orders_with_totals.refunds) * fx_rates.rate_to_usd') }} as net_revenue_usd,
-        {{ as_money('orders_with_totals.cost * fx_rates.rate_to_usd') }} as cost_usd
+        {{ as_money(to_usd('orders_with_totals.subtotal')) }} as gross_revenue_usd,
+        {{ as_money(to_usd('orders_with_totals.discount_total')) }} as discounts_usd,
+        {{ as_money(to_usd('orders_with_totals.shipping_total')) }} as shipping_usd,
+        {{ as_money(to_usd('orders_with_totals.tax_total')) }} as tax_usd,
+        {{ as_money(to_usd('orders_with_totals.total')) }} as total_usd,
+        {{ as_money(to_usd('orders_with_totals.refunds')) }} as refunds_usd,
+        {{ as_money(to_usd('orders_with_totals.total - orders_with_totals.tax_total'
+                           ' - orders_with_totals.shipping_total - orders_with_totals.refunds')) }}
+            as net_revenue_usd,
+        {{ as_money(to_usd('orders_with_totals.cost')) }} as cost_usd
     from orders_with_totals
-    left join fx_rates
-        on orders_with_totals.currency = fx_rates.currency_code
-        and orders_with_totals.order_month = fx_rates.month
+    {{ fx_rates_join('orders_with_totals.currency', 'orders_with_totals.order_month') }}
 ),
 
 sequenced as (

@@ -9,8 +9,6 @@ order_items as (select * from {{ ref('stg_commerce__order_items') }}),
 
 products as (select * from {{ ref('stg_commerce__products') }}),
 
-fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
-
 lines as (
     select
         order_items.tenant_id,
@@ -21,9 +19,9 @@ lines as (
         orders.order_month,
         orders.status in ('refunded', 'partially_refunded') as is_refunded,
         order_items.quantity,
-        {{ as_money('(order_items.quantity * order_items.unit_price - order_items.discount) * fx_rates.rate_to_usd') }}
+        {{ as_money(to_usd('order_items.quantity * order_items.unit_price - order_items.discount')) }}
             as revenue_usd,
-        {{ as_money('order_items.quantity * products.cost * fx_rates.rate_to_usd') }} as cost_usd
+        {{ as_money(to_usd('order_items.quantity * products.cost')) }} as cost_usd
     from order_items
     inner join orders
         on order_items.tenant_id = orders.tenant_id
@@ -32,9 +30,7 @@ lines as (
     left join products
         on order_items.tenant_id = products.tenant_id
         and order_items.product_id = products.product_id
-    left join fx_rates
-        on orders.currency = fx_rates.currency_code
-        and orders.order_month = fx_rates.month
+    {{ fx_rates_join('orders.currency', 'orders.order_month') }}
 )
 
 select * from lines

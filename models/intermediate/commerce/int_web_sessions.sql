@@ -21,6 +21,7 @@
         partition_by=({'field': 'session_date', 'data_type': 'date'} if target.type == 'bigquery' else none),
         cluster_by=(['tenant_id', 'session_id'] if target.type == 'bigquery' else none),
         on_schema_change='fail',
+        tags=['clickstream'],
         indexes=([
             {'columns': ['_loaded_at']},
             {'columns': ['tenant_id', 'session_date']},

@@ -14,6 +14,8 @@ leads as (select * from {{ ref('stg_crm__leads') }}),
 
 opportunities as (select * from {{ ref('int_opportunities_enriched') }}),
 
+closed_deals as (select * from {{ ref('int_closed_deals_by_day') }}),
+
 order_days as (
     select
         tenant_id,
@@ -48,13 +50,12 @@ lead_days as (
 deal_days as (
     select
         tenant_id,
-        cast(closed_at as date) as day,
-        sum(case when is_won then 1 else 0 end) as deals_won,
-        sum(case when is_lost then 1 else 0 end) as deals_lost,
-        sum(case when is_won then amount_usd else 0 end) as won_amount_usd
-    from opportunities
-    where closed_at is not null
-    group by tenant_id, cast(closed_at as date)
+        closed_date as day,
+        sum(won_opportunities) as deals_won,
+        sum(lost_opportunities) as deals_lost,
+        sum(won_amount_usd) as won_amount_usd
+    from closed_deals
+    group by tenant_id, closed_date
 ),
 
 proposal_days as (

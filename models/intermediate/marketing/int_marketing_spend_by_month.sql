@@ -4,8 +4,6 @@ with
 
 spend as (select * from {{ ref('stg_commerce__marketing_spend') }}),
 
-fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
-
 spend_by_month as (
     select
         spend.tenant_id,
@@ -22,11 +20,9 @@ converted as (
         spend_by_month.tenant_id,
         spend_by_month.month,
         spend_by_month.channel,
-        sum(spend_by_month.spend_local * fx_rates.rate_to_usd) as spend_usd
+        sum({{ to_usd('spend_by_month.spend_local') }}) as spend_usd
     from spend_by_month
-    left join fx_rates
-        on spend_by_month.currency = fx_rates.currency_code
-        and spend_by_month.month = fx_rates.month
+    {{ fx_rates_join('spend_by_month.currency', 'spend_by_month.month') }}
     group by 1, 2, 3
 )
 

@@ -8,8 +8,6 @@ lines as (select * from {{ ref('int_invoice_lines_normalised_to_months') }}),
 
 months as (select * from {{ ref('util_months') }}),
 
-fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
-
 lines_by_month as (
     select
         lines.tenant_id,
@@ -24,13 +22,11 @@ lines_by_month as (
         fx_rates.rate_to_usd,
         fx_rates.fx_rate_month,
         fx_rates.fx_rate_source,
-        lines.monthly_amount * fx_rates.rate_to_usd as mrr_usd
+        {{ to_usd('lines.monthly_amount') }} as mrr_usd
     from lines
     inner join months
         on months.month between lines.first_month and lines.last_month
-    left join fx_rates
-        on lines.currency = fx_rates.currency_code
-        and months.month = fx_rates.month
+    {{ fx_rates_join('lines.currency', 'months.month') }}
 )
 
 select * from lines_by_month

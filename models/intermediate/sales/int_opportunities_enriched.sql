@@ -10,8 +10,6 @@ opportunities as (select * from {{ ref('stg_crm__opportunities') }}),
 
 leads as (select * from {{ ref('stg_crm__leads') }}),
 
-fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
-
 dated as (
     select
         opportunities.*,
@@ -30,8 +28,8 @@ enriched as (
         dated.*,
         fx_rates.fx_rate_month,
         fx_rates.fx_rate_source,
-        {{ as_money('dated.amount * fx_rates.rate_to_usd') }} as amount_usd,
-        {{ as_money('dated.amount * fx_rates.rate_to_usd * dated.probability / 100.0') }} as weighted_amount_usd,
+        {{ as_money(to_usd('dated.amount')) }} as amount_usd,
+        {{ as_money(to_usd('dated.amount') ~ ' * dated.probability / 100.0') }} as weighted_amount_usd,
         leads.created_at as lead_created_at,
         case
             when dated.is_won and leads.created_at is not null
@@ -42,9 +40,7 @@ enriched as (
                 then {{ dbt.datediff('dated.created_at', 'dated.closed_at', 'day') }}
         end as days_open
     from dated
-    left join fx_rates
-        on dated.currency = fx_rates.currency_code
-        and dated.amount_month = fx_rates.month
+    {{ fx_rates_join('dated.currency', 'dated.amount_month') }}
     left join leads
         on dated.tenant_id = leads.tenant_id
         and dated.lead_id = leads.lead_id

@@ -8,7 +8,7 @@ with
 
 spend as (select * from {{ ref('int_marketing_spend_by_month') }}),
 
-cohorts as (select * from {{ ref('cohort_retention_by_channel') }}),
+cohorts as (select * from {{ ref('int_store_cohorts_by_channel') }}),
 
 acquired as (
     select
@@ -21,17 +21,7 @@ acquired as (
 ),
 
 keys as (
-    select
-        tenant_id,
-        month,
-        channel
-    from spend
-    union distinct
-    select
-        tenant_id,
-        month,
-        channel
-    from acquired
+    {{ complete_period_keys(['spend', 'acquired'], ['tenant_id', 'month', 'channel']) }}
 ),
 
 cac as (
@@ -44,14 +34,9 @@ cac as (
         {{ safe_divide('spend.spend_usd', 'acquired.new_customers') }} as cac_usd
     from keys
     left join spend
-        on keys.tenant_id = spend.tenant_id
-        and keys.month = spend.month
-        and keys.channel = spend.channel
+        on {{ keys_match('keys', 'spend', ['tenant_id', 'month', 'channel']) }}
     left join acquired
-        on keys.tenant_id = acquired.tenant_id
-        and keys.month = acquired.month
-        and keys.channel = acquired.channel
-    where keys.month <= {{ last_complete_month() }}
+        on {{ keys_match('keys', 'acquired', ['tenant_id', 'month', 'channel']) }}
 ),
 
 payback as (

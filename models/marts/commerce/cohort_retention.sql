@@ -3,8 +3,9 @@
     cohort month, 0 = the cohort month): a dense grid through the last
     complete month before as_of_date, zeros included, with retention and the
     cumulative revenue per customer (the LTV curve). Each customer has one
-    acquisition channel, so this is cohort_retention_by_channel summed over
-    channels: the grid logic lives there. -#}
+    acquisition channel, so this is the channel grid of
+    int_store_cohorts_by_channel summed over channels: the grid logic lives
+    there. -#}
 -- BigQuery: partitioned by cohort_month (a partition per month),
 -- clustered by tenant: a dashboard's tenant and date filters
 -- read a fraction of the table (other engines ignore both)
@@ -17,7 +18,7 @@
 }}
 with
 
-by_channel as (select * from {{ ref('cohort_retention_by_channel') }}),
+by_channel as (select * from {{ ref('int_store_cohorts_by_channel') }}),
 
 summed as (
     select

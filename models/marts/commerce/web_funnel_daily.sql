@@ -27,6 +27,7 @@
         partition_by=({'field': 'session_date', 'data_type': 'date'} if target.type == 'bigquery' else none),
         cluster_by=(['tenant_id', 'device'] if target.type == 'bigquery' else none),
         on_schema_change='fail',
+        tags=['clickstream'],
     )
 }}
 {%- do assert_incremental_source_unchanged(ref('int_web_sessions')) %}

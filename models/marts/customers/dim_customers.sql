@@ -22,8 +22,6 @@ fct_mrr as (select * from {{ ref('fct_mrr') }}),
 
 invoices as (select * from {{ ref('stg_billing__invoices') }}),
 
-fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
-
 account_health as (select * from {{ ref('int_account_health_by_month') }}),
 
 contacts as (select * from {{ ref('contact_engagement') }}),
@@ -142,11 +140,9 @@ lifetime_revenue as (
     select
         invoices.tenant_id,
         invoices.customer_id,
-        sum(invoices.amount_paid * fx_rates.rate_to_usd) as lifetime_revenue_usd
+        sum({{ to_usd('invoices.amount_paid') }}) as lifetime_revenue_usd
     from invoices
-    left join fx_rates
-        on invoices.currency = fx_rates.currency_code
-        and cast({{ dbt.date_trunc('month', 'invoices.paid_at') }} as date) = fx_rates.month
+    {{ fx_rates_join('invoices.currency', 'cast(' ~ dbt.date_trunc('month', 'invoices.paid_at') ~ ' as date)') }}
     where invoices.status = 'paid'
     group by invoices.tenant_id, invoices.customer_id
 ),

@@ -87,7 +87,7 @@ measured as (
         periods.*,
         {{ safe_divide('periods.revenue_usd', 'periods.orders') }} as average_order_value_usd,
         {{ safe_divide('periods.purchase_sessions', 'periods.sessions') }} as conversion_rate,
-        {{ safe_divide('periods.deals_won', 'periods.deals_won + periods.deals_lost') }} as win_rate,
+        {{ win_rate('periods.deals_won', 'periods.deals_lost') }} as win_rate,
         {{ safe_divide('periods.qualified_leads', 'periods.leads') }} as lead_qualification_rate,
         {{ safe_divide('periods.lead_score_sum', 'periods.scored_leads') }} as avg_lead_score,
         {{ safe_divide('periods.won_amount_usd', 'periods.deals_won') }} as average_deal_size_usd,

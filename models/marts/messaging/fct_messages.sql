@@ -34,6 +34,7 @@
         incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
         unique_key=['tenant_id', 'message_id'],
         on_schema_change='fail',
+        tags=['messaging_incremental'],
         partition_by=({'field': 'sent_date', 'data_type': 'date'} if target.type == 'bigquery' else none),
         cluster_by=(['tenant_id', 'conversation_id'] if target.type == 'bigquery' else none),
         indexes=([

@@ -461,8 +461,8 @@ final as (
         with_previous.{{ column }},
         {%- endfor %}
         {%- for column in counts + rates %}
-        {{ safe_divide('with_previous.' ~ column ~ ' - with_previous.previous_' ~ column,
-                       'with_previous.previous_' ~ column) }} as {{ column }}_growth{{ ',' if not loop.last }}
+        {{ growth_rate('with_previous.' ~ column, 'with_previous.previous_' ~ column) }}
+            as {{ column }}_growth{{ ',' if not loop.last }}
         {%- endfor %}
     from with_previous
 )

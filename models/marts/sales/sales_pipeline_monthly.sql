@@ -2,10 +2,13 @@
     Open pipeline at each month end: opportunities created by then and not
     yet closed, at their current amount and probability (the sources keep no
     history of either). Win rates count opportunities closed in the month:
-    won / (won + lost), by count and by amount. -#}
+    won / (won + lost), by count and by amount, from the closed-deal sums of
+    int_closed_deals_by_day. -#}
 with
 
 opportunities as (select * from {{ ref('fct_opportunities') }}),
+
+closed_deals as (select * from {{ ref('int_closed_deals_by_day') }}),
 
 months as (select * from {{ ref('util_months') }}),
 
@@ -32,28 +35,17 @@ closed_in_month as (
         tenant_id,
         closed_month as month,
         opportunity_type,
-        sum(case when is_won then 1 else 0 end) as won_opportunities,
-        sum(case when is_lost then 1 else 0 end) as lost_opportunities,
-        sum(case when is_won then amount_usd else 0 end) as won_amount_usd,
-        sum(case when is_lost then amount_usd else 0 end) as lost_amount_usd,
-        avg(case when is_won then sales_cycle_days end) as avg_sales_cycle_days
-    from opportunities
-    where closed_month is not null
+        sum(won_opportunities) as won_opportunities,
+        sum(lost_opportunities) as lost_opportunities,
+        sum(won_amount_usd) as won_amount_usd,
+        sum(lost_amount_usd) as lost_amount_usd,
+        {{ safe_divide('sum(won_sales_cycle_days)', 'sum(won_with_sales_cycle)') }} as avg_sales_cycle_days
+    from closed_deals
     group by 1, 2, 3
 ),
 
 keys as (
-    select
-        tenant_id,
-        month,
-        opportunity_type
-    from open_at_month_end
-    union distinct
-    select
-        tenant_id,
-        month,
-        opportunity_type
-    from closed_in_month
+    {{ complete_period_keys(['open_at_month_end', 'closed_in_month'], ['tenant_id', 'month', 'opportunity_type']) }}
 ),
 
 final as (
@@ -69,25 +61,18 @@ final as (
         coalesce(closed_in_month.lost_opportunities, 0) as lost_opportunities,
         {{ as_money('coalesce(closed_in_month.won_amount_usd, 0)') }} as won_amount_usd,
         {{ as_money('coalesce(closed_in_month.lost_amount_usd, 0)') }} as lost_amount_usd,
-        {{ safe_divide('closed_in_month.won_opportunities',
-                       'closed_in_month.won_opportunities + closed_in_month.lost_opportunities') }}
+        {{ win_rate('closed_in_month.won_opportunities', 'closed_in_month.lost_opportunities') }}
             as win_rate_by_count,
-        {{ safe_divide('closed_in_month.won_amount_usd',
-                       'closed_in_month.won_amount_usd + closed_in_month.lost_amount_usd') }}
+        {{ win_rate('closed_in_month.won_amount_usd', 'closed_in_month.lost_amount_usd') }}
             as win_rate_by_amount,
         {{ safe_divide('closed_in_month.won_amount_usd', 'closed_in_month.won_opportunities') }}
             as average_deal_size_usd,
         cast(closed_in_month.avg_sales_cycle_days as {{ type_double() }}) as avg_sales_cycle_days
     from keys
     left join open_at_month_end
-        on keys.tenant_id = open_at_month_end.tenant_id
-        and keys.month = open_at_month_end.month
-        and keys.opportunity_type = open_at_month_end.opportunity_type
+        on {{ keys_match('keys', 'open_at_month_end', ['tenant_id', 'month', 'opportunity_type']) }}
     left join closed_in_month
-        on keys.tenant_id = closed_in_month.tenant_id
-        and keys.month = closed_in_month.month
-        and keys.opportunity_type = closed_in_month.opportunity_type
-    where keys.month <= {{ last_complete_month() }}
+        on {{ keys_match('keys', 'closed_in_month', ['tenant_id', 'month', 'opportunity_type']) }}
 )
 
 select * from final

@@ -10,6 +10,8 @@ activities as (select * from {{ ref('stg_crm__activities') }}),
 
 opportunities as (select * from {{ ref('fct_opportunities') }}),
 
+closed_deals as (select * from {{ ref('int_closed_deals_by_day') }}),
+
 activity_by_month as (
     select
         tenant_id,
@@ -26,27 +28,27 @@ deals_by_month as (
         tenant_id,
         owner_user_id as user_id,
         closed_month as month,
-        sum(case when is_won then 1 else 0 end) as deals_won,
-        sum(case when is_lost then 1 else 0 end) as deals_lost,
-        sum(case when is_won then amount_usd else 0 end) as won_amount_usd,
-        {{ median('case when is_won then sales_cycle_days end') }} as median_sales_cycle_days
+        sum(won_opportunities) as deals_won,
+        sum(lost_opportunities) as deals_lost,
+        sum(won_amount_usd) as won_amount_usd
+    from closed_deals
+    group by 1, 2, 3
+),
+
+-- a median cannot be added up from daily sums: it is taken over the won deals themselves
+sales_cycle_by_month as (
+    select
+        tenant_id,
+        owner_user_id as user_id,
+        closed_month as month,
+        {{ median('sales_cycle_days') }} as median_sales_cycle_days
     from opportunities
-    where closed_month is not null
+    where is_won
     group by 1, 2, 3
 ),
 
 keys as (
-    select
-        tenant_id,
-        user_id,
-        month
-    from activity_by_month
-    union distinct
-    select
-        tenant_id,
-        user_id,
-        month
-    from deals_by_month
+    {{ complete_period_keys(['activity_by_month', 'deals_by_month'], ['tenant_id', 'user_id', 'month']) }}
 ),
 
 combined as (
@@ -62,22 +64,18 @@ combined as (
         coalesce(deals_by_month.deals_won, 0) as deals_won,
         coalesce(deals_by_month.deals_lost, 0) as deals_lost,
         {{ as_money('coalesce(deals_by_month.won_amount_usd, 0)') }} as won_amount_usd,
-        {{ safe_divide('deals_by_month.deals_won', 'deals_by_month.deals_won + deals_by_month.deals_lost') }}
-            as win_rate,
-        cast(deals_by_month.median_sales_cycle_days as {{ type_double() }}) as median_sales_cycle_days
+        {{ win_rate('deals_by_month.deals_won', 'deals_by_month.deals_lost') }} as win_rate,
+        cast(sales_cycle_by_month.median_sales_cycle_days as {{ type_double() }}) as median_sales_cycle_days
     from keys
     left join users
         on keys.tenant_id = users.tenant_id
         and keys.user_id = users.user_id
     left join activity_by_month
-        on keys.tenant_id = activity_by_month.tenant_id
-        and keys.user_id = activity_by_month.user_id
-        and keys.month = activity_by_month.month
+        on {{ keys_match('keys', 'activity_by_month', ['tenant_id', 'user_id', 'month']) }}
     left join deals_by_month
-        on keys.tenant_id = deals_by_month.tenant_id
-        and keys.user_id = deals_by_month.user_id
-        and keys.month = deals_by_month.month
-    where keys.month <= {{ last_complete_month() }}
+        on {{ keys_match('keys', 'deals_by_month', ['tenant_id', 'user_id', 'month']) }}
+    left join sales_cycle_by_month
+        on {{ keys_match('keys', 'sales_cycle_by_month', ['tenant_id', 'user_id', 'month']) }}
 ),
 
 final as (

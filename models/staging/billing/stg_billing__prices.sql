@@ -12,7 +12,7 @@ renamed as (
         cast(base.product_id as {{ dbt.type_string() }}) as product_id,
         cast(nullif(trim(base.nickname), '') as {{ dbt.type_string() }}) as price_nickname,
         cast(base.unit_amount as {{ dbt.type_bigint() }}) as unit_amount_minor,
-        {{ minor_to_major('base.' ~ 'unit_amount', 'currencies.minor_unit_exponent') }} as unit_amount,
+        {{ minor_to_major('base.unit_amount', 'currencies.minor_unit_exponent') }} as unit_amount,
         cast(nullif(upper(trim(base.currency)), '') as {{ dbt.type_string() }}) as currency,
         cast(nullif(lower(trim(base.recurring_interval)), '') as {{ dbt.type_string() }}) as recurring_interval,
         cast(base.recurring_interval_count as {{ dbt.type_int() }}) as recurring_interval_count,

@@ -1,6 +1,6 @@
 {#- Clean clickstream events: a view of base_commerce__web_events (incremental), so building it
     never re-scans history; readers filter it by _loaded_at or occurred_at. -#}
-{{ config(materialized='view') }}
+{{ config(materialized='view', tags=['clickstream']) }}
 
 with
 

@@ -1,7 +1,7 @@
 {#- Clean message status webhooks: a view of base_messaging__message_status_events
     (incremental), so building it never re-scans history; int_message_status reads
     only the messages that newly loaded rows touch. -#}
-{{ config(materialized='view') }}
+{{ config(materialized='view', tags=['messaging_incremental']) }}
 
 with
 

@@ -1,7 +1,7 @@
 {#- Clean WhatsApp messages: a view of base_messaging__messages (incremental), so
     building it never re-scans history; fct_messages reads only the conversations
     that newly loaded rows touch. -#}
-{{ config(materialized='view') }}
+{{ config(materialized='view', tags=['messaging_incremental']) }}
 
 with
 

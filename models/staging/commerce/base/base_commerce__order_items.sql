@@ -7,6 +7,7 @@
         incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
         unique_key=['tenant_id', 'id'],
         on_schema_change='fail',
+        tags=['daily_incremental'],
         indexes=([
             {'columns': ['_loaded_at']},
             {'columns': ['tenant_id', 'id']},

@@ -7,6 +7,7 @@
         incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
         unique_key=['tenant_id', 'event_id'],
         on_schema_change='fail',
+        tags=['clickstream'],
         indexes=([
             {'columns': ['_loaded_at']},
             {'columns': ['tenant_id', 'event_id']},
