@@ -2,7 +2,7 @@
 whose per-customer explanation is exact (the log-odds are the intercept plus one term per feature),
 and the evaluation arithmetic (ROC AUC, average precision, Brier score, calibration by decile).
 
-Plain numpy, fitted by Newton's method: the same rows give the same coefficients on any machine,
+numpy (and scipy's logistic function), fitted by Newton's method: the same rows give the same coefficients on any machine,
 and no dependency is added for a dozen lines (docs/DECISIONLOG.md, "Churn risk")."""
 from dataclasses import dataclass
 
@@ -162,6 +162,7 @@ def brier(y: np.ndarray, probability: np.ndarray) -> float:
 class Decile:
     decile: int             # 1 = the lowest predicted probabilities
     rows: int
+    churners: int
     mean_predicted: float
     observed_rate: float
 
@@ -174,5 +175,5 @@ def calibration_deciles(y: np.ndarray, probability: np.ndarray, order_key: np.nd
     order = np.lexsort((np.asarray(order_key), p))
     out = []
     for i, idx in enumerate(np.array_split(order, min(10, len(order))), start=1):
-        out.append(Decile(i, len(idx), float(p[idx].mean()), float(y[idx].mean())))
+        out.append(Decile(i, len(idx), int(y[idx].sum()), float(p[idx].mean()), float(y[idx].mean())))
     return out

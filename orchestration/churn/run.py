@@ -60,7 +60,8 @@ TABLES: dict[str, list[tuple[str, str]]] = {
            ("expected_remaining_months", "double precision"), ("clv_usd", "double precision"),
            ("simple_ltv_usd", "double precision"), ("horizon_months", "integer"), ("model", "text"),
            ("as_of_date", "date")],
-    EVALUATION: [("tenant_id", "text"), ("horizon_months", "integer"), ("metric", "text"), ("decile", "integer"), ("value", "double precision"),
+    EVALUATION: [("tenant_id", "text"), ("horizon_months", "integer"), ("metric", "text"), ("decile", "integer"),
+                 ("value", "double precision"),
                  ("rows", "integer"), ("churners", "integer"), ("mean_predicted", "double precision"),
                  ("observed_rate", "double precision"), ("train_cutoff_from", "date"), ("train_cutoff_to", "date"),
                  ("evaluation_cutoff_from", "date"), ("evaluation_cutoff_to", "date"), ("model", "text"),
@@ -174,7 +175,7 @@ def evaluation_rows(tenant_id: str, split: TimeSplit, held_out: pd.DataFrame) ->
                  + held_out["cutoff_month"].astype(str)).to_numpy()
     for d in calibration_deciles(y, p, order_key):
         rows.append(dict(common, metric="calibration", decile=d.decile, value=None, rows=d.rows,
-                         churners=int(round(d.observed_rate * d.rows)), mean_predicted=d.mean_predicted,
+                         churners=d.churners, mean_predicted=d.mean_predicted,
                          observed_rate=d.observed_rate))
     return rows, scores
 
