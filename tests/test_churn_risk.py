@@ -194,7 +194,7 @@ def test_churn_marts_are_written_with_a_line_per_tenant(warehouse, churn_marts):
     evaluated = query(warehouse, f"select tenant_id, horizon_months, count(*) from marts.{EVALUATION} "
                                  "where metric = 'calibration' group by 1, 2")
     assert {(t, h) for t, h, _ in evaluated} == {(t, h.months) for t in [*tenants, ALL_TENANTS] for h in HORIZONS}
-    assert {n for *_, n in evaluated if _[0] == ALL_TENANTS} == {10}
+    assert {n for tenant, _, n in evaluated if tenant == ALL_TENANTS} == {10}
 
 
 def test_the_held_out_model_ranks_the_ledgers_churners_well_above_chance(duckdb_warehouse):
@@ -259,7 +259,7 @@ def test_features_at_a_cutoff_ignore_everything_after_it(duckdb_warehouse, tmp_p
         assert truncated.execute(sql).fetchall() == original and len(original) > 1000
         labels = ("select count(*) from marts.customer_churn_features_monthly where cutoff_month between "
                   "'2026-04-01' and '2026-06-01' and churned_within_3_months")
-        assert truncated.execute(labels).fetchone()[0] < query(duckdb_warehouse, labels)[0]
+        assert truncated.execute(labels).fetchone()[0] < query(duckdb_warehouse, labels)[0][0]
     finally:
         truncated.close()
 

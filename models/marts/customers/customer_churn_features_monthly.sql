@@ -58,6 +58,9 @@ cutoffs as (
         mrr_history.*,
         cast({{ dbt.dateadd('month', 1, 'mrr_history.month') }} as date) as next_month,
         cast({{ dbt.dateadd('month', -1, 'mrr_history.month') }} as date) as previous_month,
+        cast({{ dbt.dateadd('month', -2, 'mrr_history.month') }} as date) as failed_payments_from_month,
+        {{ dbt.datediff('mrr_history.first_month', 'mrr_history.month', 'month') }}
+        + 1 as tenure_months,
         cast({{ dbt.dateadd('month', label_months, 'mrr_history.month') }} as date)
             as label_window_end_month
     from mrr_history
@@ -85,9 +88,8 @@ failed_payments_3m as (
     inner join failed_payments_by_month
         on cutoffs.tenant_id = failed_payments_by_month.tenant_id
         and cutoffs.customer_id = failed_payments_by_month.customer_id
-        and failed_payments_by_month.month <= cutoffs.month
-        and failed_payments_by_month.month
-        >= cast({{ dbt.dateadd('month', -2, 'cutoffs.month') }} as date)
+        and cutoffs.month >= failed_payments_by_month.month
+        and cutoffs.failed_payments_from_month <= failed_payments_by_month.month
     group by 1, 2, 3
 ),
 
@@ -102,8 +104,8 @@ pending_cancellations as (
     inner join subscriptions
         on cutoffs.tenant_id = subscriptions.tenant_id
         and cutoffs.customer_id = subscriptions.customer_id
-        and subscriptions.canceled_at < cutoffs.next_month
-        and (subscriptions.ended_at is null or subscriptions.ended_at >= cutoffs.next_month)
+        and cutoffs.next_month > subscriptions.canceled_at
+        and (subscriptions.ended_at is null or cutoffs.next_month <= subscriptions.ended_at)
     group by 1, 2, 3
 ),
 
@@ -113,7 +115,7 @@ features as (
         cutoffs.customer_id,
         cutoffs.month as cutoff_month,
         customers.segment,
-        {{ dbt.datediff('cutoffs.first_month', 'cutoffs.month', 'month') }} + 1 as tenure_months,
+        cutoffs.tenure_months,
         cutoffs.mrr,
         cast(cutoffs.mrr - cutoffs.mrr_3_months_earlier as numeric(18, 4)) as mrr_change_3m,
         cutoffs.contractions_6m,
