@@ -325,11 +325,12 @@ def test_the_dagster_asset_checks_and_alerts_high_churn_risk(duckdb_warehouse, c
     assert {name: checks[name].passed for name in CHECKS.values()} == {name: True for name in CHECKS.values()}
     high = query(duckdb_warehouse, f"select tenant_id, customer_id from marts.{RISK} where churn_probability > "
                                    f"{HIGH_RISK} order by 1, 2")
+    assert high, "the generated data has customers above the alert rule (pending cancellations, sinking health)"
     warning = checks[HIGH_RISK_CHECK]
-    assert warning.severity == dg.AssetCheckSeverity.WARN and warning.passed == (not high)
+    assert warning.severity == dg.AssetCheckSeverity.WARN and not warning.passed
     alerts = [r.getMessage() for r in caplog.records if '"kind": "high_churn_risk"' in r.getMessage()]
-    if high:
-        assert len(alerts) == 1 and all(f'"customer_id": "{c}"' in alerts[0] for _, c in high)
+    assert len(alerts) == 1 and all(f'"customer_id": "{c}"' in alerts[0] for _, c in high)
+    assert all(f"{t} {c}: " in warning.description for t, c in high)
     # a probability out of range and a customer left out both fail the blocking check
     run_sql(duckdb_warehouse, f"update marts.{RISK} set churn_probability = 1.5 where customer_id = "
                               f"(select min(customer_id) from marts.{RISK} where tenant_id = 'tn_001') "
