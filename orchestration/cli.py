@@ -5,6 +5,7 @@
                                                  # bigquery: the BIGQUERY_* env vars)
     warehouse summary
     warehouse forecast --target duckdb                  # forecasts from the built marts (orchestration/forecast)
+    warehouse churn-risk --target duckdb                # churn risk and lifetime value (orchestration/churn)
     warehouse api serve --target postgres --port 8000   # the metrics API (orchestration/api)
 
 Bad arguments or an unreachable target give one line on stderr and exit code 2,
@@ -126,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--target", choices=["duckdb", "postgres"], default="duckdb")
     fc.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
     fc.add_argument("--as-of-date", type=_date, default=None,
+                    help="the run's as-of date, as given to dbt (default: $WAREHOUSE_AS_OF_DATE, else today, UTC)")
+    cr = sub.add_parser("churn-risk", help="score each billing customer's churn risk and lifetime value from the "
+                                           "built marts (marts.customer_churn_risk, churn_model_evaluation)")
+    cr.add_argument("--target", choices=["duckdb", "postgres"], default="duckdb")
+    cr.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
+    cr.add_argument("--as-of-date", type=_date, default=None,
                     help="the run's as-of date, as given to dbt (default: $WAREHOUSE_AS_OF_DATE, else today, UTC)")
     from orchestration.api.cli import add_parser as add_api_parser
     add_api_parser(sub, _Parser)
@@ -260,19 +267,29 @@ def cmd_superset(args) -> int:
     return 0
 
 
+def _run_as_of_date(args):
+    """--as-of-date, else $WAREHOUSE_AS_OF_DATE, else today (UTC): the date dbt was given."""
+    if args.as_of_date is not None:
+        return args.as_of_date
+    pinned = os.environ.get("WAREHOUSE_AS_OF_DATE", "").strip()
+    try:
+        return _date(pinned) if pinned else datetime.now(UTC).date()
+    except argparse.ArgumentTypeError as e:
+        raise UsageError(f"WAREHOUSE_AS_OF_DATE: {e}") from None
+
+
+def _writable_duckdb_path(args) -> Path | None:
+    if args.target != "duckdb":
+        return None
+    db_path = args.duckdb_path or default_duckdb_path()
+    _check_duckdb_writable(db_path)
+    return db_path
+
+
 def cmd_forecast(args) -> int:
     from orchestration.forecast.run import FORECAST, run_forecast
-    as_of = args.as_of_date
-    if as_of is None:
-        pinned = os.environ.get("WAREHOUSE_AS_OF_DATE", "").strip()
-        try:
-            as_of = _date(pinned) if pinned else datetime.now(UTC).date()
-        except argparse.ArgumentTypeError as e:
-            raise UsageError(f"WAREHOUSE_AS_OF_DATE: {e}") from None
-    db_path = None
-    if args.target == "duckdb":
-        db_path = args.duckdb_path or default_duckdb_path()
-        _check_duckdb_writable(db_path)
+    as_of = _run_as_of_date(args)
+    db_path = _writable_duckdb_path(args)
     try:
         run = run_forecast(args.target, as_of, duckdb_path=db_path, progress=lambda line: print(line, flush=True))
     except RuntimeError as e:
@@ -280,6 +297,21 @@ def cmd_forecast(args) -> int:
     forecasts = sum(1 for r in run.results if r.model)
     print(f"forecast as of {as_of}: {forecasts} of {len(run.results)} series forecast "
           f"-> marts.{FORECAST} ({args.target})")
+    return 0
+
+
+def cmd_churn_risk(args) -> int:
+    from orchestration.churn.run import HIGH_RISK, RISK, run_churn_risk
+    as_of = _run_as_of_date(args)
+    db_path = _writable_duckdb_path(args)
+    try:
+        run = run_churn_risk(args.target, as_of, duckdb_path=db_path, progress=lambda line: print(line, flush=True))
+    except RuntimeError as e:
+        raise UsageError(str(e)) from None
+    scored = run.rows(RISK)
+    high = sum(1 for r in scored if r["churn_probability"] > HIGH_RISK)
+    print(f"churn risk as of {as_of}: {len(scored)} customers scored, {high} above {HIGH_RISK} "
+          f"-> marts.{RISK} ({args.target})")
     return 0
 
 
@@ -296,7 +328,7 @@ def main(argv=None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return {"generate": cmd_generate, "load": cmd_load, "contract": cmd_contract, "summary": cmd_summary,
-                "access": cmd_access, "api": cmd_api, "forecast": cmd_forecast,
+                "access": cmd_access, "api": cmd_api, "forecast": cmd_forecast, "churn-risk": cmd_churn_risk,
                 "superset": cmd_superset}[args.command](args)
     except (UsageError, LoadError) as e:
         print(f"warehouse: error: {e}", file=sys.stderr)

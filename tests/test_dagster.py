@@ -128,9 +128,11 @@ def test_every_asset_has_a_check_and_a_group(definitions):
     snapshots = [s["name"] for path in (REPO / "snapshots").rglob("*.yml")
                  for s in (yaml.safe_load(path.read_text()) or {}).get("snapshots", [])]
     assert len(models) >= 100 and len(seeds) >= 5 and len(snapshots) >= 4
+    from orchestration.dagster_defs.churn import KEYS as CHURN_KEYS
     from orchestration.dagster_defs.forecast import KEYS as FORECAST_KEYS
-    # + the reports and the forecast marts
-    assert len(keys) == contract_table_count() + len(models) + len(seeds) + len(snapshots) + 1 + len(FORECAST_KEYS)
+    # + the reports, the forecast marts and the churn marts
+    assert len(keys) == (contract_table_count() + len(models) + len(seeds) + len(snapshots) + 1 + len(FORECAST_KEYS)
+                         + len(CHURN_KEYS))
 
 
 def test_lineage_runs_from_raw_to_marts_and_marts_have_freshness(definitions):

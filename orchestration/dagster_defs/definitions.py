@@ -1,4 +1,4 @@
-"""The Definitions: raw tables, dbt models/seeds/snapshots, forecasts, reports; their checks; jobs, schedules
+"""The Definitions: raw tables, dbt models/seeds/snapshots, forecasts, churn risk, reports; their checks; jobs, schedules
 and sensors. Load with `dagster dev` from the repo root (pyproject.toml names this module).
 
 Single writer: DuckDB lets one process write the file. Every job that writes it carries the tag
@@ -11,6 +11,7 @@ from dagster_dbt import build_dbt_asset_selection
 
 from orchestration.dagster_defs import settings
 from orchestration.dagster_defs.api_cache import api_cache_refresh
+from orchestration.dagster_defs.churn import customer_churn_risk
 from orchestration.dagster_defs.dbt_assets import (CLICKSTREAM_SELECTION, MESSAGING_INCREMENTAL_SELECTION,
                                                     dbt_resource, warehouse_dbt)
 from orchestration.dagster_defs.forecast import revenue_forecast
@@ -66,7 +67,7 @@ schedules = [
 ]
 
 defs = dg.Definitions(
-    assets=[raw_assets, warehouse_dbt, revenue_forecast, executive_reports],
+    assets=[raw_assets, warehouse_dbt, revenue_forecast, customer_churn_risk, executive_reports],
     # dbt_source_freshness checks raw assets: only the daily job selects them (not the clickstream jobs)
     asset_checks=[*raw_quality_checks(), dbt_source_freshness, latest_day_has_no_anomaly,
                   every_tenant_has_its_three_files],

@@ -1,0 +1,344 @@
+"""Churn risk and lifetime value (orchestration/churn, docs/CHURN.md): the evaluation arithmetic and
+the retention model on hand-worked figures and a published estimator, the time split, and on the
+generated warehouses the held-out model against the generator's ledger of who churned, no look-ahead
+in the features, determinism, both engines written, the Dagster checks and the High Churn Risk alert.
+The labelling and censoring rule itself is proven by the dbt unit tests of
+customer_churn_features_monthly (models/marts/customers/_customers__unit_tests.yml)."""
+import logging
+import shutil
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import beta as beta_function
+
+from orchestration.churn import clv
+from orchestration.churn.model import (average_precision, brier, calibration_deciles, fit_logistic,
+                                       roc_auc)
+from orchestration.churn.run import (ALL_TENANTS, EVALUATION, EVALUATION_MONTHS, HIGH_RISK, HORIZONS, PRIMARY_KEYS,
+                                     RISK, SCORED, TABLES, Horizon, prepare, risk_band, score_all, time_split)
+from conftest import AS_OF, base_env, query, run_dbt, run_sql, warehouse_cli
+
+LAST_COMPLETE_MONTH = date(AS_OF.year, AS_OF.month, 1) - pd.DateOffset(months=1)
+
+
+# --- the arithmetic, by hand ---------------------------------------------------------------------
+
+def test_roc_auc_average_precision_and_brier_by_hand():
+    y = np.array([1, 0, 1, 0, 0])
+    score = np.array([0.9, 0.8, 0.4, 0.4, 0.1])
+    # 6 churner-stayer pairs: 0.9 beats all three stayers (3); 0.4 loses to 0.8, ties 0.4 (1/2), beats 0.1
+    assert roc_auc(y, score) == pytest.approx(4.5 / 6)
+    # thresholds 0.9 (precision 1, recall +1/2), 0.8 (no recall gained), 0.4 (precision 2/4, recall +1/2)
+    assert average_precision(y, score) == pytest.approx(0.5 * 1 + 0.5 * 0.5)
+    assert brier(y, score) == pytest.approx((0.01 + 0.64 + 0.36 + 0.16 + 0.01) / 5)
+    assert roc_auc(np.zeros(3), score[:3]) is None and average_precision(np.zeros(3), score[:3]) is None
+
+
+def test_calibration_deciles_split_sorted_rows_evenly():
+    p = np.arange(20) / 20                   # 0.00, 0.05, ... 0.95
+    y = (np.arange(20) >= 14).astype(float)  # the six highest churn
+    deciles = calibration_deciles(y, p, np.arange(20))
+    assert [d.rows for d in deciles] == [2] * 10
+    assert deciles[0].mean_predicted == pytest.approx(0.025) and deciles[0].observed_rate == 0.0
+    assert [d.churners for d in deciles[-3:]] == [2, 2, 2] and deciles[6].churners == 0
+    assert [d.rows for d in calibration_deciles(np.ones(13), np.zeros(13), np.arange(13))] == [2, 2, 2] + [1] * 7
+
+
+def test_logistic_fit_without_penalty_is_the_maximum_likelihood_of_statsmodels():
+    import statsmodels.api as sm
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(400, 3))
+    y = (rng.random(400) < 1 / (1 + np.exp(-(0.5 + x @ np.array([1.0, -2.0, 0.0]))))).astype(float)
+    ours = fit_logistic(x, y, penalty=0.0)
+    reference = sm.Logit(y, sm.add_constant(x)).fit(disp=0).params
+    # ours is fitted on standardised columns: back to the raw scale
+    assert ours.coef / ours.scale == pytest.approx(reference[1:], rel=1e-6)
+    assert ours.intercept - np.sum(ours.coef * ours.mean / ours.scale) == pytest.approx(reference[0], rel=1e-6)
+    # the explanation is exact: intercept + the three contributions = the log-odds
+    assert ours.intercept + ours.contributions(x[:5]).sum(axis=1) == pytest.approx(
+        reference[0] + x[:5] @ reference[1:], rel=1e-6)
+    with pytest.raises(ValueError, match="both outcomes"):
+        fit_logistic(x, np.zeros(400))
+
+
+def test_risk_bands_follow_the_alert_rule():
+    assert risk_band(0.8) == "medium" and risk_band(0.8000001) == "high" == risk_band(1.0)
+    assert risk_band(0.3) == "low" and risk_band(0.31) == "medium"
+
+
+def test_sbg_survival_is_the_beta_function_ratio_of_the_paper():
+    """Fader & Hardie (2007): S(t) = B(alpha, beta + t) / B(alpha, beta); a customer who stayed n
+    months is still there t months later with chance S(n + t) / S(n)."""
+    model = clv.ShiftedBetaGeometric(alpha=0.7, beta=2.5)
+    n = 4
+    months = np.arange(1, clv.MONTHS_AHEAD + 1)
+    still_there = beta_function(0.7, 2.5 + n + months) / beta_function(0.7, 2.5 + n)
+    assert model.expected_remaining_months(np.array([n]), discounted=False)[0] == pytest.approx(still_there.sum())
+    monthly = 1.1 ** (1 / 12) - 1
+    assert model.expected_remaining_months(np.array([n]), discounted=True)[0] == pytest.approx(
+        np.sum(still_there / (1 + monthly) ** months))
+    # the chance to churn in month n + 1: 1 - S(n + 1) / S(n)
+    assert model.churn_probability(np.array([n]))[0] == pytest.approx(1 - still_there[0])
+
+
+def test_sbg_fit_recovers_the_parameters_of_a_simulated_cohort():
+    rng = np.random.default_rng(11)
+    theta = rng.beta(2.0, 8.0, size=20_000)
+    lifetime = rng.geometric(theta)             # the month (1, 2, ...) in which each customer churns
+    tenure, churned = [], []
+    for months in range(24):                    # 24 months observed: later churn is censored
+        at_risk = lifetime > months
+        tenure.append(np.full(at_risk.sum(), months))
+        churned.append(lifetime[at_risk] == months + 1)
+    fitted = clv.fit_sbg(np.concatenate(tenure), np.concatenate(churned))
+    assert fitted.alpha == pytest.approx(2.0, rel=0.1) and fitted.beta == pytest.approx(8.0, rel=0.1)
+
+
+def _frame(cutoffs: int, customers: int = 4) -> pd.DataFrame:
+    months = pd.date_range("2020-01-01", periods=cutoffs, freq="MS")
+    rows = [dict(tenant_id="t1", customer_id=f"c{c}", cutoff_month=m, churned_next_month=bool((i + c) % 5 == 0),
+                 churned_within_3_months=bool((i + c) % 3 == 0)) for i, m in enumerate(months)
+            for c in range(customers)]
+    frame = pd.DataFrame(rows)
+    frame["label_window_end_month"] = frame["cutoff_month"] + pd.DateOffset(months=3)
+    for horizon in HORIZONS:
+        frame[f"is_labelled_{horizon.months}m"] = True
+    return frame
+
+
+@pytest.mark.parametrize("horizon", HORIZONS, ids=lambda h: f"{h.months}m")
+def test_the_time_split_trains_only_on_labels_known_before_the_evaluation(horizon: Horizon):
+    split = time_split(_frame(24), horizon)
+    evaluated = sorted(split.evaluation["cutoff_month"].unique())
+    assert len(evaluated) == EVALUATION_MONTHS and evaluated[-1] == pd.Timestamp("2021-12-01")
+    # a training row's label window (cut-off + horizon) ends by the first evaluated cut-off
+    assert (split.train["cutoff_month"] + pd.DateOffset(months=horizon.months)).max() == evaluated[0]
+    assert split.train["cutoff_month"].max() < evaluated[0]
+    with pytest.raises(ValueError, match="labelled cut-off months"):
+        time_split(_frame(EVALUATION_MONTHS + horizon.months + 2), horizon)
+
+
+def test_prepare_censors_labels_whose_window_ends_after_the_last_complete_month():
+    frame = _frame(12)
+    # as of 1 October 2020 the last complete month is September: the 3-month label is known through
+    # the June cut-off (window July-September), the 1-month one through August; as of 30 September,
+    # September is no cut-off at all
+    prepared = prepare(frame.drop(columns=[f"is_labelled_{h.months}m" for h in HORIZONS]), date(2020, 10, 1))
+    assert prepared["cutoff_month"].max() == pd.Timestamp("2020-09-01")
+    labelled_3m = prepared[prepared["is_labelled_3m"]]["cutoff_month"]
+    assert labelled_3m.max() == pd.Timestamp("2020-06-01")
+    assert prepared[prepared["is_labelled_1m"]]["cutoff_month"].max() == pd.Timestamp("2020-08-01")
+    assert prepare(frame.drop(columns=[f"is_labelled_{h.months}m" for h in HORIZONS]),
+                   date(2020, 9, 30))["cutoff_month"].max() == pd.Timestamp("2020-08-01")
+
+
+@pytest.mark.parametrize("args", [["--target", "postgres"], ["--duckdb-path", "{tmp}/empty.duckdb"]])
+def test_an_unreachable_or_unbuilt_warehouse_is_one_line_and_exit_2(tmp_path, args):
+    env = base_env(tmp_path)
+    env.update(PGHOST="127.0.0.1", PGPORT="1")
+    proc = warehouse_cli(env, "churn-risk", *[a.format(tmp=tmp_path) for a in args], check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("warehouse: error: "), proc.stderr
+
+
+# --- on the session warehouses -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def churn_marts():
+    """`warehouse churn-risk` on each session warehouse once; the tables are dropped afterwards, so the
+    other tests of the shared warehouses see them as dbt built them."""
+    built = {}
+
+    def run(wh):
+        if wh.target not in built:
+            proc = warehouse_cli(wh.env, "churn-risk", "--target", wh.target, "--as-of-date", AS_OF.isoformat())
+            built[wh.target] = (wh, proc)
+        return built[wh.target][1]
+    yield run
+    for wh, _ in built.values():
+        run_sql(wh, "; ".join(f"drop table if exists marts.{t}" for t in TABLES))
+
+
+def _score_in_process(wh):
+    import duckdb
+    con = duckdb.connect(wh.env["DBT_DUCKDB_PATH"], read_only=True)
+    try:
+        return score_all(con, AS_OF, progress=lambda line: None)
+    finally:
+        con.close()
+
+
+def test_churn_marts_are_written_with_a_line_per_tenant(warehouse, churn_marts):
+    proc = churn_marts(warehouse)
+    tenants = [t for (t,) in query(warehouse, "select distinct tenant_id from marts.fct_mrr order by 1")]
+    lines = proc.stdout.splitlines()
+    for tenant in tenants:
+        assert sum(line.startswith(f"{tenant}: ") for line in lines) == 1, proc.stdout
+    assert lines[-1].startswith(f"churn risk as of {AS_OF}: ")
+    for table, keys in PRIMARY_KEYS.items():
+        total, distinct = query(warehouse, f"select count(*), count(distinct ({', '.join(keys)})) from marts.{table}")[0]
+        assert total == distinct > 0, table
+    # one row per customer with MRR in the last complete month, read from fct_mrr (not the features mart)
+    active = set(query(warehouse, "select tenant_id, customer_id from marts.fct_mrr "
+                                  f"where month = '{LAST_COMPLETE_MONTH.date()}' and mrr > 0"))
+    scored = query(warehouse, f"select tenant_id, customer_id, cutoff_month, churn_probability, risk_band, "
+                              f"driver_1, driver_3, clv_usd, expected_remaining_months from marts.{RISK}")
+    assert {(t, c) for t, c, *_ in scored} == active
+    for _, _, month, p, band, driver_1, driver_3, value, remaining in scored:
+        assert str(month)[:10] == str(LAST_COMPLETE_MONTH.date())
+        assert 0 <= p <= 1 and band == risk_band(p)
+        assert driver_1 and driver_3 and value > 0 and remaining > 0
+    # every tenant and the whole: the metrics of both horizons, ten calibration deciles
+    evaluated = query(warehouse, f"select tenant_id, horizon_months, count(*) from marts.{EVALUATION} "
+                                 "where metric = 'calibration' group by 1, 2")
+    assert {(t, h) for t, h, _ in evaluated} == {(t, h.months) for t in [*tenants, ALL_TENANTS] for h in HORIZONS}
+    assert {n for tenant, _, n in evaluated if tenant == ALL_TENANTS} == {10}
+
+
+def test_the_held_out_model_ranks_the_ledgers_churners_well_above_chance(duckdb_warehouse):
+    """The held-out probabilities against who churned per the generator's ledger of MRR (a customer with
+    MRR in the cut-off month and none the month after), not against the mart's label; the mart's
+    label agrees with the ledger on every held-out row."""
+    run = _score_in_process(duckdb_warehouse)
+    held_out = run.held_out[SCORED.months]
+    ledger = pd.DataFrame(query(duckdb_warehouse, "select tenant_id, customer_id, month from generator_ledger.mrr "
+                                                  "where mrr_usd > 0"), columns=["tenant_id", "customer_id", "month"])
+    paying = set(zip(ledger["tenant_id"], ledger["customer_id"], pd.to_datetime(ledger["month"]), strict=True))
+    assert all((t, c, m) in paying for t, c, m in
+               zip(held_out["tenant_id"], held_out["customer_id"], held_out["cutoff_month"], strict=True))
+    churned = np.array([(t, c, m + pd.DateOffset(months=1)) not in paying for t, c, m in
+                        zip(held_out["tenant_id"], held_out["customer_id"], held_out["cutoff_month"], strict=True)])
+    assert churned.sum() >= 15 and len(churned) >= 300
+    assert (held_out[SCORED.label].astype(bool).to_numpy() == churned).all()
+    auc = roc_auc(churned, held_out["probability"].to_numpy())
+    assert auc >= 0.75, auc
+    # the health-band rule alone ranks them worse
+    assert auc > roc_auc(churned, held_out["is_health_at_risk"].astype(float).to_numpy()) + 0.05
+
+
+def test_training_never_sees_the_evaluation_months(duckdb_warehouse):
+    run = _score_in_process(duckdb_warehouse)
+    for months, split in run.splits.items():
+        first_evaluated = split.evaluation["cutoff_month"].min()
+        assert split.train["cutoff_month"].max() < first_evaluated
+        assert (split.train["cutoff_month"] + pd.DateOffset(months=months)).max() <= first_evaluated
+        assert split.evaluation["cutoff_month"].nunique() == EVALUATION_MONTHS
+        assert split.evaluation["cutoff_month"].max() + pd.DateOffset(months=months) <= LAST_COMPLETE_MONTH
+
+
+def test_features_at_a_cutoff_ignore_everything_after_it(duckdb_warehouse, tmp_path):
+    """A copy of the warehouse loses every month, score, payment and cancellation after June 2026 and the
+    features model is rebuilt on it: every feature of every cut-off up to June is unchanged, while the
+    labels that looked past June do change (the truncation took effect)."""
+    import duckdb
+    copy = tmp_path / "truncated.duckdb"
+    shutil.copy(duckdb_warehouse.env["DBT_DUCKDB_PATH"], copy)
+    cut, after = "2026-06-01", "2026-07-01"
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute(f"""
+            delete from marts.fct_mrr where month > '{cut}';
+            delete from intermediate.int_account_health_by_month where month > '{cut}';
+            delete from staging.stg_billing__payments where created_at >= '{after}';
+            update staging.stg_billing__subscriptions set canceled_at = null where canceled_at >= '{after}';
+            update staging.stg_billing__subscriptions set ended_at = null where ended_at >= '{after}';
+        """)
+    finally:
+        con.close()
+    env = {**duckdb_warehouse.env, "DBT_DUCKDB_PATH": str(copy)}
+    run_dbt(env, "duckdb", tmp_path / "target", "run", "--select", "customer_churn_features_monthly")
+    features = ("tenant_id, customer_id, cutoff_month, segment, tenure_months, mrr, mrr_change_3m, contractions_6m, "
+                "expansions_6m, previous_churns, health_score, health_change_1m, is_health_at_risk, "
+                "failed_payments_3m, has_pending_cancellation")
+    sql = f"select {features} from marts.customer_churn_features_monthly where cutoff_month <= '{cut}' order by 1, 2, 3"
+    original = query(duckdb_warehouse, sql)
+    truncated = duckdb.connect(str(copy), read_only=True)
+    try:
+        assert truncated.execute(sql).fetchall() == original and len(original) > 1000
+        labels = ("select count(*) from marts.customer_churn_features_monthly where cutoff_month between "
+                  "'2026-04-01' and '2026-06-01' and churned_within_3_months")
+        assert truncated.execute(labels).fetchone()[0] < query(duckdb_warehouse, labels)[0][0]
+    finally:
+        truncated.close()
+
+
+def test_same_data_and_date_give_the_same_scores(duckdb_warehouse, churn_marts):
+    churn_marts(duckdb_warehouse)
+    columns = [name for name, _ in TABLES[RISK]]
+    written = query(duckdb_warehouse, f"select {', '.join(columns)} from marts.{RISK} order by 1, 2")
+    again = sorted(tuple(r[name] for name in columns) for r in _score_in_process(duckdb_warehouse).rows(RISK))
+    assert [tuple(r) for r in written] == again
+
+
+def test_both_engines_write_the_same_scores(duckdb_warehouse, postgres_warehouse, churn_marts):
+    churn_marts(duckdb_warehouse)
+    churn_marts(postgres_warehouse)
+    sql = (f"select tenant_id, customer_id, risk_band, driver_1, churn_probability, clv_usd "
+           f"from marts.{RISK} order by 1, 2")
+    duck, pg = query(duckdb_warehouse, sql), query(postgres_warehouse, sql)
+    assert len(duck) == len(pg) > 0
+    for a, b in zip(duck, pg, strict=True):
+        assert a[:4] == b[:4]
+        assert a[4:] == pytest.approx(b[4:], rel=1e-6)
+
+
+def test_postgres_churn_marts_are_served_to_one_tenant_per_login(postgres_warehouse, churn_marts):
+    import os
+    import psycopg
+    from orchestration.generator.load import pg_conninfo
+    churn_marts(postgres_warehouse)
+    login = f"test_churn_tn_001_{os.getpid()}"
+    warehouse_cli(postgres_warehouse.env, "access", "tenant-login", login, "tn_001")
+    try:
+        for table in TABLES:
+            rls, policy, granted = query(postgres_warehouse, f"""
+                select c.relrowsecurity,
+                       exists (select from pg_policy p where p.polrelid = c.oid and p.polname = 'tenant_isolation'
+                               and 'analyst'::regrole = any (p.polroles)),
+                       has_table_privilege('analyst', 'marts.{table}', 'select')
+                from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                where n.nspname = 'marts' and c.relname = '{table}'""")[0]
+            assert rls and policy and granted, table
+            with psycopg.connect(**{**pg_conninfo(postgres_warehouse.env["PGDATABASE"]), "user": login}) as con:
+                seen = [t for (t,) in con.execute(f"select distinct tenant_id from marts.{table}").fetchall()]
+            assert seen == ["tn_001"], table
+            assert len(query(postgres_warehouse, f"select distinct tenant_id from marts.{table}")) > 1
+    finally:
+        warehouse_cli(postgres_warehouse.env, "access", "drop-login", login)
+
+
+def test_the_dagster_asset_checks_and_alerts_high_churn_risk(duckdb_warehouse, churn_marts, monkeypatch, caplog):
+    import dagster as dg
+    from orchestration.dagster_defs.churn import CHECKS, HIGH_RISK_CHECK, KEYS, check_churn_marts, customer_churn_risk
+    from orchestration.dagster_defs.warehouse import WarehouseResource
+    churn_marts(duckdb_warehouse)                     # registers the tables for dropping afterwards
+    monkeypatch.setenv("WAREHOUSE_AS_OF_DATE", AS_OF.isoformat())
+    monkeypatch.delenv("ALERT_WEBHOOK_URL", raising=False)
+    warehouse = WarehouseResource(target="duckdb", duckdb_path=duckdb_warehouse.env["DBT_DUCKDB_PATH"])
+    with caplog.at_level(logging.WARNING, logger="warehouse.alerts"):
+        result = dg.materialize([customer_churn_risk], resources={"warehouse": warehouse})
+    assert result.success
+    assert {e.asset_key for e in result.get_asset_materialization_events()} == set(KEYS.values())
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert {name: checks[name].passed for name in CHECKS.values()} == {name: True for name in CHECKS.values()}
+    high = query(duckdb_warehouse, f"select tenant_id, customer_id from marts.{RISK} where churn_probability > "
+                                   f"{HIGH_RISK} order by 1, 2")
+    assert high, "the generated data has customers above the alert rule (pending cancellations, sinking health)"
+    warning = checks[HIGH_RISK_CHECK]
+    assert warning.severity == dg.AssetCheckSeverity.WARN and not warning.passed
+    alerts = [r.getMessage() for r in caplog.records if '"kind": "high_churn_risk"' in r.getMessage()]
+    assert len(alerts) == 1 and all(f'"customer_id": "{c}"' in alerts[0] for _, c in high)
+    assert all(f"{t} {c}: " in warning.description for t, c in high)
+    # a probability out of range and a customer left out both fail the blocking check
+    run_sql(duckdb_warehouse, f"update marts.{RISK} set churn_probability = 1.5 where customer_id = "
+                              f"(select min(customer_id) from marts.{RISK} where tenant_id = 'tn_001') "
+                              "and tenant_id = 'tn_001'")
+    run_sql(duckdb_warehouse, f"delete from marts.{RISK} where customer_id = (select max(customer_id) "
+                              f"from marts.{RISK} where tenant_id = 'tn_002') and tenant_id = 'tn_002'")
+    bad = {r.check_name: r for r in check_churn_marts(warehouse)}
+    assert not bad[CHECKS[RISK]].passed
+    assert bad[CHECKS[RISK]].description == ("1 probabilities outside 0-1 or missing; "
+                                             "1 active customers not scored")
+    assert bad[CHECKS[EVALUATION]].passed
