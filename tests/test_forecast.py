@@ -267,7 +267,8 @@ def test_postgres_forecast_marts_are_served_like_the_dbt_marts(postgres_warehous
 def test_the_dagster_asset_writes_the_marts_and_its_checks_catch_a_bad_row(duckdb_warehouse, forecast_marts,
                                                                             monkeypatch):
     import dagster as dg
-    from orchestration.dagster_defs.forecast import CHECKS, KEYS, check_forecast_marts, revenue_forecast
+    from orchestration.dagster_defs.forecast import (CHECKS, EARLIER_FORECAST_CHECK, KEYS, check_forecast_marts,
+                                                     revenue_forecast)
     from orchestration.dagster_defs.warehouse import WarehouseResource
     forecast_marts(duckdb_warehouse)                  # registers the tables for dropping afterwards
     monkeypatch.setenv("WAREHOUSE_AS_OF_DATE", AS_OF.isoformat())
@@ -277,7 +278,7 @@ def test_the_dagster_asset_writes_the_marts_and_its_checks_catch_a_bad_row(duckd
     materialised = {e.asset_key for e in result.get_asset_materialization_events()}
     assert materialised == set(KEYS.values())
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
-    assert checks == {name: True for name in CHECKS.values()}
+    assert checks == {**{name: True for name in CHECKS.values()}, EARLIER_FORECAST_CHECK: True}
     tenants = query(duckdb_warehouse, "select count(distinct tenant_id) from marts.mrr_monthly")[0][0]
     run_sql(duckdb_warehouse, f"update marts.{FORECAST} set lower_95 = upper_95 + 1 where horizon_step = 1 "
                               "and series = 'ending_mrr'")
