@@ -89,6 +89,8 @@ EARLIER_FORECAST_SQL = f"""
     order by f.tenant_id, f.period_start"""
 TABLE_EXISTS_SQL = (f"select count(*) from information_schema.tables "
                     f"where table_schema = 'marts' and table_name = '{FORECAST}'")
+# BigQuery keeps INFORMATION_SCHEMA per dataset
+BIGQUERY_TABLE_EXISTS_SQL = f"select count(*) from marts.INFORMATION_SCHEMA.TABLES where table_name = '{FORECAST}'"
 
 
 def check_mrr_against_earlier_forecast(warehouse: WarehouseResource, as_of) -> dg.AssetCheckResult:
@@ -96,7 +98,8 @@ def check_mrr_against_earlier_forecast(warehouse: WarehouseResource, as_of) -> d
     lower bound of the forecast stored before the month completed. Call it before the forecast is
     replaced."""
     with warehouse.session() as con:
-        stored = con.execute(TABLE_EXISTS_SQL).fetchone()[0] > 0
+        exists_sql = BIGQUERY_TABLE_EXISTS_SQL if warehouse.target.startswith("bigquery") else TABLE_EXISTS_SQL
+        stored = con.execute(exists_sql).fetchall()[0][0] > 0
         rows = con.execute(EARLIER_FORECAST_SQL).fetchall() if stored else []
     below = [{"tenant_id": tenant, "month": str(month)[:10], "ending_mrr": float(actual),
               "forecast_lower_80": float(lower), "forecast_point": float(point),
