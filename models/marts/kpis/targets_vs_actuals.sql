@@ -92,6 +92,8 @@ mrr_forecast_by_month as (
         tenant_id,
         period_start as month,
         point_forecast,
+        lower_80,
+        upper_80,
         model
     from forecasts
     where series = 'ending_mrr'
@@ -156,6 +158,15 @@ expected_by_month as (
                 then coalesce(store_actual_before_forecast.revenue_usd, 0)
                 + coalesce(store_forecast_by_month.forecast_revenue_usd, 0)
         end as expected_value,
+        -- the month's own interval: a sum of weekly intervals is not the month's, so MRR only
+        case
+            when not target_months.is_complete and target_months.metric = 'mrr'
+                then mrr_forecast_by_month.lower_80
+        end as expected_lower_80,
+        case
+            when not target_months.is_complete and target_months.metric = 'mrr'
+                then mrr_forecast_by_month.upper_80
+        end as expected_upper_80,
         case
             when target_months.metric = 'mrr' then mrr_forecast_by_month.model
             when target_months.metric = 'store_revenue' then store_forecast_windows.model
@@ -210,6 +221,8 @@ final as (
                 then {{ safe_divide('coalesce(actuals_by_month.actual, 0)', 'target_months.target') }}
         end as attainment,
         {{ as_money('expected_by_month.expected_value') }} as expected_value,
+        {{ as_money('expected_by_month.expected_lower_80') }} as expected_lower_80,
+        {{ as_money('expected_by_month.expected_upper_80') }} as expected_upper_80,
         {{ safe_divide('expected_by_month.expected_value', 'target_months.target') }} as expected_attainment,
         case
             when expected_by_month.expected_value is not null then expected_by_month.window_model
