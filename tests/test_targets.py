@@ -8,12 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import AS_OF, REPO, assert_engines_agree, query, run_dbt, run_sql, warehouse_cli
+from conftest import AS_OF, REPO, assert_engines_agree, drop_forecast, query, write_forecast
 
 SEED = REPO / "seeds" / "targets_monthly.csv"
-FORECAST_TABLES = ("revenue_forecast", "forecast_backtest", "forecast_backtest_steps")
-REBUILD = ("build", "--select", "stg_forecast__revenue_forecasts", "targets_vs_actuals",
-           "--exclude", "resource_type:unit_test")
 
 
 def seed_targets() -> dict[tuple[str, str, date], float]:
@@ -100,14 +97,12 @@ def with_forecast(request):
 
     def run(wh):
         if wh.target not in done:
-            warehouse_cli(wh.env, "forecast", "--target", wh.target, "--as-of-date", AS_OF.isoformat())
-            run_dbt(wh.env, wh.target, wh.target_path.parent / "target_targets", *REBUILD)
+            write_forecast(wh)
             done[wh.target] = wh
         return wh
     yield run
     for wh in done.values():
-        run_sql(wh, "; ".join(f"drop table if exists marts.{t}" for t in FORECAST_TABLES))
-        run_dbt(wh.env, wh.target, wh.target_path.parent / "target_targets", *REBUILD)
+        drop_forecast(wh)
 
 
 def test_expected_attainment_is_the_forecast_at_month_end_over_the_target(warehouse, with_forecast):
