@@ -156,10 +156,11 @@ def test_reports_depend_on_every_mart_they_read(definitions):
     import dagster as dg
     from orchestration.dagster_defs import reports
     graph = definitions.resolve_asset_graph()
-    sql = " ".join((reports.KPI_SQL, reports.BRIDGE_SQL, reports.movements_sql(date(2026, 11, 1))))
+    sql = " ".join((reports.KPI_SQL, reports.BRIDGE_SQL, reports.OUTLOOK_SQL,
+                    reports.movements_sql(date(2026, 11, 1))))
     read = {dg.AssetKey(["marts", name]) for name in re.findall(r"\bmarts\.(\w+)", sql)}
     assert read == {dg.AssetKey(["marts", name]) for name in ("executive_kpis", "period_kpis", "mrr_monthly",
-                                                              "fct_mrr", "dim_customers")}
+                                                              "fct_mrr", "dim_customers", "targets_vs_actuals")}
     assert graph.get(reports.REPORTS).parent_keys == read
     assert all(graph.get(key).is_materializable and graph.get(key).group_name.startswith("marts_") for key in read)
 

@@ -4,7 +4,6 @@ seed file and the marts that own each metric, not read from the model under test
 import csv
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 

@@ -3,9 +3,10 @@
     warehouse forecast --target duckdb|postgres|bigquery [--as-of-date YYYY-MM-DD]
 
 Connections are dbt's profile's: DBT_DUCKDB_PATH for DuckDB, the PG* variables for Postgres, the
-BIGQUERY_* variables for BigQuery (orchestration/generator/load.py: bigquery_client). Only periods complete before the as-of date are used (the marts
-already stop there when built with the same date). The three tables are replaced together, in one
-transaction; on Postgres they get the marts' grant and tenant row-level security (macros/access).
+BIGQUERY_* variables for BigQuery (orchestration/generator/load.py: bigquery_client). Only periods
+complete before the as-of date are used (the marts already stop there when built with the same date).
+The three tables are replaced together, in one transaction (on BigQuery one load job each); on
+Postgres they get the marts' grant and tenant row-level security (macros/access).
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field

@@ -5,8 +5,9 @@
 A target is what a plan asks of a month: a base grown by GROWTH and rounded to ROUND_TO dollars.
 The base of ending MRR (a level) is the same month a year earlier; of the monthly flows (new MRR,
 won amount, store revenue: single months are noisy) the average of the 12 months up to it. A month
-whose year-earlier month has no actual yet takes the latest complete month as its year-earlier one. It reads the marts that own each metric (never recomputes one) and is run once,
-by hand, to refresh the committed demo file; your own targets replace the file (docs/TARGETS.md).
+whose year-earlier month has no actual yet takes the latest complete month as its year-earlier one.
+It reads the marts that own each metric (never recomputes one) and is run once, by hand, to refresh
+the committed demo file; your own targets replace the file (docs/TARGETS.md).
 """
 import argparse
 import csv

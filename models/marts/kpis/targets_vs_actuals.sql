@@ -110,9 +110,9 @@ store_actual_before_forecast as (
         on target_months.tenant_id = store_forecast_windows.tenant_id
     inner join daily_store_revenue
         on target_months.tenant_id = daily_store_revenue.tenant_id
-        and daily_store_revenue.day >= target_months.month
-        and daily_store_revenue.day <= target_months.month_end
-        and daily_store_revenue.day < store_forecast_windows.first_forecast_day
+        and target_months.month <= daily_store_revenue.day
+        and target_months.month_end >= daily_store_revenue.day
+        and store_forecast_windows.first_forecast_day > daily_store_revenue.day
     where target_months.metric = 'store_revenue'
     group by target_months.tenant_id, target_months.month
 ),
@@ -131,7 +131,7 @@ store_forecast_weeks_in_month as (
     inner join forecasts
         on target_months.tenant_id = forecasts.tenant_id
         and forecasts.series = 'store_net_revenue'
-        and forecasts.period_start <= target_months.month_end
+        and target_months.month_end >= forecasts.period_start
         and {{ dbt.dateadd('day', 6, 'forecasts.period_start') }} >= target_months.month
     where target_months.metric = 'store_revenue'
 ),
@@ -153,10 +153,12 @@ expected_by_month as (
         case
             when target_months.is_complete then null
             when target_months.metric = 'mrr' then mrr_forecast_by_month.point_forecast
-            when target_months.metric = 'store_revenue'
+            when
+                target_months.metric = 'store_revenue'
                 and store_forecast_windows.last_forecast_day >= target_months.month_end
-                then coalesce(store_actual_before_forecast.revenue_usd, 0)
-                + coalesce(store_forecast_by_month.forecast_revenue_usd, 0)
+                then
+                    coalesce(store_actual_before_forecast.revenue_usd, 0)
+                    + coalesce(store_forecast_by_month.forecast_revenue_usd, 0)
         end as expected_value,
         -- the month's own interval: a sum of weekly intervals is not the month's, so MRR only
         case
@@ -182,8 +184,9 @@ expected_by_month as (
             when target_months.metric = 'mrr' then 'month beyond the forecast horizon'
             when store_forecast_windows.tenant_id is null then 'no forecast for this tenant yet'
             when store_forecast_windows.last_forecast_day >= target_months.month_end
-                then 'actual days before the first forecast week plus the weekly '
-                || 'store_net_revenue forecast spread evenly over the 7 days of each week'
+                then
+                    'actual days before the first forecast week plus the weekly '
+                    || 'store_net_revenue forecast spread evenly over the 7 days of each week'
             else 'month beyond the forecast horizon'
         end as expected_basis
     from target_months

@@ -10,27 +10,27 @@
 
 with
 
-{% if forecast_exists %}
-forecasts as (select * from {{ forecast_relation }}),
-{% else %}
 forecasts as (
-    select
-        cast(null as {{ dbt.type_string() }}) as tenant_id,
-        cast(null as {{ dbt.type_string() }}) as series,
-        cast(null as date) as period_start,
-        cast(null as {{ dbt.type_int() }}) as horizon_step,
-        cast(null as {{ type_double() }}) as point_forecast,
-        cast(null as {{ type_double() }}) as lower_80,
-        cast(null as {{ type_double() }}) as upper_80,
-        cast(null as {{ type_double() }}) as lower_95,
-        cast(null as {{ type_double() }}) as upper_95,
-        cast(null as {{ dbt.type_string() }}) as model,
-        cast(null as date) as trained_through,
-        cast(null as date) as as_of_date
-    -- the empty stand-in: no row, the forecast's columns and types
-    where 1 = 0
+    {% if forecast_exists -%}
+        select * from {{ forecast_relation }}
+    {%- else -%}
+        -- the empty stand-in: no row, the forecast's columns and types
+        select
+            cast(null as {{ dbt.type_string() }}) as tenant_id,
+            cast(null as {{ dbt.type_string() }}) as series,
+            cast(null as date) as period_start,
+            cast(null as {{ dbt.type_int() }}) as horizon_step,
+            cast(null as {{ type_double() }}) as point_forecast,
+            cast(null as {{ type_double() }}) as lower_80,
+            cast(null as {{ type_double() }}) as upper_80,
+            cast(null as {{ type_double() }}) as lower_95,
+            cast(null as {{ type_double() }}) as upper_95,
+            cast(null as {{ dbt.type_string() }}) as model,
+            cast(null as date) as trained_through,
+            cast(null as date) as as_of_date
+        where 1 = 0
+    {%- endif %}
 ),
-{% endif %}
 
 renamed as (
     select
