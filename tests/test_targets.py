@@ -144,8 +144,9 @@ def test_expected_attainment_is_the_forecast_at_month_end_over_the_target(wareho
         with_expectation += 1
         assert float(expected) == pytest.approx(truth, abs=1e-3), (tenant, metric, month)
         assert expected_attainment == pytest.approx(truth / target, rel=1e-6)
-    # per tenant: 12 months of MRR forecast (2026-11 .. 2027-10) and the months 8 weeks from 2026-11-16 cover
-    assert with_expectation == 3 * (12 + 1)
+    # per tenant: 12 months of MRR forecast (2026-11 .. 2027-10); 8 weeks from Monday 2026-11-16 reach
+    # Sunday 2027-01-10: November and December whole, January not
+    assert with_expectation == 3 * (12 + 2)
     assert rows[("tn_001", "store_revenue", date(2026, 11, 1))][-1].startswith("actual days before the first")
 
 
