@@ -124,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=8088)
     fc = sub.add_parser("forecast", help="forecast MRR and store revenue per tenant from the built marts "
                                          "(marts.revenue_forecast, forecast_backtest, forecast_backtest_steps)")
-    fc.add_argument("--target", choices=["duckdb", "postgres"], default="duckdb")
+    fc.add_argument("--target", choices=["duckdb", "postgres", "bigquery"], default="duckdb",
+                    help="bigquery: the BIGQUERY_* variables, as the loader reads them")
     fc.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
     fc.add_argument("--as-of-date", type=_date, default=None,
                     help="the run's as-of date, as given to dbt (default: $WAREHOUSE_AS_OF_DATE, else today, UTC)")

@@ -386,3 +386,22 @@ def pytest_xdist_make_scheduler(config, log):
 def warehouse(request) -> Warehouse:
     """Each test using this runs once per engine."""
     return request.getfixturevalue(f"{request.param}_warehouse")
+
+
+# The forecast marts are written by `warehouse forecast` after dbt; the models reading them
+# (stg_forecast__revenue_forecasts, targets_vs_actuals) are built again after it. Tests that need
+# a forecast on a session warehouse write it and take it away afterwards, leaving the warehouse as
+# dbt built it (in its own target path: the session build's run_results stay as they were).
+FORECAST_TABLES = ("revenue_forecast", "forecast_backtest", "forecast_backtest_steps")
+FORECAST_READERS = ("build", "--select", "stg_forecast__revenue_forecasts", "targets_vs_actuals",
+                    "--exclude", "resource_type:unit_test")
+
+
+def write_forecast(wh: "Warehouse") -> None:
+    warehouse_cli(wh.env, "forecast", "--target", wh.target, "--as-of-date", AS_OF.isoformat())
+    run_dbt(wh.env, wh.target, wh.target_path.parent / "target_forecast", *FORECAST_READERS)
+
+
+def drop_forecast(wh: "Warehouse") -> None:
+    run_sql(wh, "; ".join(f"drop table if exists marts.{t}" for t in FORECAST_TABLES))
+    run_dbt(wh.env, wh.target, wh.target_path.parent / "target_forecast", *FORECAST_READERS)

@@ -47,6 +47,8 @@ def test_dbt_sources_declare_every_contract_table_and_column():
     for path in (REPO / "models/staging").glob("*/_*__sources.yml"):
         for src in yaml.safe_load(path.read_text())["sources"]:
             assert src.get("loader") and src.get("description")
+            if src["name"] == "forecast":           # written by `warehouse forecast`, not a raw table
+                continue
             assert src["config"]["loaded_at_field"] == "_loaded_at"
             for t in src["tables"]:
                 declared[(src["name"], t["name"])] = [c["name"] for c in t["columns"]]

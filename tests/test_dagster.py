@@ -158,10 +158,11 @@ def test_reports_depend_on_every_mart_they_read(definitions):
     import dagster as dg
     from orchestration.dagster_defs import reports
     graph = definitions.resolve_asset_graph()
-    sql = " ".join((reports.KPI_SQL, reports.BRIDGE_SQL, reports.movements_sql(date(2026, 11, 1))))
+    sql = " ".join((reports.KPI_SQL, reports.BRIDGE_SQL, reports.OUTLOOK_SQL,
+                    reports.movements_sql(date(2026, 11, 1))))
     read = {dg.AssetKey(["marts", name]) for name in re.findall(r"\bmarts\.(\w+)", sql)}
     assert read == {dg.AssetKey(["marts", name]) for name in ("executive_kpis", "period_kpis", "mrr_monthly",
-                                                              "fct_mrr", "dim_customers")}
+                                                              "fct_mrr", "dim_customers", "targets_vs_actuals")}
     assert graph.get(reports.REPORTS).parent_keys == read
     assert all(graph.get(key).is_materializable and graph.get(key).group_name.startswith("marts_") for key in read)
 
@@ -294,6 +295,28 @@ def test_full_build_materialises_everything_with_checks_passing(full_build, defi
     assert sorted(c["asset"] for c in freshness) == [f"{s}/{t}" for s, t in FEEDS]
     assert all(c["passed"] and c["metadata"]["replay"] and c["description"].startswith(
         f"replay of {AS_OF.isoformat()}: dbt measures against the wall clock") for c in freshness)
+
+
+def test_the_daily_build_builds_targets_vs_actuals_after_the_forecast(full_build):
+    """The forecast is a dbt source of stg_forecast__revenue_forecasts: in one daily run Dagster builds
+    the marts it reads, then the forecast, then targets_vs_actuals, whose running month carries the
+    forecast's ending MRR. The first run has no earlier forecast to hold MRR against: the check says so."""
+    build, _, env, _ = full_build
+    con = duckdb.connect(env["DBT_DUCKDB_PATH"], read_only=True)
+    try:
+        forecast = dict(((t, m), v) for t, m, v in con.execute(
+            "select tenant_id, period_start, point_forecast from marts.revenue_forecast "
+            "where series = 'ending_mrr' and horizon_step = 1").fetchall())
+        expected = dict(((t, m), v) for t, m, v in con.execute(
+            "select tenant_id, month, expected_value from marts.targets_vs_actuals "
+            "where metric = 'mrr' and expected_basis = 'ending_mrr forecast for the month'").fetchall())
+    finally:
+        con.close()
+    assert len(forecast) == 3
+    assert {k: round(float(expected[k]), 4) for k in forecast} == {k: round(v, 4) for k, v in forecast.items()}
+    earlier = [c for c in build["checks"] if c["check"] == "ending_mrr_within_earlier_forecast"]
+    assert [(c["asset"], c["passed"], c["severity"]) for c in earlier] == [("marts/revenue_forecast", True, "WARN")]
+    assert earlier[0]["description"].startswith("no earlier forecast stored")
 
 
 def test_materialisation_metadata_reads_the_marts(full_build):

@@ -267,7 +267,8 @@ def test_postgres_forecast_marts_are_served_like_the_dbt_marts(postgres_warehous
 def test_the_dagster_asset_writes_the_marts_and_its_checks_catch_a_bad_row(duckdb_warehouse, forecast_marts,
                                                                             monkeypatch):
     import dagster as dg
-    from orchestration.dagster_defs.forecast import CHECKS, KEYS, check_forecast_marts, revenue_forecast
+    from orchestration.dagster_defs.forecast import (CHECKS, EARLIER_FORECAST_CHECK, KEYS, check_forecast_marts,
+                                                     revenue_forecast)
     from orchestration.dagster_defs.warehouse import WarehouseResource
     forecast_marts(duckdb_warehouse)                  # registers the tables for dropping afterwards
     monkeypatch.setenv("WAREHOUSE_AS_OF_DATE", AS_OF.isoformat())
@@ -277,7 +278,7 @@ def test_the_dagster_asset_writes_the_marts_and_its_checks_catch_a_bad_row(duckd
     materialised = {e.asset_key for e in result.get_asset_materialization_events()}
     assert materialised == set(KEYS.values())
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
-    assert checks == {name: True for name in CHECKS.values()}
+    assert checks == {**{name: True for name in CHECKS.values()}, EARLIER_FORECAST_CHECK: True}
     tenants = query(duckdb_warehouse, "select count(distinct tenant_id) from marts.mrr_monthly")[0][0]
     run_sql(duckdb_warehouse, f"update marts.{FORECAST} set lower_95 = upper_95 + 1 where horizon_step = 1 "
                               "and series = 'ending_mrr'")
@@ -285,3 +286,73 @@ def test_the_dagster_asset_writes_the_marts_and_its_checks_catch_a_bad_row(duckd
     assert not bad[CHECKS[FORECAST]].passed
     assert bad[CHECKS[FORECAST]].description == f"{tenants} intervals not nested around the point"
     assert bad[CHECKS[BACKTEST]].passed and bad[CHECKS[BACKTEST_STEPS]].passed
+
+
+# --- BigQuery: the writer through the client, offline ------------------------------------------
+
+class _FakeBigQuery:
+    """The slice of google.cloud.bigquery.Client the forecast uses: query() answered from the marts'
+    rows given here, load_table_from_json() recorded."""
+
+    def __init__(self, marts: dict[str, tuple[list[str], list[tuple]]]):
+        from unittest import mock
+        self.project = "warehouse-offline"
+        self.marts = marts
+        self.loads = []
+        self.job = mock.Mock()
+
+    def query(self, sql):
+        from types import SimpleNamespace
+        names, rows = next(v for k, v in self.marts.items() if k in sql)
+        result = SimpleNamespace(schema=[SimpleNamespace(name=n) for n in names],
+                                 rows=[SimpleNamespace(values=lambda r=r: r) for r in rows])
+        return SimpleNamespace(result=lambda: _Rows(result))
+
+    def load_table_from_json(self, rows, table_id, job_config):
+        import json
+        json.dumps(rows, allow_nan=False)                 # what the client would send: valid JSON
+        self.loads.append((table_id, rows, job_config))
+        return self.job
+
+
+class _Rows:
+    def __init__(self, result):
+        self.schema = result.schema
+        self._rows = result.rows
+
+    def __iter__(self):
+        return iter(self._rows)
+
+
+def test_the_writer_loads_the_three_tables_into_bigquery_through_its_client():
+    import pandas as pd
+    from google.cloud import bigquery
+    from orchestration.forecast.run import run_forecast
+    from bigquery_offline import no_network
+    months = [(pd.Timestamp("2024-01-01") + pd.DateOffset(months=i)).date() for i in range(30)]
+    weeks = [date(2026, 2, 2) + pd.Timedelta(days=7 * i) for i in range(21)]    # Mondays 02-02 .. 06-22
+    client = _FakeBigQuery({
+        "marts.mrr_monthly": (["tenant_id", "period_start", "value"],
+                              [("t1", m, 100.0 + 10 * i) for i, m in enumerate(months)]),
+        "marts.period_kpis": (["tenant_id", "period_start", "value"], [("t1", w, 50.0) for w in weeks]),
+    })
+    with no_network():
+        run = run_forecast("bigquery", date(2026, 7, 1), bigquery=client, progress=lambda line: None)
+    assert [t for t, _, _ in client.loads] == [f"warehouse-offline.marts.{t}" for t in TABLES]
+    assert client.job.result.call_count == 3                              # each load waited for
+    for table_id, rows, config in client.loads:
+        table = table_id.rsplit(".", 1)[1]
+        assert config.write_disposition == bigquery.WriteDisposition.WRITE_TRUNCATE
+        assert [(f.name, f.field_type) for f in config.schema] == [
+            (n, {"text": "STRING", "date": "DATE", "integer": "INT64", "double precision": "FLOAT64",
+                 "boolean": "BOOL"}[t]) for n, t in TABLES[table]]
+        assert len(rows) == len(run.rows(table)) and all(list(r) == [n for n, _ in TABLES[table]] for r in rows)
+    forecast = {(r["series"], r["horizon_step"]): r for r in client.loads[0][1]}
+    # 30 months (2024-01 .. 2026-06), complete before 2026-07-01: 12 months from 2026-07
+    assert forecast[("ending_mrr", 1)]["period_start"] == "2026-07-01"
+    assert forecast[("ending_mrr", 1)]["trained_through"] == "2026-06-01"
+    assert forecast[("ending_mrr", 12)]["period_start"] == "2027-06-01"
+    # weeks 2026-02-02 .. 06-22: the last one ends 06-28, complete; 8 weeks from Monday 06-29
+    assert forecast[("store_net_revenue", 1)]["period_start"] == "2026-06-29"
+    assert forecast[("store_net_revenue", 8)]["period_start"] == "2026-08-17"
+    assert len(forecast) == 12 + 8

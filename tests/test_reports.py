@@ -73,10 +73,25 @@ def movement_frame() -> pd.DataFrame:
     ])
 
 
+def outlook_frame() -> pd.DataFrame:
+    """targets_vs_actuals rows of metric mrr: targets for October to January; the forecast from December
+    (the running month of AS_OF) with its 80 % interval."""
+    return pd.DataFrame([
+        {"month": OCT_26, "target": D("1100.0000"), "expected_value": None, "expected_lower_80": None,
+         "expected_upper_80": None},
+        {"month": NOV_26, "target": D("1100.0000"), "expected_value": None, "expected_lower_80": None,
+         "expected_upper_80": None},
+        {"month": date(2026, 12, 1), "target": D("1150.0000"), "expected_value": D("1010.0000"),
+         "expected_lower_80": D("950.0000"), "expected_upper_80": D("1070.0000")},
+        {"month": date(2027, 1, 1), "target": D("1200.0000"), "expected_value": D("1020.0000"),
+         "expected_lower_80": D("930.0000"), "expected_upper_80": D("1110.0000")},
+    ])
+
+
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
-    report = TenantReport("tn_test", AS_OF, kpi_frame(), bridge_frame(), movement_frame())
+    report = TenantReport("tn_test", AS_OF, kpi_frame(), bridge_frame(), movement_frame(), outlook_frame())
     return write_tenant_report(out, report)
 
 
@@ -91,7 +106,7 @@ def test_the_pdf_title_and_footer_name_the_tenant_the_clock_and_the_sources(writ
     assert text.startswith("Executive report: tn_test\n")
     assert "as of 2026-12-06" in text and "last complete month: November 2026" in text
     assert ("Sources: marts.executive_kpis, marts.period_kpis, marts.mrr_monthly, marts.fct_mrr, "
-            "marts.dim_customers") in text
+            "marts.dim_customers, marts.targets_vs_actuals") in text
     assert "Marts built as of 2026-12-06" in text
 
 
@@ -283,3 +298,43 @@ def test_a_large_change_of_amount_is_shown_in_thousands_and_long_values_fit(tmp_
     assert "NET NEW MRR\n$362,978.50\n▲ +$355.6k vs Oct 2026\nn/a vs Nov 2025\n" in text
     # 5921165.80 / 5558187.30 - 1 = 6.53 %
     assert "MRR\n$5,921,165.80\n▲ +6.5% vs Oct 2026\n" in text
+
+
+def test_the_mrr_chart_carries_the_forecast_its_80_band_and_the_target(written, tmp_path):
+    text = pdf_text(written["pdf"])
+    assert "MRR (month end): $1,000.13, forecast and target" in text
+    assert "USD, per month; MRR forecast 6 months ahead" in text
+    assert all(label in text for label in ("Forecast, 80 % band", "Forecast", "Target"))
+    # without targets or a forecast the chart is the plain trend
+    plain = write_tenant_report(tmp_path, TenantReport("tn_plain", AS_OF, kpi_frame(), bridge_frame(),
+                                                       movement_frame()))
+    text = pdf_text(plain["pdf"])
+    assert "MRR (month end): $1,000.13\n" in text or "MRR (month end): $1,000.13 " in text
+    assert "forecast and target" not in text and "80 % band" not in text and "Target" not in text
+
+
+def test_the_outlook_chart_draws_the_marts_values_at_their_months():
+    """The forecast starts at the last actual (November's 1,000.125) and runs through the months ahead;
+    the band is the mart's 80 % interval; the target is a step at every month that has one."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from orchestration.reports.content import TREND_MONTHS
+    from orchestration.reports.pdf import draw_outlook
+    report = TenantReport("tn_test", AS_OF, kpi_frame(), bridge_frame(), movement_frame(), outlook_frame())
+    fig, ax = plt.subplots()
+    try:
+        draw_outlook(ax, report, report.kpi_months(TREND_MONTHS))
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        forecast = lines["Forecast"]
+        # November (the report's month) at slot 23, December 24, January 25
+        assert list(forecast.get_xdata()) == [23, 24, 25]
+        assert list(forecast.get_ydata()) == [1000.125, 1010.0, 1020.0]
+        band = next(c for c in ax.collections if c.get_label() == "Forecast, 80 % band")
+        ys = sorted({round(float(y), 3) for path in band.get_paths() for _, y in path.vertices})
+        assert ys == [930.0, 950.0, 1000.125, 1070.0, 1110.0]
+        target = lines["Target"]
+        assert list(target.get_xdata()) == [22, 23, 24, 25]            # October .. January
+        assert list(target.get_ydata()) == [1100.0, 1100.0, 1150.0, 1200.0]
+    finally:
+        plt.close(fig)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import BIN, REPO, free_port, warehouse_cli
+from conftest import BIN, REPO, drop_forecast, free_port, warehouse_cli, write_forecast
 
 pytestmark = pytest.mark.postgres
 
@@ -27,7 +27,9 @@ ASSETS = REPO / "bi" / "superset" / "assets"
 LOGIN, TENANT_LOGIN = "test_superset_platform", "test_superset_tn_001"
 SUPERSET_PYTHON = REPO / ".superset" / "venv" / "bin" / "python"
 DASHBOARDS = ["sales", "customer-success", "revenue", "executive", "messaging"]
-CHARTS_PER_DASHBOARD = 4
+# four charts each; Revenue leads with ending MRR, its forecast and the target
+CHARTS_PER_DASHBOARD = {slug: 5 if slug == "revenue" else 4 for slug in DASHBOARDS}
+ALL_CHARTS = sum(CHARTS_PER_DASHBOARD.values())
 
 
 def bundle(kind: str) -> list[dict]:
@@ -55,7 +57,7 @@ def test_the_bundle_declares_the_exposed_dashboards_on_the_marts_they_depend_on(
         assert slug in by_slug, name
         chart_uuids = [n["meta"]["uuid"] for n in by_slug[slug]["position"].values()
                        if isinstance(n, dict) and n.get("type") == "CHART"]
-        assert len(chart_uuids) == CHARTS_PER_DASHBOARD, slug
+        assert len(chart_uuids) == CHARTS_PER_DASHBOARD[slug], slug
         read = {datasets[charts[u]["dataset_uuid"]]["table_name"] for u in chart_uuids}
         declared = {re.fullmatch(r"ref\('(\w+)'\)", d).group(1) for d in exposure["depends_on"]}
         assert read <= declared, (slug, read - declared)
@@ -68,6 +70,7 @@ def superset(postgres_warehouse, tmp_path_factory):
     assert not missing, f"{missing} missing: apt-get install chromium chromium-driver (bi/superset/README.md)"
     # Installing would reach the package index; tests never do: `make test` installs first.
     assert superset_cli.installed(), "Superset is not installed: run `warehouse superset install` (make test does)"
+    write_forecast(postgres_warehouse)          # the Revenue dashboard shows it; taken away at the end
     home = tmp_path_factory.mktemp("superset_home")
     env = dict(postgres_warehouse.env, SUPERSET_HOME=str(home), SUPERSET_ADMIN_PASSWORD=secrets.token_urlsafe(16),
                SUPERSET_SECRET_KEY=secrets.token_urlsafe(32))
@@ -98,6 +101,7 @@ def superset(postgres_warehouse, tmp_path_factory):
         log.close()
         for role in (LOGIN, TENANT_LOGIN):
             warehouse_cli(postgres_warehouse.env, "access", "drop-login", role, check=False)
+        drop_forecast(postgres_warehouse)
 
 
 def get(superset, path: str) -> dict:
@@ -123,14 +127,14 @@ def test_superset_serves_the_five_dashboards_with_all_their_charts(superset):
     assert set(dashboards) == set(DASHBOARDS)
     for slug, dashboard_id in dashboards.items():
         charts = get(superset, f"/api/v1/dashboard/{dashboard_id}/charts")["result"]
-        assert len(charts) == CHARTS_PER_DASHBOARD, slug
+        assert len(charts) == CHARTS_PER_DASHBOARD[slug], slug
     database = get(superset, "/api/v1/database/?q=(page_size:100)")["result"]
     assert [d["database_name"] for d in database] == ["warehouse"]
 
 
 def test_every_chart_renders_rows_from_the_marts(superset):
     charts = charts_by_name(superset)
-    assert len(charts) == CHARTS_PER_DASHBOARD * len(DASHBOARDS)
+    assert len(charts) == ALL_CHARTS
     empty = [name for name, chart_id in charts.items() if not chart_rows(superset, chart_id)]
     assert empty == []
 
@@ -177,6 +181,11 @@ CHART_SQL = {
         group by month, tenant_id""", None, 10000),
     "MRR by product line": ("""select month, product_line, sum(mrr) as "MRR" from marts.mrr_by_product
         group by month, product_line""", None, 10000),
+    # months with a target; actual for complete months, the forecast and its band for the months ahead
+    "Ending MRR, forecast and target": ("""select month, sum(actual) as "Ending MRR",
+        sum(expected_value) as "Forecast", sum(expected_lower_80) as "Forecast 80 % low",
+        sum(expected_upper_80) as "Forecast 80 % high", sum(target) as "Target"
+        from marts.targets_vs_actuals where metric = 'mrr' group by month""", None, 10000),
     "MRR by segment": ("""select month, segment, sum(mrr) as "MRR" from marts.mrr_by_segment
         group by month, segment""", None, 10000),
     "MRR movements": ("""select month, sum(new_mrr) as "New", sum(expansion_mrr) as "Expansion",
@@ -235,7 +244,7 @@ def marts_rows(wh, sql: str) -> list[dict]:
 
 
 def test_every_chart_shows_the_marts_figures(superset):
-    """Superset's numbers are the marts' numbers, for all 20 charts: each chart's rows through the REST
+    """Superset's numbers are the marts' numbers, for all 21 charts: each chart's rows through the REST
     API against CHART_SQL run on the marts as the warehouse owner."""
     charts = charts_by_name(superset)
     assert set(charts) == set(CHART_SQL)
@@ -299,7 +308,7 @@ def test_each_dashboard_renders_in_headless_chromium(superset):
     shots = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     assert [s["slug"] for s in shots] == slugs
     for shot in shots:
-        assert shot["charts"] == CHARTS_PER_DASHBOARD and shot["errors"] == [], shot
+        assert shot["charts"] == CHARTS_PER_DASHBOARD[shot["slug"]] and shot["errors"] == [], shot
         assert shot["hosts"] == [superset["base"].split("/")[2]], shot      # nothing but the server
         image = Image.open(shot["png"]).convert("RGB")
         assert image.size[0] >= 1200 and image.size[1] >= 900
@@ -350,7 +359,7 @@ def test_reimporting_the_bundle_overwrites_edits_prunes_dropped_charts_and_keeps
         assert "MRR" in after and "MRR (edited in the UI)" not in after
         assert "A retired chart" not in after                                # certified, no longer in the bundle
         assert "An analyst's own chart" in after                             # not certified: left alone
-        assert len(after) == CHARTS_PER_DASHBOARD * len(DASHBOARDS) + 1
+        assert len(after) == ALL_CHARTS + 1
     finally:
         api.delete(f"{base}/api/v1/chart/{own.json()['id']}")
     assert set(charts_by_name(superset)) == set(CHART_SQL)

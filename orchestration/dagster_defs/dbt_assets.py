@@ -2,7 +2,8 @@
 
 One translator decides keys, groups, owners and freshness:
 - keys are [schema, name] (staging/stg_crm__accounts, marts/fct_mrr); sources map onto the raw
-  assets' keys [source schema, table], so lineage is continuous from raw to marts;
+  assets' keys [source schema, table], so lineage is continuous from raw to marts (and the forecast
+  source onto the Python asset marts/revenue_forecast, so targets_vs_actuals is built after it);
 - groups are layer_domain from the model's folder (staging_crm, marts_revenue, ...);
 - owners come from dbt meta.owner (folder-level in dbt_project.yml), else the data platform team;
 - marts get a freshness policy: the daily build must have refreshed them within 26 hours.
@@ -57,7 +58,9 @@ else:
 class WarehouseTranslator(DagsterDbtTranslator):
     def get_asset_key(self, props) -> dg.AssetKey:
         if props["resource_type"] == "source":
-            return dg.AssetKey([props["source_name"], props["name"]])
+            # [schema, table] as for models: the raw sources' schemas are their names (raw_crm), and
+            # the forecast source is the Python asset marts/revenue_forecast (dagster_defs/forecast.py)
+            return dg.AssetKey([props["schema"], props["name"]])
         return dg.AssetKey([props["schema"] if props["resource_type"] != "seed" else "reference", props["name"]])
 
     def get_group_name(self, props) -> str:

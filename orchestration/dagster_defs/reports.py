@@ -1,6 +1,7 @@
 """Executive reports per tenant, written from the marts: a one-page PDF (KPI tiles, the MRR bridge,
 trends, the largest customer movements), an XLSX workbook and a CSV of the monthly KPIs
-(orchestration/reports lays them out). Numbers are copied from the marts, never computed here.
+(orchestration/reports lays them out); the MRR chart carries the target and the forecast
+(targets_vs_actuals). Numbers are copied from the marts, never computed here.
 
 The reports are as of the run's as-of date (settings.run_as_of_date, the clock the marts were built
 with): the PDF and the metadata say so, and marts whose last month is not the last complete month
@@ -23,7 +24,7 @@ from orchestration.reports.content import (
 )
 
 REPORTS = dg.AssetKey(["reports", "executive_reports"])
-MARTS = ("executive_kpis", "period_kpis", "mrr_monthly", "fct_mrr", "dim_customers")
+MARTS = ("executive_kpis", "period_kpis", "mrr_monthly", "fct_mrr", "dim_customers", "targets_vs_actuals")
 MONTHLY_KPIS_SHEET = "Monthly KPIs"
 
 # executive_kpis, and from period_kpis the month-on-month growth executive_kpis does not carry
@@ -34,6 +35,9 @@ KPI_SQL = ("select executive_kpis.tenant_id, "
            "on executive_kpis.tenant_id = period_kpis.tenant_id and period_kpis.period_type = 'month' "
            "and executive_kpis.month = period_kpis.period_start "
            "order by executive_kpis.tenant_id, executive_kpis.month")
+# the MRR chart's target and forecast with its 80 % band (the forecast's months are not complete)
+OUTLOOK_SQL = ("select tenant_id, month, target, expected_value, expected_lower_80, expected_upper_80 "
+               "from marts.targets_vs_actuals where metric = 'mrr' order by tenant_id, month")
 BRIDGE_SQL = (f"select tenant_id, {', '.join(c.name for c in BRIDGE_COLUMNS)} from marts.mrr_monthly "
               "order by tenant_id, month")
 
@@ -62,11 +66,13 @@ def executive_reports(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     kpis = warehouse.query_df(KPI_SQL)
     bridge = warehouse.query_df(BRIDGE_SQL)
     movements = warehouse.query_df(movements_sql(last_complete_month(as_of)))
+    outlook = warehouse.query_df(OUTLOOK_SQL)
     out = settings.reports_dir()
     files, preview = [], []
     for tenant in sorted(kpis["tenant_id"].unique()):
         report = TenantReport(tenant=tenant, as_of=as_of, kpis=tenant_rows(kpis, tenant),
-                              bridge=tenant_rows(bridge, tenant), movements=tenant_rows(movements, tenant))
+                              bridge=tenant_rows(bridge, tenant), movements=tenant_rows(movements, tenant),
+                              outlook=tenant_rows(outlook, tenant))
         paths = write_tenant_report(out, report)
         files += [str(p) for p in paths.values()]
         last = report.kpi_row(report.month) or {}

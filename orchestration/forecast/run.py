@@ -1,11 +1,12 @@
 """Read the series from the built marts, forecast every tenant and series, write the forecast marts.
 
-    warehouse forecast --target duckdb|postgres [--as-of-date YYYY-MM-DD]
+    warehouse forecast --target duckdb|postgres|bigquery [--as-of-date YYYY-MM-DD]
 
-Connections are dbt's profile's: DBT_DUCKDB_PATH for DuckDB, the PG* variables for Postgres
-(orchestration/generator/load.py). Only periods complete before the as-of date are used (the marts
-already stop there when built with the same date). The three tables are replaced together, in one
-transaction; on Postgres they get the marts' grant and tenant row-level security (macros/access).
+Connections are dbt's profile's: DBT_DUCKDB_PATH for DuckDB, the PG* variables for Postgres, the
+BIGQUERY_* variables for BigQuery (orchestration/generator/load.py: bigquery_client). Only periods
+complete before the as-of date are used (the marts already stop there when built with the same date).
+The three tables are replaced together, in one transaction (on BigQuery one load job each); on
+Postgres they get the marts' grant and tenant row-level security (macros/access).
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -151,6 +152,36 @@ def write_postgres(run: ForecastRun, database: str | None = None) -> None:
                                    "database first (it creates them), then the forecast")
 
 
+# the column types above in BigQuery's words
+BIGQUERY_TYPES = {"text": "STRING", "date": "DATE", "integer": "INT64", "double precision": "FLOAT64",
+                  "boolean": "BOOL"}
+
+
+def bigquery_load_jobs(run: ForecastRun, project: str) -> list[tuple[str, list[dict], list[tuple[str, str]]]]:
+    """Per table: its id, its rows as JSON-ready dicts (dates as ISO text, no NaN) and its schema."""
+    jobs = []
+    for table, columns in TABLES.items():
+        names = [name for name, _ in columns]
+        rows = [{n: v.isoformat() if isinstance(v, date) else v for n, v in zip(names, values)}
+                for values in _values(run, table)]
+        jobs.append((f"{project}.marts.{table}", rows, [(n, BIGQUERY_TYPES[t]) for n, t in columns]))
+    return jobs
+
+
+def write_bigquery(run: ForecastRun, client=None) -> None:
+    """One load job per table with WRITE_TRUNCATE: each table is replaced atomically (BigQuery has no
+    transaction across the three; the forecast is written first, the backtests after it). Dataset
+    marts exists once dbt has built it. No grants: BigQuery access is by dataset IAM (docs/ACCESS.md)."""
+    from google.cloud import bigquery
+    if client is None:
+        from orchestration.generator.load import bigquery_client
+        client = bigquery_client()
+    for table_id, rows, schema in bigquery_load_jobs(run, client.project):
+        config = bigquery.LoadJobConfig(schema=[bigquery.SchemaField(n, t) for n, t in schema],
+                                        write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE)
+        client.load_table_from_json(rows, table_id, job_config=config).result()
+
+
 def connect_read(target: str, duckdb_path: Path | None = None, database: str | None = None):
     if target == "duckdb":
         import duckdb
@@ -161,7 +192,16 @@ def connect_read(target: str, duckdb_path: Path | None = None, database: str | N
 
 
 def run_forecast(target: str, as_of: date, duckdb_path: Path | None = None, database: str | None = None,
-                 progress: Callable[[str], None] = print) -> ForecastRun:
+                 progress: Callable[[str], None] = print, bigquery=None) -> ForecastRun:
+    """bigquery: a google-cloud-bigquery client for target bigquery (default: bigquery_client())."""
+    if target.startswith("bigquery"):                 # bigquery, or bigquery_emulator (the env says where)
+        from orchestration.dagster_defs.warehouse import _BigQueryConnection
+        if bigquery is None:
+            from orchestration.generator.load import bigquery_client
+            bigquery = bigquery_client()
+        run = forecast_all(_BigQueryConnection(bigquery), as_of, progress)
+        write_bigquery(run, bigquery)
+        return run
     con = connect_read(target, duckdb_path, database)
     try:
         run = forecast_all(con, as_of, progress)

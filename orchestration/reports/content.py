@@ -18,6 +18,7 @@ NA = "n/a"
 
 # Tunable numbers, each with its reason.
 TREND_MONTHS = 24         # two years: this month against the same month last year is on the chart
+FORECAST_MONTHS = 6       # half a year ahead on the MRR chart: the near horizon, where the 80 % band is still narrow
 BRIDGE_MONTHS = 12        # one year of MRR movements: seasonality shows, bars stay readable on A4
 TOP_MOVEMENTS_PDF = 8     # the rows that fit the page under the charts
 AMOUNT_IN_FULL = 10_000   # a tile's change of this much or more is shown as $12.3k: the cents do not fit the tile
@@ -292,12 +293,15 @@ class TenantReport:
     kpis       executive_kpis, one row per month (with period_kpis' store_orders_growth)
     bridge     mrr_monthly, one row per month
     movements  fct_mrr rows of the last complete month that moved, with dim_customers' name and segment
+    outlook    targets_vs_actuals rows of metric mrr: the month's target and, for the months ahead, the
+               forecast's ending MRR and its 80 % interval (none when no target or forecast is loaded)
     """
     tenant: str
     as_of: date
     kpis: pd.DataFrame
     bridge: pd.DataFrame
     movements: pd.DataFrame
+    outlook: pd.DataFrame | None = None
 
     @property
     def month(self) -> date:
@@ -315,6 +319,10 @@ class TenantReport:
 
     def kpi_months(self, months: int) -> list[dict]:
         return rows_between(self.kpis, add_months(self.month, -(months - 1)), self.month)
+
+    def outlook_months(self, history: int, ahead: int) -> list[dict]:
+        """targets_vs_actuals rows from `history` months up to the report's month to `ahead` after it."""
+        return rows_between(self.outlook, add_months(self.month, -(history - 1)), add_months(self.month, ahead))
 
     def tiles(self) -> list[TileReading]:
         return [read_tile(tile, self) for tile in TILES]

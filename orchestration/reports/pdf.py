@@ -3,7 +3,8 @@
     title band   tenant, as-of date, last complete month
     KPI tiles    2 x 4: value, change vs the previous month and vs the same month last year
     MRR bridge   the last month as a waterfall | the last 12 months as stacked bars
-    trends       MRR | store revenue, the last 24 months
+    trends       MRR with the forecast's next 6 months, its 80 % band and the target | store revenue,
+                 the last 24 months
     table        the month's largest customer MRR movements
     footer       source marts, as-of date
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from orchestration.reports.content import (
     BRIDGE_MONTHS,
     BRIDGE_STEPS,
+    FORECAST_MONTHS,
     NA,
     SEGMENT_LABELS,
     TOP_MOVEMENTS_PDF,
@@ -32,6 +34,7 @@ from orchestration.reports.content import (
 )
 from orchestration.reports.style import (
     ACCENT,
+    FORECAST,
     INK,
     MARGIN,
     MOVEMENT_COLOURS,
@@ -44,7 +47,8 @@ from orchestration.reports.style import (
     TONE_COLOURS,
 )
 
-SOURCES = ("marts.executive_kpis", "marts.period_kpis", "marts.mrr_monthly", "marts.fct_mrr", "marts.dim_customers")
+SOURCES = ("marts.executive_kpis", "marts.period_kpis", "marts.mrr_monthly", "marts.fct_mrr", "marts.dim_customers",
+           "marts.targets_vs_actuals")
 RC = {"font.family": "DejaVu Sans", "pdf.fonttype": 42, "axes.edgecolor": RULE, "axes.labelcolor": MUTED,
       "xtick.color": MUTED, "ytick.color": MUTED, "xtick.labelsize": 6.5, "ytick.labelsize": 6.5,
       "axes.titlesize": 8, "axes.spines.top": False, "axes.spines.right": False, "axes.unicode_minus": False}
@@ -306,7 +310,9 @@ def short_month(month: date, first: bool) -> str:
 
 
 def draw_trends(fig, page, report: TenantReport) -> None:
-    heading(page, TREND_TOP - 0.14, f"Trends, last {TREND_MONTHS} months", "USD, per month")
+    heading(page, TREND_TOP - 0.14, f"Trends, last {TREND_MONTHS} months",
+            f"USD, per month; MRR forecast {FORECAST_MONTHS} months ahead" if report.outlook is not None
+            and not report.outlook.empty else "USD, per month")
     rows = report.kpi_months(TREND_MONTHS)
     half = (CONTENT_WIDTH - 0.3) / 2
     for index, (column, title, colour) in enumerate((("mrr", "MRR (month end)", NAVY),
@@ -314,6 +320,52 @@ def draw_trends(fig, page, report: TenantReport) -> None:
         box = Box(MARGIN + index * (half + 0.3), TREND_TOP, half, TREND_HEIGHT)
         ax = add_axes(fig, box.inset(left=0.45, top=0.22, bottom=0.3, right=0.1))
         draw_trend(ax, rows, column, title, colour, report.month)
+        if column == "mrr":
+            draw_outlook(ax, report, rows)
+
+
+def draw_outlook(ax, report: TenantReport, history: list[dict]) -> None:
+    """On the MRR chart: the target (every month that has one) and, after the report's month, the
+    forecast's ending MRR with its 80 % band, joined to the last actual. Both are mart values
+    (targets_vs_actuals); without them the chart is the plain trend."""
+    rows = report.outlook_months(TREND_MONTHS, FORECAST_MONTHS)
+    targets = [(slot_ahead(as_date(r["month"]), report.month), float(r["target"]))
+               for r in rows if to_decimal(r.get("target")) is not None]
+    ahead = [r for r in rows if as_date(r["month"]) > report.month and to_decimal(r.get("expected_value")) is not None]
+    if not targets and not ahead:
+        return
+    ys = [y for _, y in targets]
+    if ahead:
+        last = next((to_decimal(r.get("mrr")) for r in history if as_date(r["month"]) == report.month), None)
+        xs = [slot_ahead(as_date(r["month"]), report.month) for r in ahead]
+        points = [float(r["expected_value"]) for r in ahead]
+        low = [float(r.get("expected_lower_80") if to_decimal(r.get("expected_lower_80")) is not None
+                     else r["expected_value"]) for r in ahead]
+        high = [float(r.get("expected_upper_80") if to_decimal(r.get("expected_upper_80")) is not None
+                      else r["expected_value"]) for r in ahead]
+        if last is not None:        # the forecast starts from the last actual
+            xs, points, low, high = [TREND_MONTHS - 1, *xs], [float(last), *points], \
+                [float(last), *low], [float(last), *high]
+        ax.fill_between(xs, low, high, color=FORECAST, alpha=0.25, lw=0, label="Forecast, 80 % band")
+        ax.plot(xs, points, color=FORECAST, lw=1.2, ls="--", label="Forecast")
+        ax.axvline(TREND_MONTHS - 0.5, color=RULE, lw=0.6)
+        ys += low + high
+    if targets:
+        tx, ty = zip(*targets)
+        ax.step(tx, ty, where="mid", color=ACCENT, lw=1.0, ls=":", label="Target")
+    ys += [float(r["mrr"]) for r in history if to_decimal(r.get("mrr")) is not None]
+    total = TREND_MONTHS + FORECAST_MONTHS
+    ticks = list(range(total - 1, -1, -6))[::-1]          # half-yearly: 30 months on a half-page axis
+    ax.set_xticks(ticks, [add_months(report.month, t - TREND_MONTHS + 1).strftime("%b %y") for t in ticks])
+    ax.set_xlim(-0.7, total - 0.3)
+    ax.set_ylim(bottom=min(0, min(ys) * 1.1), top=max(max(ys) * 1.12, 1.0))
+    ax.set_title(ax.get_title(loc="left") + ", forecast and target", loc="left", color=INK, pad=6)
+    ax.legend(loc="upper left", fontsize=5.8, frameon=False, ncol=3, handlelength=1.6, borderaxespad=0.1)
+
+
+def slot_ahead(month: date, last: date) -> int:
+    """A month's slot on the MRR chart: the report's month at TREND_MONTHS - 1, later months after it."""
+    return TREND_MONTHS - 1 + (month.year - last.year) * 12 + month.month - last.month
 
 
 def draw_trend(ax, rows: list[dict], column: str, title: str, colour: str, month: date) -> None:

@@ -3,6 +3,7 @@
 NAVY = "#1F3A5F"          # title band, headers, MRR
 NAVY_LIGHT = "#3C5A80"
 ACCENT = "#2A9D8F"        # the stripe under the title band, store revenue
+FORECAST = "#D9822B"      # the MRR forecast and its 80 % band: apart from the actuals' navy
 INK = "#1F2933"           # body text
 MUTED = "#6B7280"         # labels, axes, footer
 RULE = "#D5DAE1"          # hair lines, grid
