@@ -13,7 +13,7 @@
     before the model's SQL; not in a unit test, whose inputs are fixtures and whose refs
     are CTEs that cannot be queried on their own. -#}
 {% macro assert_incremental_source_unchanged(upstream, key_columns=none) -%}
-{%- if execute and dbt.is_incremental() and model.resource_type != 'unit_test' -%}
+{%- if execute and model.resource_type != 'unit_test' and dbt.is_incremental() -%}
     {%- set upstreams = [upstream] if upstream.identifier is defined else upstream -%}
     {%- if upstreams | length > 1 and key_columns -%}
         {{ exceptions.raise_compiler_error("assert_incremental_source_unchanged: key_columns with one upstream only") }}
