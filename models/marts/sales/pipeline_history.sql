@@ -13,9 +13,24 @@
       probability then are not, so stage is 'unrecorded', the amount is the
       latest one and weighted_pipeline_usd is null.
     Complete months only; a month without open deals has no rows. -#}
+-- depends_on: {{ ref('stg_crm__opportunities') }}
 with
 
-opportunity_versions as (select * from {{ ref('snap_crm__opportunities') }}),
+opportunity_versions as (
+    {%- if execute and model.resource_type != 'unit_test'
+        and load_relation(ref('snap_crm__opportunities')) is none %}
+        -- no snapshot taken yet (`dbt run` before the first `dbt snapshot` or `dbt build`):
+        -- no recorded versions, so every month is reconstructed
+        select
+            *,
+            cast(null as {{ dbt.type_timestamp() }}) as dbt_valid_from,
+            cast(null as {{ dbt.type_timestamp() }}) as dbt_valid_to
+        from {{ ref('stg_crm__opportunities') }}
+        where 1 = 0
+    {%- else %}
+        select * from {{ ref('snap_crm__opportunities') }}
+    {%- endif %}
+),
 
 opportunities as (select * from {{ ref('int_opportunities_enriched') }}),
 
