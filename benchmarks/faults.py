@@ -178,13 +178,15 @@ def reader_answers(wh: Warehouse) -> list:
         con.close()
 
 
-def dbt_backends(wh: Warehouse) -> list[int]:
-    """Server processes of this database's clients other than the readers and this check."""
+def dbt_backends(wh: Warehouse, active: bool = False) -> list[int]:
+    """Server processes of this database's clients other than the readers and this check (only those
+    running a query, with active)."""
     con = fp.connect("postgres", database="postgres")
     try:
         return [r[0] for r in con.execute(
             "select pid from pg_stat_activity where datname = %s and pid <> pg_backend_pid() "
-            "and backend_type = 'client backend' and coalesce(application_name, '') <> %s",
+            "and backend_type = 'client backend' and coalesce(application_name, '') <> %s"
+            + (" and state = 'active'" if active else ""),
             [wh.database, READER_APP]).fetchall()]
     finally:
         con.close()
@@ -247,11 +249,15 @@ def run_trial(wh: Warehouse, kind: str, fault: str, fraction: float, clean_secon
     try:
         proc.wait(timeout=trial.delay)
     except subprocess.TimeoutExpired:
-        trial.faulted = True
         if fault == "kill9":
             os.kill(proc.pid, signal.SIGKILL)
-        else:
-            terminate(dbt_backends(wh))
+            trial.faulted = True
+        else:       # the first of dbt's connections busy with a query from then on (an idle one is reopened)
+            while proc.poll() is None and not (busy := dbt_backends(wh, active=True)):
+                time.sleep(0.02)
+            if proc.poll() is None:
+                terminate(busy)
+                trial.faulted = True
     out = proc.communicate()[0]
     trial.fault_output = out[-3000:]
     if wh.target == "postgres":

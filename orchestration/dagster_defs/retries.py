@@ -46,8 +46,11 @@ def dbt_failure(run_results: dict | None, fallback: str) -> dg.Failure:
         text = f"{node['unique_id']}: {first_line(node.get('message') or '')}"
         line = f"dbt build failed at {text}" + (f" (and {len(failed) - 1} more)" if len(failed) > 1 else "")
         transient = any(is_transient(r.get("message") or "") for r in failed)
-    else:
-        line = f"dbt build failed: {first_line(fallback)}"
+    else:       # no node failed (dbt died, or a hook failed): the line of dbt's output that says why
+        lines = [line.strip() for line in (fallback or "").splitlines() if line.strip()]
+        reason = next((line for line in lines if is_transient(line)),
+                      next((line for line in lines if "Error" in line), first_line(fallback)))
+        line = f"dbt build failed: {reason}"
         transient = is_transient(fallback)
     return dg.Failure(description=line, allow_retries=transient,
                       metadata={"retried": dg.MetadataValue.bool(transient)})
