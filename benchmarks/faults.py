@@ -244,8 +244,10 @@ def run_trial(wh: Warehouse, kind: str, fault: str, fraction: float, clean_secon
         reader = Reader(wh, reader_answers(wh))
         reader.start()
     args = ["build", "--exclude", "resource_type:unit_test", *(["--full-refresh"] if kind == "full" else [])]
-    proc = subprocess.Popen(wh.dbt_cmd(*args), cwd=REPO, env=wh.env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    # dbt's output goes to a file: a pipe nobody reads during the wait below fills up and blocks dbt
+    output = wh.workdir / "faulted_build.log"
+    with output.open("w") as sink:
+        proc = subprocess.Popen(wh.dbt_cmd(*args), cwd=REPO, env=wh.env, stdout=sink, stderr=subprocess.STDOUT)
     try:
         proc.wait(timeout=trial.delay)
     except subprocess.TimeoutExpired:
@@ -258,8 +260,8 @@ def run_trial(wh: Warehouse, kind: str, fault: str, fraction: float, clean_secon
             if proc.poll() is None:
                 terminate(busy)
                 trial.faulted = True
-    out = proc.communicate()[0]
-    trial.fault_output = out[-3000:]
+    proc.wait()
+    trial.fault_output = output.read_text()[-3000:]
     if wh.target == "postgres":
         wait_for_backends_to_end(wh)
         reader.stop.set()
