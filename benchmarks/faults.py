@@ -261,7 +261,7 @@ def run_trial(wh: Warehouse, kind: str, fault: str, fraction: float, clean_secon
                 terminate(busy)
                 trial.faulted = True
     proc.wait()
-    trial.fault_output = output.read_text()[-3000:]
+    trial.fault_output = output.read_text()
     if wh.target == "postgres":
         wait_for_backends_to_end(wh)
         reader.stop.set()

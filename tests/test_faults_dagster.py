@@ -24,6 +24,10 @@ TERMINATED = ("terminating connection due to administrator command\nserver close
                  ("model.warehouse.x", "error", "Database Error\n  division by zero")),
      "dbt build failed at test.warehouse.unique_fct_mrr_key.1a: Got 2 results, configured to fail if != 0 "
      "(and 1 more)", False),
+    (run_results(("unit_test.warehouse.int_web_sessions.late", "error",
+                  "Runtime Error in unit_test late (models/x.yml)\n  " + TERMINATED)),
+     "dbt build failed at unit_test.warehouse.int_web_sessions.late: terminating connection due to "
+     "administrator command", True),
     (None, "dbt build failed: IO Error: Could not set lock on file \"w.duckdb\": Conflicting lock is held", True),
     (None, "dbt build failed: Compilation Error in model x", False),
 ])

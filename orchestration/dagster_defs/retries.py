@@ -43,7 +43,10 @@ def dbt_failure(run_results: dict | None, fallback: str) -> dg.Failure:
     failed = [r for r in (run_results or {}).get("results", []) if r.get("status") in ("error", "fail")]
     if failed:
         node = failed[0]
-        text = f"{node['unique_id']}: {first_line(node.get('message') or '')}"
+        message = node.get("message") or ""
+        # dbt's first line often only says where ("Runtime Error in unit_test x"); the why follows
+        reason = next((line.strip() for line in message.splitlines() if is_transient(line)), first_line(message))
+        text = f"{node['unique_id']}: {reason}"
         line = f"dbt build failed at {text}" + (f" (and {len(failed) - 1} more)" if len(failed) > 1 else "")
         transient = any(is_transient(r.get("message") or "") for r in failed)
     else:       # no node failed (dbt died, or a hook failed): the line of dbt's output that says why
