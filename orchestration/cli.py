@@ -3,6 +3,7 @@
     warehouse generate --tenants 3 --scale 0.01 --seed 42 --target duckdb
     warehouse load exports/ --target duckdb      # your own raw tables, one Parquet file each (or postgres,
                                                  # bigquery: the BIGQUERY_* env vars)
+    warehouse build --full-refresh --as-of-date 2026-11-21   # dbt build; one writer per DuckDB file
     warehouse summary
     warehouse forecast --target duckdb                  # forecasts from the built marts (orchestration/forecast)
     warehouse churn-risk --target duckdb                # churn risk and lifetime value (orchestration/churn)
@@ -96,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     ld.add_argument("directory", type=Path, help="holds <schema>/<table>.parquet, e.g. raw_billing/invoices.parquet")
     ld.add_argument("--target", choices=["duckdb", "postgres", "bigquery"], default="duckdb")
     ld.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
+    b = sub.add_parser("build", help="dbt build of the whole project (extra dbt arguments after --); on DuckDB "
+                                     "one writer at a time: a second stops at once and names the first")
+    b.add_argument("--target", choices=["duckdb", "postgres"], default="duckdb")
+    b.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
+    b.add_argument("--as-of-date", type=_date, default=None,
+                   help="dbt var as_of_date (default: $WAREHOUSE_AS_OF_DATE, else today, UTC)")
+    b.add_argument("--full-refresh", action="store_true", help="after generate or load replaced the raw history")
+    b.add_argument("dbt_args", nargs="*", help="after --: more dbt build arguments (--select ...)")
     ct = sub.add_parser("contract", help="the raw contract (docs/contracts/raw_sources.yml) and the files made from it")
     ctc = ct.add_subparsers(dest="contract_command", required=True, parser_class=_Parser)
     cs = ctc.add_parser("sync", help="write the dbt sources, base models and raw_contract macro from the contract")
@@ -214,14 +223,67 @@ def cmd_contract(args) -> int:
     return 0
 
 
+# The writer lock of each DuckDB file this process writes, held open until the process ends.
+_WRITER_LOCKS: dict[Path, object] = {}
+
+
+def _hold_writer_lock(db_path: Path) -> None:
+    """Take `<file>.lock` (an flock, which the kernel releases when this process ends, a kill -9
+    included) and write this process's pid into it; when another `warehouse` command holds it, stop
+    with one line naming that process. DuckDB's own lock only exists while a connection is open,
+    and a build opens and closes several: the lock file covers the gaps between them."""
+    import fcntl
+    from orchestration.generator.load import LoadError
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    if db_path in _WRITER_LOCKS:
+        return
+    handle = open(lock_path, "a+")          # noqa: SIM115 (held until the process ends)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise LoadError(f"{db_path} is being written by {holder}; wait for it to end "
+                        f"(DuckDB allows one writer)") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()} (warehouse {' '.join(sys.argv[1:2])}, since "
+                 f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M:%S')} UTC)")
+    handle.flush()
+    _WRITER_LOCKS[db_path] = handle
+
+
 def _check_duckdb_writable(db_path: Path):
     import duckdb
     from orchestration.generator.load import LoadError
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    _hold_writer_lock(db_path)
     try:
         duckdb.connect(str(db_path)).close()
     except duckdb.Error as e:
         raise LoadError(f"cannot open DuckDB file {db_path}: {str(e).splitlines()[0]}") from None
+
+
+def cmd_build(args) -> int:
+    """dbt build, holding the DuckDB file's writer lock for the whole of it (not only while dbt has
+    it open); dbt's own output passes through, and its exit code is this command's."""
+    as_of = args.as_of_date
+    if as_of is None:
+        pinned = os.environ.get("WAREHOUSE_AS_OF_DATE", "").strip()
+        try:
+            as_of = _date(pinned) if pinned else datetime.now(UTC).date()
+        except argparse.ArgumentTypeError as e:
+            raise UsageError(f"WAREHOUSE_AS_OF_DATE: {e}") from None
+    env = dict(os.environ)
+    if args.target == "duckdb":
+        db_path = (args.duckdb_path or default_duckdb_path()).resolve()
+        _check_duckdb_writable(db_path)
+        env["DBT_DUCKDB_PATH"] = str(db_path)
+    cmd = [str(Path(sys.executable).parent / "dbt"), "build", "--target", args.target,
+           "--vars", f"{{as_of_date: '{as_of.isoformat()}'}}", *(["--full-refresh"] if args.full_refresh else []),
+           *args.dbt_args]
+    return subprocess.run(cmd, cwd=REPO_ROOT, env=env, check=False).returncode
 
 
 def cmd_summary(args) -> int:
@@ -328,8 +390,9 @@ def main(argv=None) -> int:
     from orchestration.generator.load import LoadError
     try:
         args = build_parser().parse_args(argv)
-        return {"generate": cmd_generate, "load": cmd_load, "contract": cmd_contract, "summary": cmd_summary,
-                "access": cmd_access, "api": cmd_api, "forecast": cmd_forecast, "churn-risk": cmd_churn_risk,
+        return {"generate": cmd_generate, "load": cmd_load, "build": cmd_build, "contract": cmd_contract,
+                "summary": cmd_summary, "access": cmd_access, "api": cmd_api, "forecast": cmd_forecast,
+                "churn-risk": cmd_churn_risk,
                 "superset": cmd_superset}[args.command](args)
     except (UsageError, LoadError) as e:
         print(f"warehouse: error: {e}", file=sys.stderr)

@@ -334,7 +334,8 @@ def assert_every_node_ran(wh: Warehouse, unit_tests: bool = True) -> None:
 # one of these (as a parameter) joins the one group "session warehouses"; any other module is a
 # group of its own, so its module-scoped builds are made once. Groups run longest first.
 SESSION_WAREHOUSES = ("duckdb_warehouse", "postgres_warehouse", "warehouse")
-LONGEST_FIRST = ["test_dagster", "test_real_data", "test_readme", "test_bigquery_execute", "test_base_incremental",
+LONGEST_FIRST = ["test_faults_builds", "test_dagster", "test_real_data", "test_readme", "test_bigquery_execute",
+                 "test_base_incremental",
                  "test_clickstream_incremental", "test_messaging_incremental"]
 _TAKES_A_SESSION_WAREHOUSE = re.compile(r"def \w+\([^)]*\b(" + "|".join(SESSION_WAREHOUSES) + r")\b", re.S)
 

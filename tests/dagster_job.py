@@ -50,7 +50,11 @@ def main():
     out = {"success": result.success, "materialized": materialized, "checks": checks,
            "failed_steps": sorted({e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"}),
            "errors": [e.event_specific_data.error.message.strip() for e in result.all_events
-                      if e.event_type_value == "STEP_FAILURE" and e.event_specific_data.error]}
+                      if e.event_type_value == "STEP_FAILURE" and e.event_specific_data.error],
+           # a retry's own error is the policy's; what failed is its cause
+           "retried": [f"{e.step_key}: {(e.event_specific_data.error.cause or e.event_specific_data.error).message.strip()}"
+                       for e in result.all_events
+                       if e.event_type_value == "STEP_UP_FOR_RETRY" and e.event_specific_data.error]}
     out["metadata"] = {e.asset_key.to_user_string(): _plain(e.materialization.metadata)
                        for e in result.get_asset_materialization_events()}
     if "--evaluate-failure-sensor" in sys.argv:

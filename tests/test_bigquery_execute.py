@@ -7,8 +7,9 @@ raw contract). `dbt build --target bigquery_emulator` runs every model, seed, sn
 there. Every mart is then compared with DuckDB's: row count, and per column the sum (numbers) or an
 order-free fingerprint of the values (text, dates, booleans). Then the incremental path: the rows of
 the incremental feeds (the clickstream, WhatsApp messages, order and invoice lines, ...) loaded
-after a cut-off, one tenant's only, are appended on both engines; BigQuery runs the incremental models and everything below them incrementally, DuckDB from
-scratch (--full-refresh), and the marts must agree again.
+after a cut-off, one tenant's only, are appended on both engines; BigQuery runs the incremental
+models and everything below them incrementally, DuckDB from scratch (--full-refresh), and the marts
+must agree again.
 
 Where BigQuery differs from DuckDB by design (percentiles), KNOWN_DIFFERENCES says why and only
 the nulls are compared; everything else must match. Differences of the emulator from BigQuery are

@@ -19,8 +19,9 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
-from orchestration.dagster_defs import settings
+from orchestration.dagster_defs import retries, settings
 from orchestration.dagster_defs.warehouse import WarehouseResource
 
 DEFAULT_OWNER = "team:data-platform"
@@ -99,17 +100,26 @@ def dbt_vars(as_of: date) -> list[str]:
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
-            name="warehouse_dbt", pool="warehouse_writer")
+            name="warehouse_dbt", pool="warehouse_writer", retry_policy=retries.retry_policy())
 def warehouse_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
                   config: DbtRunConfig):
     """`dbt build` of the selected models, seeds and snapshots with their tests, with var as_of_date =
     the run's as-of date (settings.run_as_of_date), also in each output's metadata. Results are held
     until dbt exits (DuckDB has one writer: the dbt process), then yielded with row counts and,
     for mrr_monthly, ending MRR per tenant, so the UI plots them over time. dbt's own timing of
-    each node is in the metadata as Execution Duration."""
+    each node is in the metadata as Execution Duration. A failed build is one line naming the node and
+    the reason, retried when the warehouse went away rather than the data failing (retries.py)."""
     as_of = settings.run_as_of_date(context)
     args = ["build", *dbt_vars(as_of), *(["--full-refresh"] if config.full_refresh else [])]
-    events = list(dbt.cli(args, context=context).stream())
+    invocation = dbt.cli(args, context=context)
+    try:
+        events = list(invocation.stream())
+    except DagsterDbtCliRuntimeError as e:
+        try:
+            run_results = invocation.get_artifact("run_results.json")
+        except Exception:       # dbt died before writing it
+            run_results = None
+        raise retries.dbt_failure(run_results, str(e)) from None
     built = {context.asset_key_for_output(e.output_name): e for e in events if isinstance(e, dg.Output)}
     extra = observed_metadata(warehouse, list(built))
     for event in events:

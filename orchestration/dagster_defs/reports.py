@@ -10,7 +10,7 @@ from datetime import date
 
 import dagster as dg
 
-from orchestration.dagster_defs import settings
+from orchestration.dagster_defs import retries, settings
 from orchestration.dagster_defs.warehouse import WarehouseResource
 from orchestration.reports import report_paths, write_tenant_report
 from orchestration.reports.content import (
@@ -56,6 +56,7 @@ def movements_sql(month: date) -> str:
 
 
 @dg.asset(key=REPORTS, group_name="reports", owners=["team:data-platform"], kinds={"pdf", "excel", "csv"},
+          retry_policy=retries.retry_policy(),
           deps=[dg.AssetKey(["marts", name]) for name in MARTS],
           description="Per-tenant executive reports under WAREHOUSE_REPORTS_DIR: a one-page PDF (KPI tiles "
                       "with monthly and yearly change, the MRR bridge, trends, the largest customer "
@@ -102,7 +103,8 @@ def check_marts_month(warehouse: WarehouseResource, as_of: date) -> None:
         raise dg.Failure(f"marts.executive_kpis ends in {str(last)[:7] if last else 'no month'}, not "
                          f"{expected.isoformat()[:7]} (the last complete month before the run's as-of date "
                          f"{as_of.isoformat()}): the marts were built with another as-of date; run "
-                         "daily_full_build first, with the same WAREHOUSE_AS_OF_DATE")
+                         "daily_full_build first, with the same WAREHOUSE_AS_OF_DATE",
+                         allow_retries=False)       # a retry would read the same marts
 
 
 @dg.asset_check(asset=REPORTS, name="every_tenant_has_its_three_files", blocking=False,
