@@ -107,14 +107,16 @@ def faulted(request, tmp_path_factory):
         out["tenant_before"] = tenant_view(wh, TENANT_LOGIN)
 
     rng = random.Random(SEED)
-    out["full"] = faults.run_trial(wh, "full", "kill9", rng.uniform(0.2, 0.8), clean_seconds, clean, clean)
+    # early in the build (10-30 % of a clean one's time): the trial must catch the build running even
+    # when the machine is quicker than it was for the clean build (the runner draws from 20-80 %)
+    out["full"] = faults.run_trial(wh, "full", "kill9", rng.uniform(0.1, 0.3), clean_seconds, clean, clean)
     out["incremental_clean"] = reference = faults.incremental_reference(wh)
     out["held_back"] = before = faults.incremental_start(wh)
-    out["incremental"] = faults.run_trial(wh, "incremental", "kill9", rng.uniform(0.2, 0.8), clean_seconds,
+    out["incremental"] = faults.run_trial(wh, "incremental", "kill9", rng.uniform(0.1, 0.3), clean_seconds,
                                           before, reference)
     if target == "postgres":
         # from the incremental trial's end to a full refresh: each mart is one or the other throughout
-        out["terminate"] = faults.run_trial(wh, "full", "terminate", rng.uniform(0.2, 0.8), clean_seconds,
+        out["terminate"] = faults.run_trial(wh, "full", "terminate", rng.uniform(0.1, 0.3), clean_seconds,
                                             reference, clean)
         out["dagster"], out["dagster_terminated"] = dagster_run_with_connections_ended(wh, tmp)
         out["after_dagster"] = wh.fingerprints()
@@ -164,9 +166,8 @@ def test_connections_ended_by_the_server_fail_the_build_with_the_model_named(fau
     # libpq says one or the other, depending on whether the client was reading when the server ended it
     assert re.search("terminating connection due to administrator command|server closed the connection "
                      "unexpectedly", trial.fault_output)
-    assert any(line.strip().startswith(("Database Error in model", "Database Error in seed",
-                                        "Database Error in snapshot", "Database Error in test"))
-               for line in trial.fault_output.splitlines()), trial.fault_output
+    # dbt's summary line names the node: "<time>  Database Error in model <name> (<path>)"
+    assert re.search(r"Database Error in (model|seed|snapshot|test) \w+", trial.fault_output), trial.fault_output
     assert trial.torn == [] and (trial.reader_errors, trial.reader_changed) == (0, 0)
     assert trial.recovery_diff == {}
 
