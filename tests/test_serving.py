@@ -247,6 +247,7 @@ def expected_pack(wh, params) -> dict:
         cohorts, funnel, mrr = mart("cohort_retention"), mart("web_funnel_daily"), mart("mrr_monthly")
         segments, products, economics = mart("mrr_by_segment"), mart("mrr_by_product"), mart("revenue_unit_economics")
         leads, pipeline, reps = mart("sales_funnel"), mart("sales_pipeline_monthly"), mart("sales_rep_performance_monthly")
+        targets = mart("targets_vs_actuals")
         web = funnel[funnel["session_date"] >= since_day].groupby("session_date", as_index=False)[
             ["sessions", "product_view_sessions", "add_to_cart_sessions", "purchase_sessions"]].sum()
         snapshots, campaigns = mart("messaging_snapshots"), mart("campaign_performance")
@@ -288,6 +289,10 @@ def expected_pack(wh, params) -> dict:
             "revenue/03_mrr_by_product.sql": latest(products)[["product_name", "product_line", "mrr", "paying_customers"]],
             "revenue/04_unit_economics.sql": economics[economics["month"] >= since_month][
                 ["month", "arpa", "ltv", "cac", "ltv_to_cac"]],
+            "revenue/05_mrr_forecast_and_target.sql": targets[(targets["metric"] == "mrr")
+                                                              & (targets["month"] >= since_month)][
+                ["month", "is_complete", "actual", "target", "attainment", "expected_value", "expected_lower_80",
+                 "expected_upper_80", "expected_attainment", "expected_basis"]],
             "sales/01_funnel_by_cohort.sql": leads[leads["cohort_month"] >= since_month][
                 ["cohort_month", "lead_source", "leads", "qualified", "proposal", "won", "customer",
                  "lead_to_customer_rate"]],

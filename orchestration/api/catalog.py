@@ -292,7 +292,7 @@ def api_marts() -> tuple[str, ...]:
 
 # The report endpoints reuse orchestration/reports, which reads these marts (the report asset's
 # MARTS; kept here so the API never imports Dagster; tests/test_api.py holds the two equal).
-REPORT_MARTS = ("executive_kpis", "period_kpis", "mrr_monthly", "fct_mrr", "dim_customers")
+REPORT_MARTS = ("executive_kpis", "period_kpis", "mrr_monthly", "fct_mrr", "dim_customers", "targets_vs_actuals")
 
 
 def endpoint_table() -> str:
