@@ -1,4 +1,4 @@
--- Revenue: ending MRR against its monthly target, and the forecast's expected value and 80 % band
+-- Revenue: ending MRR against its monthly target, and the forecast's expected value and its 80-percent band
 -- for the running and later months (the chart "Ending MRR, forecast and target")
 select month, is_complete, actual, target, attainment, expected_value, expected_lower_80, expected_upper_80,
        expected_attainment, expected_basis
