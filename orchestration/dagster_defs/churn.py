@@ -14,6 +14,7 @@ from orchestration.churn.run import ALL_TENANTS, EVALUATION, HIGH_RISK, PRIMARY_
 from orchestration.dagster_defs import settings
 from orchestration.dagster_defs.alerts import send_alert
 from orchestration.dagster_defs.dbt_assets import MART_FRESHNESS
+from orchestration.dagster_defs.mart_rules import check_rules, duplicate_keys_sql
 from orchestration.dagster_defs.warehouse import WarehouseResource
 
 READS = ("customer_churn_features_monthly", "revenue_unit_economics")
@@ -29,8 +30,7 @@ HIGH_RISK_CHECK = "no_high_churn_risk"
 
 
 def _duplicate_keys_sql(table: str) -> str:
-    keys = ", ".join(PRIMARY_KEYS[table])
-    return f"select count(*) from (select {keys} from marts.{table} group by {keys} having count(*) > 1) as d"
+    return duplicate_keys_sql(table, PRIMARY_KEYS[table])
 
 
 # the customers that must be scored: those with MRR in each tenant's latest cut-off month
@@ -62,16 +62,7 @@ RULES = {
 
 
 def check_churn_marts(warehouse: WarehouseResource) -> list[dg.AssetCheckResult]:
-    results = []
-    with warehouse.session() as con:
-        for table, rules in RULES.items():
-            problems = {what: con.execute(sql).fetchone()[0] for what, sql in rules}
-            failed = {what: n for what, n in problems.items() if n}
-            results.append(dg.AssetCheckResult(
-                asset_key=KEYS[table], check_name=CHECKS[table], passed=not failed,
-                description="; ".join(f"{n} {what}" for what, n in failed.items()) or "all rules hold",
-                metadata={what: dg.MetadataValue.int(int(n)) for what, n in problems.items()}))
-    return results
+    return check_rules(warehouse, RULES, KEYS, CHECKS)
 
 
 def high_churn_risk(warehouse: WarehouseResource, as_of_date: str) -> dg.AssetCheckResult:

@@ -18,6 +18,7 @@ import dagster as dg
 from orchestration.dagster_defs import settings
 from orchestration.dagster_defs.alerts import send_alert
 from orchestration.dagster_defs.dbt_assets import MART_FRESHNESS
+from orchestration.dagster_defs.mart_rules import check_rules, duplicate_keys_sql
 from orchestration.dagster_defs.warehouse import WarehouseResource
 from orchestration.forecast.run import BACKTEST, BACKTEST_STEPS, FORECAST, PRIMARY_KEYS, run_forecast
 from orchestration.forecast.series import SERIES
@@ -37,8 +38,7 @@ HORIZON_SQL = "case series " + " ".join(f"when '{s.name}' then {s.horizon}" for 
 
 
 def _duplicate_keys_sql(table: str) -> str:
-    keys = ", ".join(PRIMARY_KEYS[table])
-    return f"select count(*) from (select {keys} from marts.{table} group by {keys} having count(*) > 1) as d"
+    return duplicate_keys_sql(table, PRIMARY_KEYS[table])
 
 
 # per table: (what a failure means, a query counting the offending rows or groups)
@@ -66,16 +66,7 @@ RULES = {
 
 
 def check_forecast_marts(warehouse: WarehouseResource) -> list[dg.AssetCheckResult]:
-    results = []
-    with warehouse.session() as con:
-        for table, rules in RULES.items():
-            problems = {what: con.execute(sql).fetchone()[0] for what, sql in rules}
-            failed = {what: n for what, n in problems.items() if n}
-            results.append(dg.AssetCheckResult(
-                asset_key=KEYS[table], check_name=CHECKS[table], passed=not failed,
-                description="; ".join(f"{n} {what}" for what, n in failed.items()) or "all rules hold",
-                metadata={what: dg.MetadataValue.int(int(n)) for what, n in problems.items()}))
-    return results
+    return check_rules(warehouse, RULES, KEYS, CHECKS)
 
 
 EARLIER_FORECAST_CHECK = "ending_mrr_within_earlier_forecast"
