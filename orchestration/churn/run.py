@@ -24,7 +24,8 @@ import pandas as pd
 from orchestration.churn import clv
 from orchestration.churn.model import (FEATURES, LABELS, LogisticModel, average_precision, brier,
                                        calibration_deciles, features_from, fit_logistic, roc_auc)
-from orchestration.forecast.run import PG_ACCESS, _frame, connect_read
+from orchestration import mart_writer
+from orchestration.forecast.run import _frame, connect_read
 
 RISK = "customer_churn_risk"
 EVALUATION = "churn_model_evaluation"
@@ -287,54 +288,16 @@ def score_all(con, as_of: date, progress: Callable[[str], None] = print) -> Chur
 
 # --- writing (the forecasts' way: every table replaced in one transaction) ------------------------
 
-def _create_sql(table: str) -> str:
-    cols = ", ".join(f"{name} {kind}" for name, kind in TABLES[table])
-    return f"create table marts.{table} ({cols}, primary key ({', '.join(PRIMARY_KEYS[table])}))"
-
-
-def _values(run: ChurnRun, table: str) -> list[tuple]:
-    names = [name for name, _ in TABLES[table]]
-    return [tuple(None if isinstance(row.get(n), float) and not np.isfinite(row[n]) else row.get(n)
-                  for n in names) for row in run.rows(table)]
+def _rows(run: ChurnRun) -> dict[str, list[dict]]:
+    return {table: run.rows(table) for table in TABLES}
 
 
 def write_duckdb(run: ChurnRun, db_path: Path) -> None:
-    import duckdb
-    con = duckdb.connect(str(db_path))
-    try:
-        con.execute("begin transaction")
-        for table in TABLES:
-            con.execute(f"drop table if exists marts.{table}")
-            con.execute(_create_sql(table))
-            rows = _values(run, table)
-            if rows:
-                con.executemany(f"insert into marts.{table} values ({', '.join('?' for _ in TABLES[table])})", rows)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    finally:
-        con.close()
+    mart_writer.write_duckdb(db_path, TABLES, PRIMARY_KEYS, _rows(run))
 
 
 def write_postgres(run: ChurnRun, database: str | None = None) -> None:
-    import psycopg
-    from orchestration.generator.load import pg_conninfo
-    with psycopg.connect(**pg_conninfo(database)) as con:       # one transaction: readers see old or new
-        con.execute("set local lock_timeout = '10s'")
-        has_access = con.execute("select exists (select from pg_roles where rolname = 'analyst') "
-                                 "and to_regclass('security.tenant_members') is not null").fetchone()[0]
-        if not has_access:
-            raise RuntimeError("role analyst or security.tenant_members is missing: run dbt build on this "
-                               "database first (it creates them), then churn-risk")
-        for table in TABLES:
-            con.execute(f"drop table if exists marts.{table}")
-            con.execute(_create_sql(table))
-            names = ", ".join(name for name, _ in TABLES[table])
-            with con.cursor().copy(f"copy marts.{table} ({names}) from stdin") as copy:
-                for row in _values(run, table):
-                    copy.write_row(row)
-            con.execute(PG_ACCESS.format(t=table))
+    mart_writer.write_postgres(database, TABLES, PRIMARY_KEYS, _rows(run), "churn-risk")
 
 
 def run_churn_risk(target: str, as_of: date, duckdb_path: Path | None = None, database: str | None = None,

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from orchestration import mart_writer
 from orchestration.forecast.series import SERIES, SeriesResult, SeriesSpec, forecast_series
 
 FORECAST = "revenue_forecast"
@@ -87,69 +88,20 @@ def forecast_all(con, as_of: date, progress: Callable[[str], None] = print) -> F
     return run
 
 
-def _create_sql(table: str, suffix: str = "") -> str:
-    cols = ", ".join(f"{name} {kind}" for name, kind in TABLES[table])
-    return f"create table marts.{table}{suffix} ({cols}, primary key ({', '.join(PRIMARY_KEYS[table])}))"
-
-
 def _values(run: ForecastRun, table: str) -> list[tuple]:
-    names = [name for name, _ in TABLES[table]]
-    return [tuple(None if isinstance(row[n], float) and not np.isfinite(row[n]) else row[n] for n in names)
-            for row in run.rows(table)]
+    return mart_writer.values(run.rows(table), TABLES[table])
+
+
+def _rows(run: ForecastRun) -> dict[str, list[dict]]:
+    return {table: run.rows(table) for table in TABLES}
 
 
 def write_duckdb(run: ForecastRun, db_path: Path) -> None:
-    import duckdb
-    con = duckdb.connect(str(db_path))
-    try:
-        con.execute("begin transaction")
-        con.execute("create schema if not exists marts")
-        for table in TABLES:
-            con.execute(f"drop table if exists marts.{table}")
-            con.execute(_create_sql(table))
-            rows = _values(run, table)
-            if rows:
-                marks = ", ".join("?" for _ in TABLES[table])
-                con.executemany(f"insert into marts.{table} values ({marks})", rows)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    finally:
-        con.close()
-
-
-# the marts' access on Postgres (macros/access/warehouse_access.sql: apply_tenant_rls, grants)
-PG_ACCESS = """
-alter table marts.{t} enable row level security;
-create policy tenant_isolation on marts.{t} for select to analyst using (
-    (select pg_has_role(current_user, 'platform_analyst', 'member'))
-    or tenant_id in (select m.tenant_id from security.tenant_members as m)
-);
-grant select on marts.{t} to analyst;
-"""
+    mart_writer.write_duckdb(db_path, TABLES, PRIMARY_KEYS, _rows(run))
 
 
 def write_postgres(run: ForecastRun, database: str | None = None) -> None:
-    import psycopg
-    from orchestration.generator.load import pg_conninfo
-    with psycopg.connect(**pg_conninfo(database)) as con:       # one transaction: readers see old or new
-        con.execute("set local lock_timeout = '10s'")
-        con.execute("create schema if not exists marts")
-        has_access = con.execute("select exists (select from pg_roles where rolname = 'analyst') "
-                                 "and to_regclass('security.tenant_members') is not null").fetchone()[0]
-        for table in TABLES:
-            con.execute(f"drop table if exists marts.{table}")
-            con.execute(_create_sql(table))
-            names = ", ".join(name for name, _ in TABLES[table])
-            with con.cursor().copy(f"copy marts.{table} ({names}) from stdin") as copy:
-                for row in _values(run, table):
-                    copy.write_row(row)
-            if has_access:
-                con.execute(PG_ACCESS.format(t=table))
-            else:
-                raise RuntimeError("role analyst or security.tenant_members is missing: run dbt build on this "
-                                   "database first (it creates them), then the forecast")
+    mart_writer.write_postgres(database, TABLES, PRIMARY_KEYS, _rows(run), "the forecast")
 
 
 # the column types above in BigQuery's words
