@@ -17,8 +17,6 @@ payments as (select * from {{ ref('stg_billing__payments') }}),
 
 invoices as (select * from {{ ref('stg_billing__invoices') }}),
 
-fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
-
 days as (select * from {{ ref('util_days') }}),
 
 payments_in_usd as (
@@ -29,12 +27,10 @@ payments_in_usd as (
         payments.status,
         payments.created_at,
         cast(payments.created_at as date) as payment_date,
-        {{ as_money('payments.amount * fx_rates.rate_to_usd') }} as amount_usd,
-        {{ as_money('coalesce(payments.amount_refunded, 0) * fx_rates.rate_to_usd') }} as amount_refunded_usd
+        {{ as_money(to_usd('payments.amount')) }} as amount_usd,
+        {{ as_money(to_usd('coalesce(payments.amount_refunded, 0)')) }} as amount_refunded_usd
     from payments
-    left join fx_rates
-        on payments.currency = fx_rates.currency_code
-        and cast({{ dbt.date_trunc('month', 'payments.created_at') }} as date) = fx_rates.month
+    {{ fx_rates_join('payments.currency', "cast(" ~ dbt.date_trunc('month', 'payments.created_at') ~ " as date)") }}
 ),
 
 failed_payments_recovered as (
@@ -60,11 +56,9 @@ invoices_by_day as (
         invoices.tenant_id,
         cast(invoices.created_at as date) as day,
         count(*) as invoices_issued,
-        sum({{ as_money('invoices.total * fx_rates.rate_to_usd') }}) as invoiced_usd
+        sum({{ as_money(to_usd('invoices.total')) }}) as invoiced_usd
     from invoices
-    left join fx_rates
-        on invoices.currency = fx_rates.currency_code
-        and cast({{ dbt.date_trunc('month', 'invoices.created_at') }} as date) = fx_rates.month
+    {{ fx_rates_join('invoices.currency', "cast(" ~ dbt.date_trunc('month', 'invoices.created_at') ~ " as date)") }}
     where invoices.status not in ('draft', 'void')
     group by invoices.tenant_id, cast(invoices.created_at as date)
 ),

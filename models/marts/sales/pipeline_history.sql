@@ -34,8 +34,6 @@ opportunity_versions as (
 
 opportunities as (select * from {{ ref('int_opportunities_enriched') }}),
 
-fx_rates as (select * from {{ ref('int_fx_rates_by_month') }}),
-
 months as (select * from {{ ref('util_months') }}),
 
 month_ends as (
@@ -138,13 +136,11 @@ in_usd as (
         open_at_month_end.month,
         open_at_month_end.stage,
         open_at_month_end.history_source,
-        open_at_month_end.amount * fx_rates.rate_to_usd as amount_usd,
-        open_at_month_end.amount * fx_rates.rate_to_usd * open_at_month_end.probability / 100.0
+        {{ to_usd('open_at_month_end.amount') }} as amount_usd,
+        {{ to_usd('open_at_month_end.amount') }} * open_at_month_end.probability / 100.0
             as weighted_amount_usd
     from open_at_month_end
-    left join fx_rates
-        on open_at_month_end.currency = fx_rates.currency_code
-        and open_at_month_end.month = fx_rates.month
+    {{ fx_rates_join('open_at_month_end.currency', 'open_at_month_end.month') }}
 ),
 
 final as (
