@@ -26,6 +26,8 @@ account_health as (select * from {{ ref('int_account_health_by_month') }}),
 
 contacts as (select * from {{ ref('contact_engagement') }}),
 
+onboarding as (select * from {{ ref('int_customer_onboarding_spans') }}),
+
 billing_entities as (
     select
         tenant_id,
@@ -177,6 +179,8 @@ joined as (
         latest_health.scored_on as latest_scored_on,
         latest_health.health_band as latest_health_band,
         case
+            -- won (its account's first opportunity closed won) and no month with MRR yet
+            when mrr_summary.first_paid_month is null and onboarding.customer_key is not null then 'onboarding'
             when keyed_entities.customer_id is null and account_pipeline.account_id is not null then 'prospect'
             when keyed_entities.customer_id is null then 'lead'
             when mrr_summary.current_mrr > 0 and mrr_summary.has_reactivated = 1 then 'reactivated'
@@ -204,6 +208,8 @@ joined as (
         and keyed_entities.account_id = account_pipeline.account_id
     left join entity_messaging
         on keyed_entities.customer_key = entity_messaging.customer_key
+    left join onboarding
+        on keyed_entities.customer_key = onboarding.customer_key
 ),
 
 final as (

@@ -2,7 +2,9 @@
     (docs/contracts/marts.md). Rows run from the customer's first month with
     MRR through the last complete month, or through the churn month for a
     customer who has not come back; gap months are present as `inactive`.
-    Month ranges are derived per customer, never as customers x all months. -#}
+    Month ranges are derived per customer, never as customers x all months.
+    An expansion splits into cross-sell (MRR on product lines the customer had
+    none of the month before, at most the expansion) and upsell (the rest). -#}
 -- BigQuery: partitioned by month (a partition per month),
 -- clustered by tenant (then movement): a dashboard's tenant and date filters
 -- read a fraction of the table (other engines ignore both)
@@ -16,6 +18,8 @@
 with
 
 customer_mrr as (select * from {{ ref('int_customer_mrr_by_month') }}),
+
+product_line_mrr as (select * from {{ ref('int_customer_product_line_mrr_by_month') }}),
 
 months as (select * from {{ ref('util_months') }}),
 
@@ -92,11 +96,57 @@ with_movement as (
     from with_history
 ),
 
+new_line_mrr as (
+    -- MRR on product lines the customer had no MRR on the month before
+    select
+        current_lines.tenant_id,
+        current_lines.customer_id,
+        current_lines.month,
+        sum(current_lines.mrr) as new_line_mrr
+    from product_line_mrr as current_lines
+    left join product_line_mrr as previous_lines
+        on current_lines.tenant_id = previous_lines.tenant_id
+        and current_lines.customer_id = previous_lines.customer_id
+        and current_lines.product_line = previous_lines.product_line
+        and previous_lines.month = cast({{ dbt.dateadd('month', -1, 'current_lines.month') }} as date)
+    where previous_lines.customer_id is null
+    group by current_lines.tenant_id, current_lines.customer_id, current_lines.month
+),
+
+with_cross_sell as (
+    -- an expansion is cross-sell up to the MRR of its new product lines (never more than
+    -- the expansion itself: a new line bought while an old one shrank is partly a swap)
+    select
+        with_movement.*,
+        cast(case
+            when with_movement.movement <> 'expansion' then 0
+            when coalesce(new_line_mrr.new_line_mrr, 0) < with_movement.mrr_change
+                then coalesce(new_line_mrr.new_line_mrr, 0)
+            else with_movement.mrr_change
+        end as numeric(18, 4)) as cross_sell_mrr
+    from with_movement
+    left join new_line_mrr
+        on with_movement.tenant_id = new_line_mrr.tenant_id
+        and with_movement.customer_id = new_line_mrr.customer_id
+        and with_movement.month = new_line_mrr.month
+),
+
 final as (
     select
         {{ surrogate_key(['tenant_id', 'customer_id', 'month']) }} as customer_month_key,
-        with_movement.*
-    from with_movement
+        tenant_id,
+        customer_id,
+        month,
+        mrr,
+        previous_mrr,
+        mrr_change,
+        movement,
+        is_active,
+        -- the rest of an expansion is upsell: upsell + cross-sell = the expansion's mrr_change
+        cast(case when movement = 'expansion' then mrr_change - cross_sell_mrr else 0 end as numeric(18, 4))
+            as upsell_mrr,
+        cross_sell_mrr
+    from with_cross_sell
 )
 
 select * from final

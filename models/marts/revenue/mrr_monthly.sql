@@ -1,7 +1,9 @@
 {#- The MRR bridge per tenant and month (docs/contracts/marts.md): starting +
     new + expansion + reactivation + contraction + churned = ending, exactly,
     with customer counts, churn and retention rates (null when the denominator
-    is 0) and trailing-12-month NRR and GRR. Months are dense from the tenant's
+    is 0) and trailing-12-month NRR and GRR; expansion split into upsell and
+    cross-sell (fct_mrr's split), logo retention and expansion rates with
+    their parts, and the customers onboarding at each month's end. Months are dense from the tenant's
     first month with MRR through the last complete month. -#}
 with
 
@@ -10,6 +12,8 @@ fct_mrr as (select * from {{ ref('fct_mrr') }}),
 customer_mrr as (select * from {{ ref('int_customer_mrr_by_month') }}),
 
 months as (select * from {{ ref('util_months') }}),
+
+onboarding as (select * from {{ ref('int_customer_onboarding_spans') }}),
 
 tenant_months as (
     select
@@ -33,12 +37,16 @@ movements as (
         sum(previous_mrr) as starting_mrr,
         sum(case when movement = 'new' then mrr_change else 0 end) as new_mrr,
         sum(case when movement = 'expansion' then mrr_change else 0 end) as expansion_mrr,
+        sum(upsell_mrr) as upsell_mrr,
+        sum(cross_sell_mrr) as cross_sell_mrr,
         sum(case when movement = 'reactivation' then mrr_change else 0 end) as reactivation_mrr,
         sum(case when movement = 'contraction' then mrr_change else 0 end) as contraction_mrr,
         sum(case when movement = 'churn' then mrr_change else 0 end) as churned_mrr,
         sum(mrr) as ending_mrr,
         sum(case when mrr > 0 then 1 else 0 end) as active_customers,
         sum(case when previous_mrr > 0 then 1 else 0 end) as starting_customers,
+        -- customers active at the start and still active: a reactivation is not retention
+        sum(case when previous_mrr > 0 and mrr > 0 then 1 else 0 end) as retained_customers,
         sum(case when movement = 'new' then 1 else 0 end) as new_customers,
         sum(case when movement = 'churn' then 1 else 0 end) as churned_customers,
         sum(case when movement = 'reactivation' then 1 else 0 end) as reactivated_customers,
@@ -55,12 +63,15 @@ dense as (
         coalesce(movements.starting_mrr, 0) as starting_mrr,
         coalesce(movements.new_mrr, 0) as new_mrr,
         coalesce(movements.expansion_mrr, 0) as expansion_mrr,
+        coalesce(movements.upsell_mrr, 0) as upsell_mrr,
+        coalesce(movements.cross_sell_mrr, 0) as cross_sell_mrr,
         coalesce(movements.reactivation_mrr, 0) as reactivation_mrr,
         coalesce(movements.contraction_mrr, 0) as contraction_mrr,
         coalesce(movements.churned_mrr, 0) as churned_mrr,
         coalesce(movements.ending_mrr, 0) as ending_mrr,
         coalesce(movements.active_customers, 0) as active_customers,
         coalesce(movements.starting_customers, 0) as starting_customers,
+        coalesce(movements.retained_customers, 0) as retained_customers,
         coalesce(movements.new_customers, 0) as new_customers,
         coalesce(movements.churned_customers, 0) as churned_customers,
         coalesce(movements.reactivated_customers, 0) as reactivated_customers,
@@ -70,6 +81,19 @@ dense as (
     left join movements
         on tenant_months.tenant_id = movements.tenant_id
         and tenant_months.month = movements.month
+),
+
+onboarding_counts as (
+    -- onboarding at the month's end: won by then, no MRR yet in the month
+    select
+        onboarding.tenant_id,
+        months.month,
+        count(*) as onboarding_customers
+    from onboarding
+    inner join months
+        on onboarding.onboarding_start_month <= months.month
+        and (onboarding.onboarding_end_month is null or months.month < onboarding.onboarding_end_month)
+    group by onboarding.tenant_id, months.month
 ),
 
 -- trailing 12 months: the customers active 12 months before, their MRR now vs then
@@ -104,6 +128,9 @@ rates as (
         dense.ending_mrr * 12 as arr,
         {{ safe_divide('dense.ending_mrr - dense.starting_mrr', 'dense.starting_mrr') }} as mrr_growth_rate,
         {{ safe_divide('dense.churned_customers', 'dense.starting_customers') }} as logo_churn_rate,
+        {{ safe_divide('dense.retained_customers', 'dense.starting_customers') }} as logo_retention_rate,
+        {{ safe_divide('dense.expansion_mrr', 'dense.starting_mrr') }} as expansion_rate,
+        coalesce(onboarding_counts.onboarding_customers, 0) as onboarding_customers,
         {{ safe_divide('-(dense.contraction_mrr + dense.churned_mrr)', 'dense.starting_mrr') }}
             as gross_revenue_churn_rate,
         {{ safe_divide('dense.starting_mrr + dense.expansion_mrr + dense.contraction_mrr + dense.churned_mrr',
@@ -118,6 +145,9 @@ rates as (
     left join trailing_retention
         on dense.tenant_id = trailing_retention.tenant_id
         and dense.month = trailing_retention.month
+    left join onboarding_counts
+        on dense.tenant_id = onboarding_counts.tenant_id
+        and dense.month = onboarding_counts.month
 ),
 
 final as (
@@ -128,6 +158,8 @@ final as (
         {{ as_money('starting_mrr') }} as starting_mrr,
         {{ as_money('new_mrr') }} as new_mrr,
         {{ as_money('expansion_mrr') }} as expansion_mrr,
+        {{ as_money('upsell_mrr') }} as upsell_mrr,
+        {{ as_money('cross_sell_mrr') }} as cross_sell_mrr,
         {{ as_money('reactivation_mrr') }} as reactivation_mrr,
         {{ as_money('contraction_mrr') }} as contraction_mrr,
         {{ as_money('churned_mrr') }} as churned_mrr,
@@ -142,7 +174,11 @@ final as (
         reactivated_customers,
         expanded_customers,
         contracted_customers,
+        retained_customers,
+        onboarding_customers,
         logo_churn_rate,
+        logo_retention_rate,
+        expansion_rate,
         gross_revenue_churn_rate,
         net_revenue_retention,
         gross_revenue_retention,
