@@ -2,10 +2,10 @@
     the first paid order), acquisition channel and month_number (whole months
     since the cohort month, 0 = the cohort month): a dense grid through the
     last complete month before as_of_date, zeros included, with retention and
-    the cumulative revenue per customer (the LTV curve). The one home of the
+    the cumulative revenue and gross margin per customer (the LTV curves). The one home of the
     cohort grid: cohort_retention_by_channel publishes it, cohort_retention
     sums its channels and cac_by_channel_monthly reads its cohort sizes and
-    LTV curve, so no mart reads another. -#}
+    LTV curves, so no mart reads another. -#}
 with
 
 paid_months as (select * from {{ ref('int_customer_paid_months') }}),
@@ -43,7 +43,8 @@ activity as (
         acquisition_channel,
         activity_month,
         count(distinct customer_id) as retained_customers,
-        sum(net_revenue_usd) as revenue
+        sum(net_revenue_usd) as revenue,
+        sum(gross_margin_usd) as gross_margin
     from paid_months
     group by tenant_id, cohort_month, acquisition_channel, activity_month
 ),
@@ -57,7 +58,8 @@ filled as (
         grid.activity_month,
         grid.cohort_size,
         coalesce(activity.retained_customers, 0) as retained_customers,
-        {{ as_money('coalesce(activity.revenue, 0)') }} as revenue
+        {{ as_money('coalesce(activity.revenue, 0)') }} as revenue,
+        {{ as_money('coalesce(activity.gross_margin, 0)') }} as gross_margin
     from grid
     left join activity
         on grid.tenant_id = activity.tenant_id
@@ -74,7 +76,12 @@ final as (
             'sum(filled.revenue) over (partition by filled.tenant_id, filled.cohort_month,'
             ~ ' filled.acquisition_channel order by filled.month_number'
             ~ ' rows between unbounded preceding and current row)',
-            'filled.cohort_size') }} as cumulative_revenue_per_customer
+            'filled.cohort_size') }} as cumulative_revenue_per_customer,
+        {{ safe_divide(
+            'sum(filled.gross_margin) over (partition by filled.tenant_id, filled.cohort_month,'
+            ~ ' filled.acquisition_channel order by filled.month_number'
+            ~ ' rows between unbounded preceding and current row)',
+            'filled.cohort_size') }} as cumulative_margin_per_customer
     from filled
 )
 

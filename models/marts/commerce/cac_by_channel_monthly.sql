@@ -3,7 +3,12 @@
     (cohort month = first paid order), and the payback in months: the first
     month_number at which the channel cohort's cumulative revenue per
     customer reaches the CAC (null while it has not). Channels with spend but
-    no customers have a null CAC; channels without spend (organic) have none. -#}
+    no customers have a null CAC; channels without spend (organic) have none.
+    Margin-based, from the same cohort: gross margin per customer per month
+    observed (cohort margin to date / cohort size / months observed), CLV =
+    that x var store_clv_lifetime_months, and the margin payback = CAC / that
+    monthly margin (the months of margin that recover the CAC; null when the
+    margin is not positive or there is no CAC). -#}
 with
 
 spend as (select * from {{ ref('int_marketing_spend_by_month') }}),
@@ -39,6 +44,40 @@ cac as (
         on {{ keys_match('keys', 'acquired', ['tenant_id', 'month', 'channel']) }}
 ),
 
+cohort_to_date as (
+    -- each cohort's latest cell: its margin to date and the months it has been observed
+    select
+        tenant_id,
+        cohort_month,
+        acquisition_channel,
+        cohort_size,
+        month_number + 1 as months_observed,
+        cumulative_margin_per_customer * cohort_size as gross_margin_to_date
+    from (
+        select
+            cohorts.*,
+            row_number() over (
+                partition by cohorts.tenant_id, cohorts.cohort_month, cohorts.acquisition_channel
+                order by cohorts.month_number desc
+            ) as recency_rank
+        from cohorts
+    ) as ranked_cells
+    where recency_rank = 1
+),
+
+margin as (
+    select
+        cohort_to_date.tenant_id,
+        cohort_to_date.cohort_month as month,
+        cohort_to_date.acquisition_channel as channel,
+        cohort_to_date.months_observed,
+        cohort_to_date.gross_margin_to_date,
+        {{ safe_divide('cohort_to_date.gross_margin_to_date',
+                       'cohort_to_date.cohort_size * cohort_to_date.months_observed') }}
+            as monthly_margin_per_customer
+    from cohort_to_date
+),
+
 payback as (
     select
         cac.tenant_id,
@@ -58,12 +97,28 @@ final as (
     select
         {{ surrogate_key(['cac.tenant_id', 'cac.month', 'cac.channel']) }} as channel_month_key,
         cac.*,
-        payback.payback_months
+        payback.payback_months,
+        margin.months_observed,
+        {{ as_money('margin.gross_margin_to_date') }} as gross_margin_to_date_usd,
+        {{ as_money('margin.monthly_margin_per_customer') }} as monthly_margin_per_customer_usd,
+        {{ as_money('margin.monthly_margin_per_customer * ' ~ var('store_clv_lifetime_months')) }}
+            as margin_clv_usd,
+        {{ safe_divide('margin.monthly_margin_per_customer * ' ~ var('store_clv_lifetime_months'), 'cac.cac_usd') }}
+            as margin_clv_to_cac,
+        -- a margin that is not positive never recovers the CAC: null, not infinite or negative
+        case
+            when margin.monthly_margin_per_customer > 0
+                then {{ safe_divide('cac.cac_usd', 'margin.monthly_margin_per_customer') }}
+        end as margin_payback_months
     from cac
     left join payback
         on cac.tenant_id = payback.tenant_id
         and cac.month = payback.month
         and cac.channel = payback.channel
+    left join margin
+        on cac.tenant_id = margin.tenant_id
+        and cac.month = margin.month
+        and cac.channel = margin.channel
 )
 
 select * from final
