@@ -180,7 +180,7 @@ joined as (
         latest_health.health_band as latest_health_band,
         case
             -- won (its account's first opportunity closed won) and no month with MRR yet
-            when mrr_summary.first_paid_month is null and onboarding.customer_key is not null then 'onboarding'
+            when mrr_summary.first_paid_month is null and onboarding.account_id is not null then 'onboarding'
             when keyed_entities.customer_id is null and account_pipeline.account_id is not null then 'prospect'
             when keyed_entities.customer_id is null then 'lead'
             when mrr_summary.current_mrr > 0 and mrr_summary.has_reactivated = 1 then 'reactivated'
@@ -209,7 +209,9 @@ joined as (
     left join entity_messaging
         on keyed_entities.customer_key = entity_messaging.customer_key
     left join onboarding
-        on keyed_entities.customer_key = onboarding.customer_key
+        on keyed_entities.tenant_id = onboarding.tenant_id
+        and keyed_entities.account_id = onboarding.account_id
+        and coalesce(keyed_entities.customer_id, '') = coalesce(onboarding.customer_id, '')
 ),
 
 final as (
