@@ -56,7 +56,8 @@ COMMERCE_MARTS = {
                           "revenue_growth, win_rate"),
     "marts.executive_kpis": ("tenant_id, month", "mrr, store_revenue_usd, leads, at_risk_mrr"),
     "marts.cac_by_channel_monthly": ("tenant_id, month, channel", "spend_usd, new_customers, cac_usd, "
-                                     "payback_months"),
+                                     "payback_months, months_observed, gross_margin_to_date_usd, "
+                                     "monthly_margin_per_customer_usd, margin_clv_usd, margin_payback_months"),
     "marts.store_operations_daily": ("tenant_id, day", "visitors, revenue_per_visitor_usd, orders_fulfilled, "
                                      "avg_fulfilment_hours, orders_awaiting_fulfilment"),
     "marts.product_conversion_monthly": ("tenant_id, month, product_id", "product_view_sessions, "
@@ -64,6 +65,43 @@ COMMERCE_MARTS = {
     "marts.repeat_customers_monthly": ("tenant_id, month", "ordering_customers, repeat_customers, "
                                        "repeat_customer_rate"),
 }
+
+
+def test_channel_cohort_margin_equals_a_recount_from_orders(warehouse: Warehouse):
+    """The margin behind the margin CLV and payback: per tenant, cohort month (first paid order) and
+    acquisition channel, the gross margin of the cohort's paid orders through the last complete month,
+    recounted from fct_orders and staged customers; and the payback is CAC / (that margin / customers /
+    months observed)."""
+    rows = query(warehouse, """
+        with firsts as (
+            select tenant_id, customer_id, min(order_month) as cohort_month
+            from marts.fct_orders where is_paid and customer_id is not null
+            group by tenant_id, customer_id
+        ),
+        truth as (
+            select f.tenant_id, f.cohort_month, coalesce(c.acquisition_channel, 'unknown') as channel,
+                   sum(o.gross_margin_usd) as margin
+            from firsts f
+            inner join marts.fct_orders o on o.tenant_id = f.tenant_id and o.customer_id = f.customer_id
+            left join staging.stg_commerce__customers c
+                on c.tenant_id = f.tenant_id and c.customer_id = f.customer_id
+            where o.is_paid and o.order_month < date '2026-11-01'
+            group by f.tenant_id, f.cohort_month, coalesce(c.acquisition_channel, 'unknown')
+        )
+        select count(*),
+               sum(case when abs(m.gross_margin_to_date_usd - coalesce(t.margin, 0)) < 0.01 then 1 else 0 end),
+               sum(case when m.margin_payback_months is not null
+                         and abs(m.margin_payback_months * m.gross_margin_to_date_usd
+                                 - m.cac_usd * m.new_customers * m.months_observed)
+                             <= 1e-4 * m.cac_usd * m.new_customers * m.months_observed
+                        then 1 else 0 end),
+               sum(case when m.margin_payback_months is not null then 1 else 0 end)
+        from marts.cac_by_channel_monthly m
+        left join truth t on t.tenant_id = m.tenant_id and t.cohort_month = m.month and t.channel = m.channel
+        where m.months_observed is not null""")
+    cohorts, matching, payback_ok, paybacks = rows[0]
+    assert cohorts > 20 and matching == cohorts
+    assert paybacks > 0 and payback_ok == paybacks
 
 
 def test_store_operations_equal_a_recount_from_staging(warehouse: Warehouse):

@@ -47,10 +47,12 @@ def test_segments_and_products_add_up_to_the_bridge(warehouse: Warehouse):
 
 
 REVENUE_MARTS = {
-    "marts.fct_mrr": ("tenant_id, customer_id, month", "mrr, previous_mrr, movement"),
+    "marts.fct_mrr": ("tenant_id, customer_id, month", "mrr, previous_mrr, movement, upsell_mrr, cross_sell_mrr"),
     "marts.mrr_monthly": ("tenant_id, month", "starting_mrr, new_mrr, expansion_mrr, reactivation_mrr, "
                           "contraction_mrr, churned_mrr, ending_mrr, active_customers, logo_churn_rate, "
-                          "net_revenue_retention, trailing_12m_gross_revenue_retention"),
+                          "net_revenue_retention, trailing_12m_gross_revenue_retention, upsell_mrr, "
+                          "cross_sell_mrr, retained_customers, onboarding_customers, logo_retention_rate, "
+                          "expansion_rate"),
     "marts.mrr_by_segment": ("tenant_id, month, segment", "mrr, active_customers, arpa"),
     "marts.mrr_by_product": ("tenant_id, month, product_id", "mrr, paying_customers"),
     "marts.revenue_unit_economics": ("tenant_id, month", "arpa, ltv, cac, ltv_to_cac"),

@@ -51,6 +51,77 @@ def test_dim_customers_has_one_row_per_customer_and_no_orphans(warehouse: Wareho
     assert abs(float(current[0]) - float(current[1])) < 0.01
 
 
+
+def test_onboarding_customers_equal_a_recount_from_staging(warehouse: Warehouse):
+    """Every month of mrr_monthly: the customers (billing customers, and accounts without one) whose
+    account's first closed-won opportunity closed by the month's end and who had no MRR in the month
+    or before, recounted from staged opportunities, customers and accounts and fct_mrr's paid months."""
+    rows = query(warehouse, """
+        with wins as (
+            select tenant_id, account_id, min(closed_at) as won_at
+            from staging.stg_crm__opportunities
+            where stage = 'closed_won' and account_id is not null
+            group by tenant_id, account_id
+        ),
+        first_paid as (
+            select tenant_id, customer_id, min(month) as first_month
+            from marts.fct_mrr where mrr > 0 group by tenant_id, customer_id
+        ),
+        entities as (
+            select tenant_id, customer_id, crm_account_id as account_id from staging.stg_billing__customers
+            union all
+            select a.tenant_id, null, a.account_id from staging.stg_crm__accounts a
+            where not exists (select 1 from staging.stg_billing__customers c
+                              where c.tenant_id = a.tenant_id and c.crm_account_id = a.account_id)
+        ),
+        truth as (
+            select m.tenant_id, m.month, count(e.tenant_id) as onboarding
+            from marts.mrr_monthly m
+            left join wins w on w.tenant_id = m.tenant_id and w.won_at < m.month + interval '1 month'
+            left join entities e on e.tenant_id = w.tenant_id and e.account_id = w.account_id
+                and not exists (select 1 from first_paid p where p.tenant_id = e.tenant_id
+                                and p.customer_id = e.customer_id and p.first_month <= m.month)
+            group by m.tenant_id, m.month
+        )
+        select count(*), sum(case when m.onboarding_customers = t.onboarding then 1 else 0 end),
+               sum(t.onboarding)
+        from marts.mrr_monthly m
+        inner join truth t on t.tenant_id = m.tenant_id and t.month = m.month""")
+    months, matching, onboarding = rows[0]
+    assert months > 30 and matching == months
+    assert onboarding > 0
+
+
+def test_subscription_cohorts_equal_a_recount_from_fct_mrr(warehouse: Warehouse):
+    """Each cohort cell's paying customers and MRR, recounted from fct_mrr: cohort = a customer's first
+    month with MRR; every customer-month with MRR lands in exactly one cell (returns included)."""
+    rows = query(warehouse, """
+        with firsts as (
+            select tenant_id, customer_id, min(month) as cohort_month
+            from marts.fct_mrr where mrr > 0 group by tenant_id, customer_id
+        ),
+        truth as (
+            select f.tenant_id, f.cohort_month, m.month, count(*) as active, sum(m.mrr) as mrr
+            from firsts f
+            inner join marts.fct_mrr m on m.tenant_id = f.tenant_id and m.customer_id = f.customer_id
+            where m.mrr > 0
+            group by f.tenant_id, f.cohort_month, m.month
+        ),
+        cells as (
+            select * from marts.subscription_cohort_retention where active_customers > 0
+        )
+        select count(*),
+               sum(case when c.active_customers = t.active and abs(c.mrr - t.mrr) < 0.01 then 1 else 0 end),
+               (select count(*) from marts.subscription_cohort_retention
+                where month_number = 0 and active_customers <> cohort_size)
+        from cells c
+        full outer join truth t
+            on t.tenant_id = c.tenant_id and t.cohort_month = c.cohort_month and t.month = c.activity_month""")
+    cells, matching, month0_off = rows[0]
+    assert cells > 100 and matching == cells
+    assert month0_off == 0
+
+
 SALES_MARTS = {
     "marts.fct_leads": ("tenant_id, lead_id", "is_contacted, is_qualified, has_proposal, is_won, is_customer, "
                         "hours_to_first_contact, days_lead_to_won, customer_id"),
@@ -64,6 +135,9 @@ SALES_MARTS = {
                                             "leads_worked, activities, won_amount_usd, median_sales_cycle_days"),
     "marts.dim_customers": ("tenant_id, customer_key", "lifecycle_stage, current_mrr, lifetime_revenue, "
                             "commerce_customer_id, latest_health_band"),
+    "marts.subscription_cohort_retention": ("tenant_id, cohort_month, month_number",
+                                            "cohort_size, active_customers, retention_rate, cohort_starting_mrr, "
+                                            "mrr, mrr_retention_rate"),
     "marts.customer_health_monthly": ("tenant_id, month", "healthy_accounts, at_risk_mrr, average_health_score"),
     "marts.renewals_quarterly": ("tenant_id, quarter, plan_term", "renewals_due, renewed, renewal_rate"),
 }
