@@ -92,7 +92,7 @@ onboarding_counts as (
     from onboarding
     inner join months
         on onboarding.onboarding_start_month <= months.month
-        and (onboarding.onboarding_end_month is null or months.month < onboarding.onboarding_end_month)
+        and (onboarding.onboarding_end_month is null or onboarding.onboarding_end_month > months.month)
     group by onboarding.tenant_id, months.month
 ),
 
