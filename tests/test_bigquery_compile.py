@@ -50,6 +50,7 @@ PARTITIONED = {
     "fct_leads": ("cohort_month", "month"), "fct_opportunities": ("created_at", "month"),
     "fct_orders": ("order_date", "day"), "cohort_retention": ("cohort_month", "month"),
     "cohort_retention_by_channel": ("cohort_month", "month"), "product_performance_monthly": ("month", "month"),
+    "subscription_cohort_retention": ("cohort_month", "month"),
     "period_kpis": ("period_start", "month"), "messaging_snapshots": ("period_start", "month"),
     "metric_anomalies_daily": ("day", "day"), "web_funnel_daily": ("session_date", "day"),
     "int_web_sessions": ("session_date", "day"), "messaging_engagement_daily": ("day", "day"),
