@@ -45,24 +45,16 @@ cac as (
 ),
 
 cohort_to_date as (
-    -- each cohort's latest cell: its margin to date and the months it has been observed
+    -- each cohort's gross margin to date (exact sums) and the months it has been observed
     select
         tenant_id,
         cohort_month,
         acquisition_channel,
-        cohort_size,
-        month_number + 1 as months_observed,
-        cumulative_margin_per_customer * cohort_size as gross_margin_to_date
-    from (
-        select
-            cohorts.*,
-            row_number() over (
-                partition by cohorts.tenant_id, cohorts.cohort_month, cohorts.acquisition_channel
-                order by cohorts.month_number desc
-            ) as recency_rank
-        from cohorts
-    ) as ranked_cells
-    where recency_rank = 1
+        max(cohort_size) as cohort_size,
+        max(month_number) + 1 as months_observed,
+        sum(gross_margin) as gross_margin_to_date
+    from cohorts
+    group by tenant_id, cohort_month, acquisition_channel
 ),
 
 margin as (
@@ -100,9 +92,9 @@ final as (
         payback.payback_months,
         margin.months_observed,
         {{ as_money('margin.gross_margin_to_date') }} as gross_margin_to_date_usd,
-        {{ as_money('margin.monthly_margin_per_customer') }} as monthly_margin_per_customer_usd,
-        {{ as_money('margin.monthly_margin_per_customer * ' ~ var('store_clv_lifetime_months')) }}
-            as margin_clv_usd,
+        -- ratios stay unrounded doubles: rounding them to cents would differ between engines
+        margin.monthly_margin_per_customer as monthly_margin_per_customer_usd,
+        margin.monthly_margin_per_customer * {{ var('store_clv_lifetime_months') }} as margin_clv_usd,
         {{ safe_divide('margin.monthly_margin_per_customer * ' ~ var('store_clv_lifetime_months'), 'cac.cac_usd') }}
             as margin_clv_to_cac,
         -- a margin that is not positive never recovers the CAC: null, not infinite or negative
