@@ -80,8 +80,10 @@ LEAD_SOURCE_FUNNEL = {
     "outbound": (0.60, 0.25, 0.40, 0.30),
     "partner": (0.90, 0.50, 0.55, 0.45),
 }
-# monthly churn hazard by segment; monthly plan-change probabilities
+MAX_STAGE_PROBABILITY = 0.95    # a skilled owner raises qualify/win odds, never to certainty
+# monthly churn hazard by segment (accounts without a known size: CHURN_HAZARD_UNKNOWN); monthly plan-change probabilities
 CHURN_HAZARD = {"smb": 0.03, "mid_market": 0.018, "enterprise": 0.009}
+CHURN_HAZARD_UNKNOWN = 0.02
 P_UPGRADE, P_DOWNGRADE, P_SEAT_CHANGE = 0.02, 0.012, 0.03
 P_REACTIVATE = 0.25          # churned customers who come back (1-8 months later)
 P_TRIAL_SELF_SERVE = 0.6     # self-serve sign-ups that start on a 14-day trial
@@ -91,6 +93,54 @@ P_DUNNING_RECOVERS = 0.5     # otherwise the invoice is uncollectible and servic
 P_VOID_REISSUE = 0.015       # invoice voided and re-issued for the same period
 P_ADDON = 0.08               # customers who add a second, concurrent subscription
 WEB_SESSIONS_PER_PURCHASE = 21
+
+# --- CRM ---------------------------------------------------------------------
+# volumes per unit of tenant size (weight x b2b x scale)
+USERS_PER_SQRT_SIZE = 40          # CRM users grow with the square root of size (at least 4)
+LEADS_PER_SIZE = 25000
+PROSPECTS_PER_LEAD = 0.15         # accounts created without a lead (outbound prospecting)
+SELF_SERVE_CUSTOMERS_PER_SIZE = 1500
+# roles of the users beyond the first two sales reps and one customer-success manager
+USER_ROLE_SHARE = {"sales_rep": 0.6, "sales_manager": 0.1, "customer_success": 0.25, "admin": 0.05}
+P_USER_INACTIVE = 0.05
+P_EMPLOYEE_COUNT_UNKNOWN = 0.04   # accounts without an employee count: segment "unknown"
+P_ACCOUNT_OWNER_CHANGES = 0.15    # accounts (older than 30 days) handed to another owner later
+P_LEAD_SCORE_MISSING = 0.03
+P_LOST_ATTEMPT_BEFORE_WIN = 0.1   # won leads with an earlier lost opportunity
+P_WON_NEVER_BILLED = 0.05         # won deals that never reach billing
+P_SECOND_BILLING_ENTITY = 0.03    # billed customers whose account opens a second one, in another currency
+ACTIVITY_TYPE_SHARE = {"call": 0.3, "email": 0.4, "meeting": 0.1, "message": 0.1, "note": 0.1}
+P_ACTIVITY_BY_OWNER = 0.9         # otherwise another sales user logs it
+# opportunity amount: seats by segment x list price per seat-year x lognormal noise
+DEAL_SEATS_BY_SEGMENT = {"smb": 5, "mid_market": 25, "enterprise": 120}
+DEAL_SEATS_UNKNOWN_SEGMENT = 8
+DEAL_USD_PER_SEAT_YEAR = 480
+# daily health score: a base per account with daily noise, sinking over the last days of service
+HEALTH_BASE_SCORE = (55, 92)
+HEALTH_DAILY_NOISE = 5
+HEALTH_DECLINE_DAYS = 60
+HEALTH_DECLINE_POINTS = (35, 60)
+
+# --- Billing -----------------------------------------------------------------
+TIERS = ("Starter", "Pro", "Enterprise")
+TIER_MONTHLY_USD = {"Starter": 15.0, "Pro": 40.0, "Enterprise": 90.0, "Add-on": 25.0}
+INTERVAL_DISCOUNT = {("month", 1): 1.0, ("month", 3): 0.95, ("month", 6): 0.92, ("year", 1): 0.85,
+                     ("week", 1): 1.0, ("day", 30): 1.0}
+PRICE_ROUNDING_STEP = {"JPY": 10}   # list prices in whole units of currency, yen in tens
+SEATS_LOG_MEAN_BY_TIER = {"Starter": 1.0, "Pro": 2.0, "Enterprise": 3.5}   # lognormal mu, sigma 0.5
+P_STARTER_BUYS_PRO = 0.3          # small customers who start on Pro anyway
+TRIAL_DAYS = 14
+P_COUPON = 0.2                    # subscriptions with a coupon for their first 30-365 days
+COUPON_SHARES = (0.1, 0.2, 0.3)
+P_SETUP_FEE = 0.2                 # first subscriptions with a one-off setup fee
+SETUP_FEE_UNITS = 2               # the fee, in units of the plan's price
+P_UPGRADE_MID_PERIOD = 0.3        # upgrades that take effect mid-period: a proration line
+SEAT_CHANGES = (-2, -1, 1, 2, 3)
+VAT_RATE = 0.1
+VAT_CURRENCIES = ("EUR", "GBP")
+P_REFUND = 0.01                   # paid invoices refunded in part
+REFUND_SHARE = 0.5
+LOAD_LAG_MINUTES = (5, 360)       # a CRM or billing row reaches the loader 5 minutes to 6 hours after it changed
 
 # --- Mess (documented in README "Generated data") ---------------------------
 DUPLICATE_LOAD_RATE = 0.02       # rows loaded twice (same content, later _loaded_at)
