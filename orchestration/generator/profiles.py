@@ -149,3 +149,46 @@ OUT_OF_ORDER_RATE = 0.05         # of those earlier versions, loaded after the l
 TEXT_NOISE_RATE = 0.10           # whitespace / letter-case noise on text, emails, codes
 BAD_ROW_RATE = 0.003             # per table and reason (at least one when a tenant table has >= 200 rows)
 MISSING_CONTACT_TS_RATE = 0.04   # leads past "contacted" with first_contacted_at null
+
+# --- Commerce (online store and clickstream) ----------------------------------
+STORE_SEASONALITY = (0.85, 0.8, 0.9, 0.95, 1.0, 0.95, 0.9, 0.95, 1.0, 1.1, 1.45, 1.6)  # Jan..Dec: year-end peak
+ACQUISITION_CHANNEL_SHARE = {"web": 0.3, "mobile": 0.15, "marketplace": 0.08, "pos": 0.05, "referral": 0.1,
+                             "paid_social": 0.17, "paid_search": 0.15}
+UTM_SOURCE_SHARE = {None: 0.35, "google": 0.25, "facebook": 0.12, "instagram": 0.1, "email": 0.1, "tiktok": 0.05,
+                    "affiliate": 0.03}
+ORDER_CHANNEL_SHARE = {"web": 0.55, "mobile": 0.3, "pos": 0.08, "marketplace": 0.07}
+DEVICE_SHARE = {"desktop": 0.55, "mobile": 0.35, "tablet": 0.1}
+PRODUCT_COST_SHARE = (0.3, 0.6)        # unit cost as a share of the list price, uniform
+P_PRODUCT_UPDATED = 0.2
+P_SHOPPER_IS_BILLING_CUSTOMER = 0.03   # shoppers who are also billing customers (same person, same e-mail)
+P_SHOPPER_REGISTERED_TWICE = 0.01      # shoppers whose e-mail another registration reuses
+P_SHOPPER_UPDATED = 0.1
+P_ACCEPTS_MARKETING = 0.6
+P_REPEAT_STOPS = 0.5                   # geometric repeat orders: most shoppers buy once
+P_LOYAL_SHOPPER = 0.15                 # shoppers with a second, longer run of repeat orders
+P_LOYAL_REPEAT_STOPS = 0.25
+GUEST_ORDERS_PER_CUSTOMER_ORDER = 0.12
+EXTRA_ITEMS_PER_ORDER = 0.9            # Poisson mean of items beyond the first
+MAX_ITEMS_PER_ORDER = 6
+P_COMPLEMENT_SECOND_ITEM = 0.35        # second items that complement the first (bought together)
+EXTRA_UNITS_PER_ITEM = 0.3             # Poisson mean of units beyond the first
+P_ITEM_DISCOUNT = 0.1
+ITEM_DISCOUNT_SHARE = 0.1
+P_ORDER_DISCOUNT = 0.15
+ORDER_DISCOUNT_SHARE = 0.1
+FREE_SHIPPING_FROM_USD = 50
+SHIPPING_USD = 5.99
+STORE_SALES_TAX_RATE = 0.08
+P_ORDER_CANCELLED = 0.03
+P_ORDER_REFUNDED = 0.02                # in full, orders older than 20 days
+P_ORDER_PARTIALLY_REFUNDED = 0.03
+PARTIAL_REFUND_SHARE = (0.2, 0.6)      # of the merchandise value, uniform
+EXTRA_PRODUCT_VIEWS_BUYING = 0.8       # Poisson means of product views beyond the first
+EXTRA_PRODUCT_VIEWS_BROWSING = 0.6
+P_BROWSER_VIEWS_PRODUCTS = 0.55        # browsing (non-buying) sessions that view products
+P_BROWSER_ADDS_TO_CART = 0.3
+P_CART_STARTS_CHECKOUT = 0.45
+P_BROWSER_LOGGED_IN = 0.25             # browsing sessions of a known customer
+P_WEB_EVENT_LATE = 0.02                # events reaching the loader 1-72 hours late
+DAILY_SPEND_USD_PER_CHANNEL = 400      # at size 1, growing with size ** 0.7
+WEEKEND_SPEND_FACTOR = 0.7
