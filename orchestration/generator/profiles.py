@@ -5,6 +5,8 @@ tests can point at one place.
 """
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class TenantProfile:
@@ -192,3 +194,141 @@ P_BROWSER_LOGGED_IN = 0.25             # browsing sessions of a known customer
 P_WEB_EVENT_LATE = 0.02                # events reaching the loader 1-72 hours late
 DAILY_SPEND_USD_PER_CHANNEL = 400      # at size 1, growing with size ** 0.7
 WEEKEND_SPEND_FACTOR = 0.7
+
+# --- Messaging (WhatsApp) ----------------------------------------------------
+# Two tenant mixes: "shop" (a store with a sales bot and regular campaigns) and "support"
+# (a B2B support desk where agents take over). Local hour-of-day weights of customers' first messages:
+SHOP_HOURS = (0.3, 0.15, 0.08, 0.05, 0.05, 0.1, 0.3, 0.6, 0.9, 1.0, 1.0, 1.0,
+              1.1, 1.0, 0.95, 0.95, 1.0, 1.05, 1.15, 1.3, 1.4, 1.35, 1.1, 0.7)
+OFFICE_HOURS = (0.1, 0.05, 0.04, 0.03, 0.04, 0.08, 0.2, 0.5, 0.95, 1.3, 1.35, 1.3,
+                1.1, 1.25, 1.3, 1.25, 1.15, 1.0, 0.7, 0.5, 0.4, 0.35, 0.25, 0.15)
+
+
+@dataclass(frozen=True)
+class MessagingMix:
+    """How a tenant uses WhatsApp: volumes, conversation shapes and rates of one kind of business."""
+    name: str
+    conversations_per_day: float      # customer-started conversations a day at the end of history, per unit of size
+    weekend: float                    # weekend volume relative to a weekday
+    season: tuple[float, ...]         # Jan..Dec volume factor
+    customer_hours: tuple[float, ...]  # local hour-of-day weights of customers' first messages
+    turns_p: float                    # customer turns per conversation ~ geometric(turns_p)
+    extra_inbound: float              # customer messages per turn = 1 + Poisson(extra_inbound)
+    extra_bot: float                  # bot messages per answer = 1 + Poisson(extra_bot)
+    extra_agent: float                # agent messages per answer = 1 + Poisson(extra_agent)
+    bot_resolves: float               # conversations without hand-off the bot marks resolved (else closed on time-out)
+    handoff_rate: float               # conversations with a customer turn that are handed to an agent
+    handoff_triggers: dict            # trigger -> share
+    handoff_accepted: float           # hand-offs an agent accepts (manual ones always are)
+    agent_resolves: float             # accepted hand-offs ending resolved (else handed_off: moved to a ticket)
+    outreach_per_conversation: float  # business-started one-off utility templates per customer-started conversation
+    outreach_by_agent: float          # share of those an agent sends (else the system, e.g. order updates)
+    campaigns_per_month: float
+    campaign_sends_per_conversation: float  # template sends per customer-started conversation of the month
+    campaign_categories: dict         # category -> share
+    campaign_reply: tuple[float, float]  # P(reply | read) of a campaign's recipients, drawn per campaign
+    contacts_per_conversation: float
+    blocked: float                    # contacts blocked by now
+    opted_out: float                  # contacts opted out by now
+    link_crm: float                   # contacts linked to a CRM account
+    link_commerce: float              # contacts linked to a store customer
+    llm_models: tuple[str, str, str]  # model before the switch, after it, escalation model for hard questions
+    escalation: float                 # bot answers written by the escalation model
+    interactive_bot: float            # bot answers sent as interactive (buttons, product lists)
+    agents: int                       # CRM users answering hand-offs (at most)
+    outlets: tuple                    # (outlet_id or None, display suffix) per WhatsApp number
+
+
+_STORE_SEASON = np.array(STORE_SEASONALITY)
+MIXES = {
+    "shop": MessagingMix(
+        name="shop", conversations_per_day=165.0, weekend=1.1,
+        season=tuple(float(x) for x in _STORE_SEASON / _STORE_SEASON.mean()), customer_hours=SHOP_HOURS,
+        turns_p=0.5, extra_inbound=0.3, extra_bot=0.5, extra_agent=0.4, bot_resolves=0.65,
+        handoff_rate=0.08,
+        handoff_triggers={"keyword": 0.35, "confidence": 0.3, "customer_request": 0.3, "manual": 0.05},
+        handoff_accepted=0.75, agent_resolves=0.85, outreach_per_conversation=0.05, outreach_by_agent=0.1,
+        campaigns_per_month=3.0, campaign_sends_per_conversation=0.55,
+        campaign_categories={"marketing": 0.75, "utility": 0.2, "authentication": 0.05}, campaign_reply=(0.1, 0.45),
+        contacts_per_conversation=0.45, blocked=0.03, opted_out=0.08, link_crm=0.02, link_commerce=0.45,
+        llm_models=("gpt-4o-mini", "gemini-2.0-flash", "gpt-4o"), escalation=0.05, interactive_bot=0.25,
+        agents=4,
+        outlets=(("outlet_01", "Flagship store"), ("outlet_02", "Online shop"), ("outlet_03", "Outlet mall"))),
+    "support": MessagingMix(
+        name="support", conversations_per_day=130.0, weekend=0.45,
+        season=(1.0, 1.0, 1.05, 1.0, 1.0, 0.95, 0.9, 0.85, 1.05, 1.1, 1.1, 0.85), customer_hours=OFFICE_HOURS,
+        turns_p=0.35, extra_inbound=0.4, extra_bot=0.3, extra_agent=0.5, bot_resolves=0.55,
+        handoff_rate=0.28,
+        handoff_triggers={"keyword": 0.25, "confidence": 0.35, "customer_request": 0.25, "manual": 0.15},
+        handoff_accepted=0.88, agent_resolves=0.8, outreach_per_conversation=0.1, outreach_by_agent=0.6,
+        campaigns_per_month=1.0, campaign_sends_per_conversation=0.18,
+        campaign_categories={"marketing": 0.3, "utility": 0.6, "authentication": 0.1}, campaign_reply=(0.1, 0.4),
+        contacts_per_conversation=0.35, blocked=0.02, opted_out=0.03, link_crm=0.55, link_commerce=0.05,
+        llm_models=("gpt-4o", "gpt-4.1-mini", "gpt-4.1"), escalation=0.15, interactive_bot=0.1,
+        agents=12, outlets=((None, "Support"), ("branch_eu", "Support EU"), ("branch_apac", "Support APAC"))),
+}
+
+
+# when and how a tenant's WhatsApp runs
+WHATSAPP_LAUNCH_SHARE = (0.02, 0.15)     # WhatsApp goes live this far into the history, uniform
+WHATSAPP_NUMBER_WEIGHTS = (1.0, 0.6, 0.4)  # conversation share of the 1-3 numbers, the first opened first
+LATER_NUMBER_SHARE = (0.1, 0.7)          # the second and third numbers open this far into WhatsApp's life
+P_NUMBER_RENAMED = 0.3                   # numbers whose display name changed once (an earlier version)
+MESSAGING_VOLUME_AT_LAUNCH = 0.25        # volume at launch relative to the end, growing linearly
+MESSAGE_FAILURE_FACTOR = (0.7, 1.3)      # a tenant's failure rates relative to the category's, uniform
+LLM_MODEL_SWITCH_SHARE = (0.3, 0.7)      # the bot switches model this far into WhatsApp's life
+# contacts
+IMPORTED_CONTACTS_SHARE = 0.03           # contacts imported when the number went live
+P_CONTACT_FULL_NAME = 0.7                # profile name "First Last" (else the first name only ...)
+P_CONTACT_WITHOUT_NAME = 0.1             # ... or no WhatsApp profile name at all
+P_CONTACT_RENAMED = 0.05                 # profile name changed later
+P_FAVOUR_RECENT_CONTACT = 0.5            # customer-started conversations drawn with a bias to recent contacts
+RECENT_CONTACT_BIAS = 4.0                # (position ~ 1 - u ** bias among the contacts so far)
+# campaigns
+CAMPAIGN_SENDS_PER_SECOND = (8, 40)      # tier throttling, uniform per campaign
+P_CAMPAIGN_SCHEDULED = 0.7               # past campaigns scheduled ahead (else sent right away)
+P_PLANNED_CAMPAIGN_SCHEDULED = 0.7       # future campaigns already scheduled (else still drafts)
+P_CAMPAIGN_NEVER_SCHEDULED = 0.03        # past campaigns left as drafts
+P_CAMPAIGN_CANCELLED_BEFORE_START = 0.02
+P_CAMPAIGN_FAILS_PART_WAY = 0.03         # rate limit, template paused
+P_CAMPAIGN_CANCELLED_PART_WAY = 0.02
+AUTHENTICATION_REPLY_FACTOR = 0.2        # one-time codes are rarely answered
+# conversations
+P_OUTREACH_REPLY = 0.35                  # P(reply | read) of one-off utility templates
+TURNS_P_AFTER_TEMPLATE = 0.6             # customer turns ~ geometric(p) in conversations a template opened
+HANDOFF_FACTOR_AFTER_TEMPLATE = 0.5      # those are handed off half as often
+TURNS_P_AFTER_HANDOFF = 0.45             # further turns with the agent ~ geometric(p) - 1
+MAX_TURNS = 12
+P_NEXT_TURN_WITHIN_HOUR = 0.72           # the customer's next turn within the hour ...
+P_NEXT_TURN_SAME_DAY = 0.9               # ... else the same day (else the next)
+OFF_HOURS_ACCEPT_DELAY_FACTOR = 4        # hand-offs outside office hours wait this much longer
+OFF_HOURS_AGENT_DELAY_FACTOR = 2
+# message types
+P_INBOUND_MEDIA = 0.12
+P_INBOUND_INTERACTIVE = 0.06
+P_TEMPLATE_REPLY_BY_BUTTON = 0.5         # first answers to a template given by its quick-reply button
+P_AGENT_MEDIA = 0.1
+# delivery fate by message category: marketing, utility, authentication, session
+P_MESSAGE_FAILS = (0.05, 0.025, 0.02, 0.03)        # failed (never delivered)
+P_MESSAGE_UNDELIVERED = (0.04, 0.025, 0.02, 0.06)  # sent, never delivered (phone gone, number dead)
+P_MESSAGE_READ = (0.58, 0.75, 0.82, 0.5)           # read | delivered (session: last answers nobody replied to)
+READ_DELAY_MEDIAN_S = (2400.0, 600.0, 30.0, 20.0)
+READ_DELAY_SIGMA = (1.6, 1.4, 1.0, 1.2)
+P_FAIL_AFTER_SENT = 0.4        # failed messages that had a sent event first
+P_READ_BEFORE_REPLY = 0.97     # outbound messages the customer answered: delivered and read before the answer
+P_TRANSIENT_FAILURE = 0.004    # delivered messages with an earlier failed webhook (a retry got through)
+P_RECIPIENT_OFFLINE = 0.07     # messages delivered only when the phone comes back (5 min to 36 h)
+# WhatsApp Cloud API error codes of failed messages, by category (index as above)
+ERROR_CODE_SHARE = {
+    0: {"131026": 0.40, "130472": 0.20, "131049": 0.20, "131048": 0.15, "131000": 0.05},  # marketing
+    1: {"131026": 0.70, "131048": 0.10, "131056": 0.10, "131000": 0.10},                    # utility
+    2: {"131026": 0.70, "131048": 0.10, "131056": 0.10, "131000": 0.10},                    # authentication
+    3: {"131026": 0.35, "131047": 0.30, "131051": 0.20, "131000": 0.10, "131053": 0.05},  # session
+}
+# webhook mess (on top of the truth; it never changes what the marts.md definitions count)
+P_DELIVERED_LOST = 0.05        # read messages whose delivered webhook never arrives
+P_SENT_LOST = 0.01             # delivered messages whose sent webhook never arrives
+P_CLOCK_SKEW = 0.03            # sent webhook stamped after the delivered one
+P_LATE = 0.03                  # webhooks landing 1 h to 7 days late
+P_SENT_LANDS_LATE = 0.03       # sent webhook landing after the later events of its message
+P_DUPLICATED = 0.07            # webhooks delivered again (1 + Poisson(0.5) copies, new ids)
