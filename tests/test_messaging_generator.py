@@ -1,4 +1,4 @@
-"""The WhatsApp messaging simulation (orchestration/generator/messaging.py), without dbt: the contract's
+"""The WhatsApp messaging simulation (orchestration/generator/messaging/), without dbt: the contract's
 columns, deterministic, rates in their bands, the webhook mess present, nothing after `now`, chunks
 per month, and a ledger that equals an independent pandas reading of the generated rows with the
 definitions of marts.md "Messaging"."""

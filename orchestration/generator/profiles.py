@@ -1,7 +1,9 @@
-"""Tenant profiles and the documented rates of planted mess.
+"""Tenant profiles and every rate, probability and share that shapes the synthetic data.
 
-Every number that shapes the synthetic data lives here, so the README and the
-tests can point at one place.
+They live here, so the README and the tests can point at one place. Sections: tenant
+profiles, B2B behaviour (funnel, churn, billing events), CRM, billing, commerce, messaging,
+and last the planted mess. Shapes of delays (the lognormal response and delivery times of the
+messaging model, for instance) stay beside the code that draws them, commented there.
 """
 from dataclasses import dataclass
 
@@ -69,7 +71,7 @@ def tenant_profiles(n: int) -> list[tuple[str, TenantProfile]]:
 PRICE_FX = {"USD": 1.0, "EUR": 0.92, "GBP": 0.79, "MXN": 18.0, "JPY": 150.0}
 EXPONENT = {"USD": 2, "EUR": 2, "GBP": 2, "MXN": 2, "JPY": 0}
 
-# --- Behaviour -------------------------------------------------------------
+# --- B2B behaviour ---------------------------------------------------------
 LEAD_SOURCES = ("web", "referral", "paid_search", "paid_social", "event", "outbound", "partner")
 LEAD_SOURCE_SHARE = (0.30, 0.10, 0.20, 0.15, 0.08, 0.12, 0.05)
 # P(contacted), P(qualified | contacted), P(proposal | qualified), P(won | proposal)
@@ -143,14 +145,6 @@ VAT_CURRENCIES = ("EUR", "GBP")
 P_REFUND = 0.01                   # paid invoices refunded in part
 REFUND_SHARE = 0.5
 LOAD_LAG_MINUTES = (5, 360)       # a CRM or billing row reaches the loader 5 minutes to 6 hours after it changed
-
-# --- Mess (documented in README "Generated data") ---------------------------
-DUPLICATE_LOAD_RATE = 0.02       # rows loaded twice (same content, later _loaded_at)
-EARLIER_VERSION_RATE = 0.30      # changed rows that also arrive in an earlier version
-OUT_OF_ORDER_RATE = 0.05         # of those earlier versions, loaded after the latest one
-TEXT_NOISE_RATE = 0.10           # whitespace / letter-case noise on text, emails, codes
-BAD_ROW_RATE = 0.003             # per table and reason (at least one when a tenant table has >= 200 rows)
-MISSING_CONTACT_TS_RATE = 0.04   # leads past "contacted" with first_contacted_at null
 
 # --- Commerce (online store and clickstream) ----------------------------------
 STORE_SEASONALITY = (0.85, 0.8, 0.9, 0.95, 1.0, 0.95, 0.9, 0.95, 1.0, 1.1, 1.45, 1.6)  # Jan..Dec: year-end peak
@@ -332,3 +326,11 @@ P_CLOCK_SKEW = 0.03            # sent webhook stamped after the delivered one
 P_LATE = 0.03                  # webhooks landing 1 h to 7 days late
 P_SENT_LANDS_LATE = 0.03       # sent webhook landing after the later events of its message
 P_DUPLICATED = 0.07            # webhooks delivered again (1 + Poisson(0.5) copies, new ids)
+
+# --- Mess (documented in README "Generated data") ---------------------------
+DUPLICATE_LOAD_RATE = 0.02       # rows loaded twice (same content, later _loaded_at)
+EARLIER_VERSION_RATE = 0.30      # changed rows that also arrive in an earlier version
+OUT_OF_ORDER_RATE = 0.05         # of those earlier versions, loaded after the latest one
+TEXT_NOISE_RATE = 0.10           # whitespace / letter-case noise on text, emails, codes
+BAD_ROW_RATE = 0.003             # per table and reason (at least one when a tenant table has >= 200 rows)
+MISSING_CONTACT_TS_RATE = 0.04   # leads past "contacted" with first_contacted_at null

@@ -13,7 +13,7 @@ from .model import AGENT, ERROR_CODE_SHARE, IN, LLM, SENDER, TRIGGERS, Messaging
 class RawRows:
     """Part of MessagingSimulation: the rows of every raw_messaging table from the simulated months."""
 
-    # -- message details that change nothing above (own random stream) ---------------------------------
+    # -- message details, from their own streams: they change nothing a month simulated ---------------
     def _tokens(self, mo: MessagingMonth) -> np.ndarray:
         """Prompt (system prompt + conversation so far) plus completion tokens of each llm message."""
         rng = self._rng(2, mo.month)
