@@ -37,6 +37,8 @@ class SubscriptionState:
 
 
 class Billing:
+    """The raw_billing rows of one tenant and the billed periods its MRR ledger is computed from."""
+
     def __init__(self, context: SimulationContext, crm: Crm):
         self.context = context
         self.crm = crm

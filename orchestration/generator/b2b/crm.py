@@ -43,6 +43,8 @@ def segment_of(employees: int | None) -> str:
 
 
 class Crm:
+    """The raw_crm rows of one tenant and the sales facts its ledger is computed from."""
+
     def __init__(self, context: SimulationContext):
         self.context = context
         self.rows = context.crm_rows
