@@ -262,8 +262,8 @@ class CommerceSimulation:
         if self.size <= 0:
             return
         rng, now = self.rng, self.now_us
-        wo = self.web_orders
-        n_buy = wo["placed"].size
+        web_orders = self.web_orders
+        n_buy = web_orders["placed"].size
         n_browse = n_buy * (profiles.WEB_SESSIONS_PER_PURCHASE - 1)
         # browsing sessions follow the order-time distribution (growth, seasonality)
         base = self.all_placed[rng.integers(0, self.all_placed.size, n_browse)] if self.all_placed.size else \
@@ -271,76 +271,83 @@ class CommerceSimulation:
         # jitter that would cross either end of the history is mirrored back inside it: clipping piled
         # those sessions onto the first and last hour (a 5x session spike on the latest day)
         jitter = rng.integers(-15 * DAY, 15 * DAY, n_browse)
-        b_start = base + jitter
-        b_start = np.where(b_start >= now - HOUR, base - np.abs(jitter), b_start)
-        b_start = np.clip(np.where(b_start < self.start_us, base + np.abs(jitter), b_start), self.start_us, now - HOUR)
+        browse_start = base + jitter
+        browse_start = np.where(browse_start >= now - HOUR, base - np.abs(jitter), browse_start)
+        browse_start = np.clip(np.where(browse_start < self.start_us, base + np.abs(jitter), browse_start),
+                               self.start_us, now - HOUR)
         total = n_buy + n_browse
         order = rng.permutation(total)
         next_event = 1
         for lo in range(0, total, chunk_sessions):
-            sel = np.sort(order[lo:lo + chunk_sessions])
-            is_buy = sel < n_buy
-            bi = sel[is_buy]
-            wi = sel[~is_buy] - n_buy
-            m = sel.size
-            n_pv = np.where(is_buy, 1 + rng.poisson(profiles.EXTRA_PRODUCT_VIEWS_BUYING, m), 0)
-            browse_pv = rng.random(m) < profiles.P_BROWSER_VIEWS_PRODUCTS
-            n_pv = np.where(~is_buy & browse_pv, 1 + rng.poisson(profiles.EXTRA_PRODUCT_VIEWS_BROWSING, m), n_pv)
-            atc = is_buy | (browse_pv & (rng.random(m) < profiles.P_BROWSER_ADDS_TO_CART))
-            chk = is_buy | (atc & (rng.random(m) < profiles.P_CART_STARTS_CHECKOUT))
+            sessions = np.sort(order[lo:lo + chunk_sessions])
+            is_buy = sessions < n_buy
+            buy_idx = sessions[is_buy]
+            browse_idx = sessions[~is_buy] - n_buy
+            n_sessions = sessions.size
+            n_product_views = np.where(is_buy, 1 + rng.poisson(profiles.EXTRA_PRODUCT_VIEWS_BUYING, n_sessions), 0)
+            browses_products = rng.random(n_sessions) < profiles.P_BROWSER_VIEWS_PRODUCTS
+            n_product_views = np.where(~is_buy & browses_products,
+                                       1 + rng.poisson(profiles.EXTRA_PRODUCT_VIEWS_BROWSING, n_sessions), n_product_views)
+            adds_to_cart = is_buy | (browses_products & (rng.random(n_sessions) < profiles.P_BROWSER_ADDS_TO_CART))
+            starts_checkout = is_buy | (adds_to_cart & (rng.random(n_sessions) < profiles.P_CART_STARTS_CHECKOUT))
             buy = is_buy.copy()
-            n_ev = 1 + n_pv + atc + chk + buy
-            start = np.empty(m, np.int64)
-            start[is_buy] = wo["placed"][bi] - (n_ev[is_buy] - 1) * 60 * US
-            start[~is_buy] = b_start[wi]
-            cust = np.full(m, -1)
-            cust[is_buy] = wo["cust"][bi]
-            known = ~is_buy & (rng.random(m) < profiles.P_BROWSER_LOGGED_IN)
+            n_events = 1 + n_product_views + adds_to_cart + starts_checkout + buy
+            start = np.empty(n_sessions, np.int64)
+            start[is_buy] = web_orders["placed"][buy_idx] - (n_events[is_buy] - 1) * 60 * US
+            start[~is_buy] = browse_start[browse_idx]
+            cust = np.full(n_sessions, -1)
+            cust[is_buy] = web_orders["cust"][buy_idx]
+            known = ~is_buy & (rng.random(n_sessions) < profiles.P_BROWSER_LOGGED_IN)
             cust[known] = rng.integers(0, self.n_customers, known.sum())
-            device = rng.choice(DEVICES, m, p=list(profiles.DEVICE_SHARE.values()))
-            device[is_buy] = np.where(wo["mobile"][bi], "mobile", device[is_buy])
-            utm = rng.choice(UTM, m, p=UTM_SHARE)
-            product = rng.choice(self.n_products, m, p=self.popularity)
-            product[is_buy] = wo["first_prod"][bi]
-            ses_num = sel + 1
-            # expand to events
-            s = np.repeat(np.arange(m), n_ev)
-            p = np.arange(s.size) - np.repeat(np.cumsum(n_ev) - n_ev, n_ev)
-            k1 = 1 + n_pv[s]
-            k2 = k1 + atc[s]
-            k3 = k2 + chk[s]
-            etype = np.where(p == 0, "page_view", np.where(p < k1, "product_view", np.where(
-                p < k2, "add_to_cart", np.where(p < k3, "checkout_started", "purchase")))).astype(object)
-            occurred = start[s] + p * 60 * US + np.where(p > 0, rng.integers(0, 30, s.size) * US, 0)
-            late = rng.random(s.size) < profiles.P_WEB_EVENT_LATE
-            loaded = occurred + rng.integers(60, 1800, s.size) * US + late * rng.integers(HOUR, 72 * HOUR, s.size)
+            device = rng.choice(DEVICES, n_sessions, p=list(profiles.DEVICE_SHARE.values()))
+            device[is_buy] = np.where(web_orders["mobile"][buy_idx], "mobile", device[is_buy])
+            utm = rng.choice(UTM, n_sessions, p=UTM_SHARE)
+            product = rng.choice(self.n_products, n_sessions, p=self.popularity)
+            product[is_buy] = web_orders["first_prod"][buy_idx]
+            session_number = sessions + 1
+            # expand to events: position 0 page view, then product views, cart, checkout, purchase
+            event_session = np.repeat(np.arange(n_sessions), n_events)
+            event_pos = np.arange(event_session.size) - np.repeat(np.cumsum(n_events) - n_events, n_events)
+            cart_pos = 1 + n_product_views[event_session]
+            checkout_pos = cart_pos + adds_to_cart[event_session]
+            purchase_pos = checkout_pos + starts_checkout[event_session]
+            event_type = np.where(event_pos == 0, "page_view", np.where(
+                event_pos < cart_pos, "product_view", np.where(
+                    event_pos < checkout_pos, "add_to_cart", np.where(
+                        event_pos < purchase_pos, "checkout_started", "purchase")))).astype(object)
+            occurred = (start[event_session] + event_pos * 60 * US
+                        + np.where(event_pos > 0, rng.integers(0, 30, event_session.size) * US, 0))
+            late = rng.random(event_session.size) < profiles.P_WEB_EVENT_LATE
+            loaded = (occurred + rng.integers(60, 1800, event_session.size) * US
+                      + late * rng.integers(HOUR, 72 * HOUR, event_session.size))
             keep = loaded < now
-            ne = s.size
-            has_prod = (etype == "product_view") | (etype == "add_to_cart")
-            is_purchase = etype == "purchase"
-            order_idx = np.zeros(ne, np.int64)
+            n_rows = event_session.size
+            has_prod = (event_type == "product_view") | (event_type == "add_to_cart")
+            is_purchase = event_type == "purchase"
+            order_idx = np.zeros(n_rows, np.int64)
             if is_buy.any():
-                buy_order = np.zeros(m, np.int64)
-                buy_order[is_buy] = wo["idx"][bi]
-                order_idx = buy_order[s]
-            cust_e = cust[s]
-            tbl = pa.table({
-                "event_id": ids("evt_", np.arange(next_event, next_event + ne)),
-                "tenant_id": self._tenant_col(ne),
-                "session_id": ids("ses_", ses_num[s]),
-                "anonymous_id": ids("anon_", (ses_num[s] * 7919) % (total // 2 + 1) + 1),
-                "customer_id": pc.if_else(pa.array(cust_e < 0), pa.scalar(None, pa.string()),
-                                          ids("cust_", np.maximum(cust_e, 0) + 1)),
-                "event_type": pa.array(etype, pa.string()),
-                "product_id": pc.if_else(pa.array(has_prod), ids("prd_", product[s] + 1), pa.scalar(None, pa.string())),
+                buy_order = np.zeros(n_sessions, np.int64)
+                buy_order[is_buy] = web_orders["idx"][buy_idx]
+                order_idx = buy_order[event_session]
+            event_customer = cust[event_session]
+            events = pa.table({
+                "event_id": ids("evt_", np.arange(next_event, next_event + n_rows)),
+                "tenant_id": self._tenant_col(n_rows),
+                "session_id": ids("ses_", session_number[event_session]),
+                "anonymous_id": ids("anon_", (session_number[event_session] * 7919) % (total // 2 + 1) + 1),
+                "customer_id": pc.if_else(pa.array(event_customer < 0), pa.scalar(None, pa.string()),
+                                          ids("cust_", np.maximum(event_customer, 0) + 1)),
+                "event_type": pa.array(event_type, pa.string()),
+                "product_id": pc.if_else(pa.array(has_prod), ids("prd_", product[event_session] + 1),
+                                         pa.scalar(None, pa.string())),
                 "order_id": pc.if_else(pa.array(is_purchase), self.order_ids.take(pa.array(order_idx)),
                                        pa.scalar(None, pa.string())),
-                "utm_source": pa.array(utm[s], pa.string()),
-                "device": pa.array(device[s], pa.string()),
+                "utm_source": pa.array(utm[event_session], pa.string()),
+                "device": pa.array(device[event_session], pa.string()),
                 "occurred_at": ts(occurred), "_loaded_at": ts(loaded),
             }, schema=TABLES["raw_commerce"]["web_events"])
-            next_event += ne
-            yield tbl.filter(pa.array(keep))
+            next_event += n_rows
+            yield events.filter(pa.array(keep))
 
     def _spend(self):
         rng = self.rng
