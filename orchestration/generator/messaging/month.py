@@ -55,103 +55,107 @@ class MonthSimulation:
         account[has_camp] = np.array([self.camp_rows[c]["account"] for c in campaign[has_camp]], np.int64)
         # 2. template openings: delivery, read, and the customer's answer
         opened = kind != CUSTOMER
-        o_idx = np.flatnonzero(opened)
+        opening_idx = np.flatnonzero(opened)
         # 1 (utility) pads the lookup so a tenant with no campaign yet (a tiny scale) still indexes it
         camp_cat = np.append(self.camp_cat, 1)
-        o_cat = np.where(has_camp[o_idx], camp_cat[campaign[o_idx]], 1)
-        o_ev = self._delivery(rng, start[o_idx], o_cat, np.full(o_idx.size, NEVER, np.int64))
+        opening_category = np.where(has_camp[opening_idx], camp_cat[campaign[opening_idx]], 1)
+        opening_events = self._delivery(rng, start[opening_idx], opening_category, np.full(opening_idx.size, NEVER, np.int64))
         camp_reply = np.array([r["reply"] for r in self.camp_rows] + [0.0])
-        p_reply = np.where(has_camp[o_idx], camp_reply[campaign[o_idx]], profiles.P_OUTREACH_REPLY)
-        answered = (o_ev[2] < NEVER) & (rng.random(o_idx.size) < p_reply)
-        reply_at = np.where(o_ev[2] < NEVER, o_ev[2], 0) + lognormal_us(rng, 360, 1.4, o_idx.size, 5, 20 * 3600)
-        answered &= reply_at < start[o_idx] + 24 * HOUR - SECOND
-        o_agent = np.where((kind[o_idx] == OUTREACH) & (rng.random(o_idx.size) < mix.outreach_by_agent),
-                           self._pick_agents(rng, o_idx.size), -1)
+        p_reply = np.where(has_camp[opening_idx], camp_reply[campaign[opening_idx]], profiles.P_OUTREACH_REPLY)
+        answered = (opening_events[2] < NEVER) & (rng.random(opening_idx.size) < p_reply)
+        reply_at = (np.where(opening_events[2] < NEVER, opening_events[2], 0)
+                    + lognormal_us(rng, 360, 1.4, opening_idx.size, 5, 20 * 3600))
+        answered &= reply_at < start[opening_idx] + 24 * HOUR - SECOND
+        opening_agent = np.where((kind[opening_idx] == OUTREACH) & (rng.random(opening_idx.size) < mix.outreach_by_agent),
+                           self._pick_agents(rng, opening_idx.size), -1)
         # 3. customer turns: every customer-started conversation and every answered opening
         turn_start = np.full(n, NEVER, np.int64)
         turn_start[~opened] = start[~opened]
-        turn_start[o_idx[answered]] = reply_at[answered]
+        turn_start[opening_idx[answered]] = reply_at[answered]
         talk = np.flatnonzero(turn_start < NEVER)
-        m = talk.size
+        n_talks = talk.size
         n_turns = np.minimum(rng.geometric(np.where(opened[talk], profiles.TURNS_P_AFTER_TEMPLATE, mix.turns_p)),
                              profiles.MAX_TURNS)
-        has_h = rng.random(m) < mix.handoff_rate * np.where(opened[talk], profiles.HANDOFF_FACTOR_AFTER_TEMPLATE, 1.0)
-        trig = pick_keys(rng, mix.handoff_triggers, m)
-        h_turn = (rng.random(m) * np.minimum(n_turns, 3)).astype(np.int64)
-        accepted = has_h & ((trig == MANUAL) | (rng.random(m) < mix.handoff_accepted))
-        after = rng.geometric(profiles.TURNS_P_AFTER_HANDOFF, m) - 1
-        n_turns = np.where(has_h, h_turn + 1 + np.where(accepted, after, 0), n_turns)
+        has_handoff = rng.random(n_talks) < mix.handoff_rate * np.where(opened[talk], profiles.HANDOFF_FACTOR_AFTER_TEMPLATE, 1.0)
+        trigger = pick_keys(rng, mix.handoff_triggers, n_talks)
+        handoff_turn = (rng.random(n_talks) * np.minimum(n_turns, 3)).astype(np.int64)
+        accepted = has_handoff & ((trigger == MANUAL) | (rng.random(n_talks) < mix.handoff_accepted))
+        after = rng.geometric(profiles.TURNS_P_AFTER_HANDOFF, n_talks) - 1
+        n_turns = np.where(has_handoff, handoff_turn + 1 + np.where(accepted, after, 0), n_turns)
         off_hours = ~self._local_office_hours(turn_start[talk])
-        acc_delay = lognormal_us(rng, 240, 0.9, m, 30, 3 * 3600) * np.where(off_hours, profiles.OFF_HOURS_ACCEPT_DELAY_FACTOR, 1)
-        man_off = uniform_us(rng, 5, 90, m)
-        agent = np.where(has_h, self._pick_agents(rng, m), -1)
+        acc_delay = (lognormal_us(rng, 240, 0.9, n_talks, 30, 3 * 3600)
+                     * np.where(off_hours, profiles.OFF_HOURS_ACCEPT_DELAY_FACTOR, 1))
+        man_off = uniform_us(rng, 5, 90, n_talks)
+        agent = np.where(has_handoff, self._pick_agents(rng, n_talks), -1)
         # turn table
-        tc = np.repeat(np.arange(m), n_turns)
-        tk = np.arange(tc.size) - np.repeat(np.cumsum(n_turns) - n_turns, n_turns)
-        nt = tc.size
-        before_h = ~has_h[tc] | (tk < h_turn[tc])
-        at_h = has_h[tc] & (tk == h_turn[tc])
-        after_h = has_h[tc] & (tk > h_turn[tc])
-        n_in = 1 + rng.poisson(mix.extra_inbound, nt)
-        n_bot = np.where(before_h | (at_h & (trig[tc] == CONFIDENCE)), 1 + rng.poisson(mix.extra_bot, nt), 0)
-        n_sys = (at_h & (trig[tc] != MANUAL)).astype(np.int64)
-        n_agent = np.where(after_h | (at_h & accepted[tc]), 1 + rng.poisson(mix.extra_agent, nt), 0)
+        turn_talk = np.repeat(np.arange(n_talks), n_turns)
+        turn_no = np.arange(turn_talk.size) - np.repeat(np.cumsum(n_turns) - n_turns, n_turns)
+        n_turns_all = turn_talk.size
+        before_h = ~has_handoff[turn_talk] | (turn_no < handoff_turn[turn_talk])
+        at_h = has_handoff[turn_talk] & (turn_no == handoff_turn[turn_talk])
+        after_h = has_handoff[turn_talk] & (turn_no > handoff_turn[turn_talk])
+        n_in = 1 + rng.poisson(mix.extra_inbound, n_turns_all)
+        n_bot = np.where(before_h | (at_h & (trigger[turn_talk] == CONFIDENCE)), 1 + rng.poisson(mix.extra_bot, n_turns_all), 0)
+        n_sys = (at_h & (trigger[turn_talk] != MANUAL)).astype(np.int64)
+        n_agent = np.where(after_h | (at_h & accepted[turn_talk]), 1 + rng.poisson(mix.extra_agent, n_turns_all), 0)
         per_turn = n_in + n_bot + n_sys + n_agent
         # message slots
-        st = np.repeat(np.arange(nt), per_turn)
-        p = np.arange(st.size) - np.repeat(np.cumsum(per_turn) - per_turn, per_turn)
-        k1, k2, k3 = n_in[st], (n_in + n_bot)[st], (n_in + n_bot + n_sys)[st]
-        role = np.where(p < k1, IN, np.where(p < k2, LLM, np.where(p < k3, SYS, AGENT)))
-        ns = st.size
-        sc = tc[st]                                                  # local talk index of each slot
-        delay = np.where(rng.random(ns) < profiles.P_NEXT_TURN_WITHIN_HOUR, lognormal_us(rng, 50, 0.9, ns, 5, 3600),
-                         np.where(rng.random(ns) < profiles.P_NEXT_TURN_SAME_DAY, uniform_us(rng, 3600, 20 * 3600, ns),
-                                  uniform_us(rng, 24 * 3600, 40 * 3600, ns)))
-        gap = np.where(p == 0, np.where(tk[st] == 0, 0, delay), 0)
-        gap = np.where((role == IN) & (p > 0), uniform_us(rng, 3, 60, ns), gap)
-        gap = np.where((role == LLM) & (p == k1), lognormal_us(rng, 2.5, 0.5, ns, 0.8, 15), gap)
-        gap = np.where((role == LLM) & (p > k1), uniform_us(rng, 1, 4, ns), gap)
-        gap = np.where(role == SYS, uniform_us(rng, 1, 3, ns), gap)
-        respond = uniform_us(rng, 15, 120, ns)
-        first_agent = (role == AGENT) & (p == k3)
-        handoff_gap = np.where(trig[sc] == MANUAL, man_off[sc] + acc_delay[sc] + respond,
-                               acc_delay[sc] - SECOND + respond)
-        agent_gap = lognormal_us(rng, 90, 0.8, ns, 10, 1800) * np.where(off_hours[sc], profiles.OFF_HOURS_AGENT_DELAY_FACTOR, 1)
-        gap = np.where(first_agent, np.where(at_h[st], handoff_gap, agent_gap), gap)
-        gap = np.where((role == AGENT) & (p > k3), uniform_us(rng, 8, 60, ns), gap)
-        gap = gap + rng.integers(1, 1000, ns) * (p > 0)             # strictly increasing times
-        gap[(p == 0) & (tk[st] == 0)] = 0
-        count = np.bincount(sc, minlength=m)
+        slot_turn = np.repeat(np.arange(n_turns_all), per_turn)
+        slot_pos = np.arange(slot_turn.size) - np.repeat(np.cumsum(per_turn) - per_turn, per_turn)
+        bot_from, system_from, agent_from = n_in[slot_turn], (n_in + n_bot)[slot_turn], (n_in + n_bot + n_sys)[slot_turn]
+        role = np.where(slot_pos < bot_from, IN,
+                        np.where(slot_pos < system_from, LLM, np.where(slot_pos < agent_from, SYS, AGENT)))
+        n_slots = slot_turn.size
+        slot_talk = turn_talk[slot_turn]                                                  # local talk index of each slot
+        delay = np.where(rng.random(n_slots) < profiles.P_NEXT_TURN_WITHIN_HOUR, lognormal_us(rng, 50, 0.9, n_slots, 5, 3600),
+                         np.where(rng.random(n_slots) < profiles.P_NEXT_TURN_SAME_DAY, uniform_us(rng, 3600, 20 * 3600, n_slots),
+                                  uniform_us(rng, 24 * 3600, 40 * 3600, n_slots)))
+        gap = np.where(slot_pos == 0, np.where(turn_no[slot_turn] == 0, 0, delay), 0)
+        gap = np.where((role == IN) & (slot_pos > 0), uniform_us(rng, 3, 60, n_slots), gap)
+        gap = np.where((role == LLM) & (slot_pos == bot_from), lognormal_us(rng, 2.5, 0.5, n_slots, 0.8, 15), gap)
+        gap = np.where((role == LLM) & (slot_pos > bot_from), uniform_us(rng, 1, 4, n_slots), gap)
+        gap = np.where(role == SYS, uniform_us(rng, 1, 3, n_slots), gap)
+        respond = uniform_us(rng, 15, 120, n_slots)
+        first_agent = (role == AGENT) & (slot_pos == agent_from)
+        handoff_gap = np.where(trigger[slot_talk] == MANUAL, man_off[slot_talk] + acc_delay[slot_talk] + respond,
+                               acc_delay[slot_talk] - SECOND + respond)
+        agent_gap = (lognormal_us(rng, 90, 0.8, n_slots, 10, 1800)
+                     * np.where(off_hours[slot_talk], profiles.OFF_HOURS_AGENT_DELAY_FACTOR, 1))
+        gap = np.where(first_agent, np.where(at_h[slot_turn], handoff_gap, agent_gap), gap)
+        gap = np.where((role == AGENT) & (slot_pos > agent_from), uniform_us(rng, 8, 60, n_slots), gap)
+        gap = gap + rng.integers(1, 1000, n_slots) * (slot_pos > 0)             # strictly increasing times
+        gap[(slot_pos == 0) & (turn_no[slot_turn] == 0)] = 0
+        count = np.bincount(slot_talk, minlength=n_talks)
         first = np.cumsum(count) - count
-        cs = np.cumsum(gap)
-        t_slot = turn_start[talk][sc] + cs - np.repeat(cs[first] - gap[first], count)
+        cumulative_gap = np.cumsum(gap)
+        t_slot = turn_start[talk][slot_talk] + cumulative_gap - np.repeat(cumulative_gap[first] - gap[first], count)
         # hand-off times
-        sys_slot = np.full(m, -1)
-        sys_slot[sc[role == SYS]] = np.flatnonzero(role == SYS)
-        agent_first = np.full(m, -1)
-        fa = np.flatnonzero(first_agent & at_h[st])
-        agent_first[sc[fa]] = fa
-        manual_prev = np.full(m, -1)
-        manual_prev[sc[fa]] = fa - 1
-        requested = np.where(trig == MANUAL, t_slot[np.maximum(manual_prev, 0)] + man_off,
+        sys_slot = np.full(n_talks, -1)
+        sys_slot[slot_talk[role == SYS]] = np.flatnonzero(role == SYS)
+        agent_first = np.full(n_talks, -1)
+        first_agent_slots = np.flatnonzero(first_agent & at_h[slot_turn])
+        agent_first[slot_talk[first_agent_slots]] = first_agent_slots
+        manual_prev = np.full(n_talks, -1)
+        manual_prev[slot_talk[first_agent_slots]] = first_agent_slots - 1
+        requested = np.where(trigger == MANUAL, t_slot[np.maximum(manual_prev, 0)] + man_off,
                              t_slot[np.maximum(sys_slot, 0)] - SECOND)
-        requested = np.where(has_h, requested, NEVER)
+        requested = np.where(has_handoff, requested, NEVER)
         accepted_at = np.where(accepted, requested + acc_delay, NEVER)
         # 4. how each conversation ends (from the whole story; later than now = still active)
         last = start.copy()
-        talk_last = np.full(m, 0, np.int64)
+        talk_last = np.full(n_talks, 0, np.int64)
         talk_last[count > 0] = t_slot[first[count > 0] + count[count > 0] - 1]
         last[talk] = np.maximum(last[talk], talk_last)
         ended = last + 24 * HOUR + uniform_us(rng, 0, 600, n)      # time-out
         status = np.full(n, "closed", dtype=object)
-        bot_res = rng.random(m) < mix.bot_resolves
-        agent_res = rng.random(m) < mix.agent_resolves
-        t_end = np.where(~has_h, np.where(bot_res, talk_last + uniform_us(rng, 900, 2700, m),
+        bot_res = rng.random(n_talks) < mix.bot_resolves
+        agent_res = rng.random(n_talks) < mix.agent_resolves
+        t_end = np.where(~has_handoff, np.where(bot_res, talk_last + uniform_us(rng, 900, 2700, n_talks),
                                           talk_last + 24 * HOUR),
-                         np.where(~accepted, requested + uniform_us(rng, 2 * 3600, 24 * 3600, m),
-                                  np.where(agent_res, talk_last + uniform_us(rng, 120, 1800, m),
-                                           talk_last + uniform_us(rng, 600, 7200, m))))
-        s_end = np.where(~has_h, np.where(bot_res, "resolved", "closed"),
+                         np.where(~accepted, requested + uniform_us(rng, 2 * 3600, 24 * 3600, n_talks),
+                                  np.where(agent_res, talk_last + uniform_us(rng, 120, 1800, n_talks),
+                                           talk_last + uniform_us(rng, 600, 7200, n_talks))))
+        s_end = np.where(~has_handoff, np.where(bot_res, "resolved", "closed"),
                          np.where(~accepted | ~agent_res, "handed_off", "resolved")).astype(object)
         ended[talk], status[talk] = t_end, s_end
         active = ended >= now
@@ -159,18 +163,18 @@ class MonthSimulation:
         ended[active] = NEVER
         # 5. the messages that happened by now, sorted by conversation and time
         keep = t_slot < now
-        s_conv = talk[sc][keep]
+        s_conv = talk[slot_talk][keep]
         s_role = role[keep]
         s_time = t_slot[keep]
-        s_agent = np.where(role == AGENT, agent[sc], -1)[keep]
-        s_first_reply = (opened[talk][sc] & (tk[st] == 0) & (p == 0))[keep]
-        msg_conv = np.concatenate([o_idx, s_conv])
-        msg_time = np.concatenate([start[o_idx], s_time])
-        msg_role = np.concatenate([np.where(o_agent >= 0, AGENT, SYS), s_role])
-        msg_campaign = np.concatenate([campaign[o_idx], np.full(s_conv.size, -1)])
-        msg_agent = np.concatenate([o_agent, s_agent])
-        msg_template = np.concatenate([np.ones(o_idx.size, bool), np.zeros(s_conv.size, bool)])
-        msg_first_reply = np.concatenate([np.zeros(o_idx.size, bool), s_first_reply])
+        s_agent = np.where(role == AGENT, agent[slot_talk], -1)[keep]
+        s_first_reply = (opened[talk][slot_talk] & (turn_no[slot_turn] == 0) & (slot_pos == 0))[keep]
+        msg_conv = np.concatenate([opening_idx, s_conv])
+        msg_time = np.concatenate([start[opening_idx], s_time])
+        msg_role = np.concatenate([np.where(opening_agent >= 0, AGENT, SYS), s_role])
+        msg_campaign = np.concatenate([campaign[opening_idx], np.full(s_conv.size, -1)])
+        msg_agent = np.concatenate([opening_agent, s_agent])
+        msg_template = np.concatenate([np.ones(opening_idx.size, bool), np.zeros(s_conv.size, bool)])
+        msg_first_reply = np.concatenate([np.zeros(opening_idx.size, bool), s_first_reply])
         order = np.lexsort((msg_time, msg_conv))
         msg_conv, msg_time, msg_role = msg_conv[order], msg_time[order], msg_role[order]
         msg_campaign, msg_agent = msg_campaign[order], msg_agent[order]
@@ -193,10 +197,10 @@ class MonthSimulation:
         category[outbound] = SESSION
         ev = np.full((4, nm), NEVER, np.int64)
         transient = np.zeros(nm, bool)
-        o_order = np.argsort(order)[:o_idx.size]                     # where each opening went after sorting
-        category[o_order] = o_cat
-        ev[:, o_order] = o_ev[:4]
-        transient[o_order] = o_ev[4].astype(bool)
+        o_order = np.argsort(order)[:opening_idx.size]                     # where each opening went after sorting
+        category[o_order] = opening_category
+        ev[:, o_order] = opening_events[:4]
+        transient[o_order] = opening_events[4].astype(bool)
         sess = np.flatnonzero(outbound & ~msg_template)
         s_ev = self._delivery(rng, msg_time[sess], np.full(sess.size, SESSION), next_in[sess])
         ev[:, sess] = s_ev[:4]
@@ -204,13 +208,14 @@ class MonthSimulation:
         ev[ev >= now] = NEVER
         transient &= ev[3] < NEVER
         # hand-offs that happened by now
-        hk = np.flatnonzero(has_h & (requested < now))
-        ho_acc = np.where(accepted_at[hk] < now, accepted_at[hk], NEVER)
+        handoffs_by_now = np.flatnonzero(has_handoff & (requested < now))
+        ho_acc = np.where(accepted_at[handoffs_by_now] < now, accepted_at[handoffs_by_now], NEVER)
         return MessagingMonth(
             month=mi, conv_start=start, conv_account=account, conv_contact=contact, conv_status=status,
             conv_ended=ended, conv_last=conv_last,
-            ho_conv=talk[hk], ho_trigger=trig[hk], ho_requested=requested[hk], ho_accepted=ho_acc,
-            ho_agent=np.where(ho_acc < NEVER, agent[hk], -1),
+            ho_conv=talk[handoffs_by_now], ho_trigger=trigger[handoffs_by_now],
+            ho_requested=requested[handoffs_by_now], ho_accepted=ho_acc,
+            ho_agent=np.where(ho_acc < NEVER, agent[handoffs_by_now], -1),
             msg_conv=msg_conv, msg_time=msg_time, msg_role=msg_role, msg_campaign=msg_campaign, msg_agent=msg_agent,
             msg_template=msg_template, msg_first_reply=msg_first_reply, msg_pos=msg_pos, msg_category=category,
             ev_sent=ev[0], ev_delivered=ev[1], ev_read=ev[2], ev_failed=ev[3], transient_failure=transient,
