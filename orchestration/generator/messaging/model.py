@@ -76,3 +76,18 @@ class MessagingMonth:
     ev_failed: np.ndarray
     transient_failure: np.ndarray    # bool: the failed event came before a delivery
     replied: np.ndarray              # bool per message (outbound only)
+
+
+@dataclass
+class DeliveryEvents:
+    """When each of a batch of outbound messages was sent, delivered, read and failed (NEVER: no
+    such event), and whether its failed event came before a delivery (a retry got through)."""
+    sent: np.ndarray
+    delivered: np.ndarray
+    read: np.ndarray
+    failed: np.ndarray
+    transient_failure: np.ndarray    # bool
+
+    def times(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The four event times in the order sent, delivered, read, failed."""
+        return self.sent, self.delivered, self.read, self.failed

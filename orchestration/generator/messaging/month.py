@@ -6,7 +6,7 @@ import numpy as np
 from .. import profiles
 from ..timeutil import HOUR
 from .columns import NEVER, SECOND, lognormal_us, month_start_us, pick_keys, uniform_us
-from .model import (AGENT, CAMPAIGN, CONFIDENCE, CUSTOMER, IN, LLM, MANUAL, OUTREACH, P_FAIL, P_READ,
+from .model import (AGENT, DeliveryEvents, CAMPAIGN, CONFIDENCE, CUSTOMER, IN, LLM, MANUAL, OUTREACH, P_FAIL, P_READ,
                     P_UNDELIVERED, READ_MEDIAN_S, READ_SIGMA, SEND_HOURS, SESSION, SYS, MessagingMonth)
 
 
@@ -59,11 +59,12 @@ class MonthSimulation:
         # 1 (utility) pads the lookup so a tenant with no campaign yet (a tiny scale) still indexes it
         camp_cat = np.append(self.camp_cat, 1)
         opening_category = np.where(has_camp[opening_idx], camp_cat[campaign[opening_idx]], 1)
-        opening_events = self._delivery(rng, start[opening_idx], opening_category, np.full(opening_idx.size, NEVER, np.int64))
+        opening_events = self._delivery(rng, start[opening_idx], opening_category,
+                                        np.full(opening_idx.size, NEVER, np.int64))
         camp_reply = np.array([r["reply"] for r in self.camp_rows] + [0.0])
         p_reply = np.where(has_camp[opening_idx], camp_reply[campaign[opening_idx]], profiles.P_OUTREACH_REPLY)
-        answered = (opening_events[2] < NEVER) & (rng.random(opening_idx.size) < p_reply)
-        reply_at = (np.where(opening_events[2] < NEVER, opening_events[2], 0)
+        answered = (opening_events.read < NEVER) & (rng.random(opening_idx.size) < p_reply)
+        reply_at = (np.where(opening_events.read < NEVER, opening_events.read, 0)
                     + lognormal_us(rng, 360, 1.4, opening_idx.size, 5, 20 * 3600))
         answered &= reply_at < start[opening_idx] + 24 * HOUR - SECOND
         opening_agent = np.where((kind[opening_idx] == OUTREACH) & (rng.random(opening_idx.size) < mix.outreach_by_agent),
@@ -199,12 +200,12 @@ class MonthSimulation:
         transient = np.zeros(nm, bool)
         o_order = np.argsort(order)[:opening_idx.size]                     # where each opening went after sorting
         category[o_order] = opening_category
-        ev[:, o_order] = opening_events[:4]
-        transient[o_order] = opening_events[4].astype(bool)
+        ev[:, o_order] = opening_events.times()
+        transient[o_order] = opening_events.transient_failure
         sess = np.flatnonzero(outbound & ~msg_template)
-        s_ev = self._delivery(rng, msg_time[sess], np.full(sess.size, SESSION), next_in[sess])
-        ev[:, sess] = s_ev[:4]
-        transient[sess] = s_ev[4].astype(bool)
+        session_events = self._delivery(rng, msg_time[sess], np.full(sess.size, SESSION), next_in[sess])
+        ev[:, sess] = session_events.times()
+        transient[sess] = session_events.transient_failure
         ev[ev >= now] = NEVER
         transient &= ev[3] < NEVER
         # hand-offs that happened by now
@@ -251,7 +252,7 @@ class MonthSimulation:
             return np.full(n, -1, np.int64)
         return rng.choice(self.agents.size, n, p=self.agent_p).astype(np.int64)
 
-    def _delivery(self, rng, s: np.ndarray, cat: np.ndarray, next_in: np.ndarray):
+    def _delivery(self, rng, s: np.ndarray, cat: np.ndarray, next_in: np.ndarray) -> DeliveryEvents:
         """Times of the sent, delivered, read and failed events of outbound messages sent at s (NEVER:
         no such event), and whether a failed event came before a delivery. A message the customer
         answered (next inbound within 24 h) was mostly delivered and read before the answer."""
@@ -280,5 +281,8 @@ class MonthSimulation:
         fail_ev = np.where(fail_sent, sent_ev + uniform_us(rng, 2, 900, n), s + uniform_us(rng, 0.5, 60, n))
         transient = delivered & ~forced & (rng.random(n) < profiles.P_TRANSIENT_FAILURE)
         fail_ev = np.where(transient, sent_ev + (deliv_ev - sent_ev) // 2, fail_ev)
-        return (np.where(fail & ~fail_sent, NEVER, sent_ev), np.where(delivered, deliv_ev, NEVER),
-                np.where(read, read_ev, NEVER), np.where(fail | transient, fail_ev, NEVER), transient)
+        return DeliveryEvents(sent=np.where(fail & ~fail_sent, NEVER, sent_ev),
+                              delivered=np.where(delivered, deliv_ev, NEVER),
+                              read=np.where(read, read_ev, NEVER),
+                              failed=np.where(fail | transient, fail_ev, NEVER),
+                              transient_failure=transient)
