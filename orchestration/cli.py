@@ -396,7 +396,7 @@ def cmd_churn_risk(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from orchestration.dagster_defs.warehouse import WarehouseResource
+    from orchestration.dagster_defs.warehouse import WarehouseResource, frame_reader
     from orchestration.reports.delivery import DeliveryError
     from orchestration.reports.kinds import REPORT_KINDS, check_tenant
     from orchestration.reports.ranges import ReportRange, last_complete_range
@@ -426,11 +426,7 @@ def cmd_report(args) -> int:
     kinds = REPORT_KINDS if args.kind == "all" else (args.kind,)
     out = args.out or Path(os.environ.get("WAREHOUSE_REPORTS_DIR", REPO_ROOT / "reports"))
     with warehouse.session() as con:
-        def query(sql):
-            import pandas as pd
-            cur = con.execute(sql)
-            return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
-        outputs = write_reports(query, rng, out, kinds, as_of, tenants)
+        outputs = write_reports(frame_reader(con), rng, out, kinds, as_of, tenants)
     files = sum(len(o.files) for o in outputs.values())
     print(f"{', '.join(kinds)} reports for {rng.days.label('day')}: {files} files for {len(outputs)} tenants "
           f"-> {out / rng.cadence}")

@@ -5,7 +5,6 @@ this record; nothing here computes a metric (a change is the difference of two s
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 
 import pandas as pd
 

@@ -118,7 +118,7 @@ def write_xlsx(report: KindReport, path: Path) -> None:
     for index, width in enumerate((24, 40, 22, 16, 22, 16, 14, 34), start=1):
         fit_width(sheet, index, [width])
     used = {"Summary"}
-    for table, window, rows in report.tables:
+    for table, _window, rows in report.tables:
         name = table.title[:31]
         while name in used:                      # sheet names are unique and at most 31 characters
             name = name[:29] + f" {len(used)}"
