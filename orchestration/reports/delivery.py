@@ -77,8 +77,10 @@ def slack_url() -> str | None:
     return os.environ.get("REPORTS_SLACK_WEBHOOK_URL", "").strip() or None
 
 
-def with_retries(what: str, send, attempts: int = ATTEMPTS, backoff: float = BACKOFF_SECONDS) -> int:
+def with_retries(what: str, send, attempts: int | None = None, backoff: float | None = None) -> int:
     """send() until it succeeds; the number of attempts it took, or one DeliveryError line."""
+    attempts = ATTEMPTS if attempts is None else attempts
+    backoff = BACKOFF_SECONDS if backoff is None else backoff
     for attempt in range(1, attempts + 1):
         try:
             send()
@@ -121,7 +123,7 @@ def email_message(settings: SmtpSettings, tenant: str, reports: list[KindReport]
 
 
 def send_email(settings: SmtpSettings, tenant: str, reports: list[KindReport], files: list[Path],
-               attempts: int = ATTEMPTS, backoff: float = BACKOFF_SECONDS) -> int:
+               attempts: int | None = None, backoff: float | None = None) -> int:
     if not settings.recipients(tenant):
         raise DeliveryError(f"e-mail for {tenant}: no recipients (set REPORTS_SMTP_TO or "
                             f"REPORTS_SMTP_TO_{tenant.upper()})")
@@ -151,8 +153,8 @@ def slack_payload(tenant: str, reports: list[KindReport], files: list[Path]) -> 
     return {"text": text, "blocks": blocks}
 
 
-def post_slack(url: str, tenant: str, reports: list[KindReport], files: list[Path], attempts: int = ATTEMPTS,
-               backoff: float = BACKOFF_SECONDS) -> int:
+def post_slack(url: str, tenant: str, reports: list[KindReport], files: list[Path], attempts: int | None = None,
+               backoff: float | None = None) -> int:
     data = json.dumps(slack_payload(tenant, reports, files)).encode()
 
     def send() -> None:

@@ -19,7 +19,7 @@ ReportKind = Literal["sales", "customer_success", "revenue", "executive"]
 REPORT_KINDS: tuple[ReportKind, ...] = ("sales", "customer_success", "revenue", "executive")
 Grain = Literal["day", "month", "month_end", "quarter"]
 
-TOP_ROWS = 10          # a table's rows in the PDF and the e-mail: the leaders; the workbook has them all
+TOP_ROWS = 10          # a table's rows in the PDF: the leaders; the workbook has them all
 
 
 def ratio(numerator: str, denominator: str) -> str:
@@ -96,6 +96,7 @@ class Table:
     sql: dict[str, str] = field(default_factory=dict)    # column name -> aggregate expression
     group_by: tuple[str, ...] = ()
     order_by: tuple[str, ...] = ()
+    pdf_rows: int = TOP_ROWS        # rows on the PDF page; the workbook has them all
 
 
 @dataclass(frozen=True)
@@ -288,7 +289,7 @@ EXECUTIVE = KindSpec("executive", "Executive report", (
           (Column("period_start", "Day", "date"), Column("revenue_usd", "Store revenue (USD)", "money"),
            Column("orders", "Orders", "count"), Column("conversion_rate", "Conversion", "rate"),
            Column("leads", "Leads", "count"), Column("deals_won", "Deals won", "count")),
-          order_by=("period_start",)),
+          order_by=("period_start",), pdf_rows=31),        # a month's days fit one page
     LEADERBOARD,
 ))
 

@@ -17,7 +17,6 @@ from datetime import date
 from pathlib import Path
 
 from orchestration.reports.content import NA, Column, as_date, fmt_value
-from orchestration.reports.kinds import TOP_ROWS
 from orchestration.reports.periodic import KindReport
 from orchestration.reports.ranges import Window, add_months, month_end
 from orchestration.reports.style import (ACCENT, INK, MARGIN, MUTED, NAVY, PAGE_HEIGHT, PAGE_WIDTH, RULE,
@@ -184,7 +183,7 @@ def write_pdf(report: KindReport, path: Path) -> None:
                 pages.need(0.55 + ROW * (len(reading.figures) + 1))
                 pages.top = draw_section(pages.page, reading, pages.top)
             for table, window, rows in report.tables:
-                shown = rows[:TOP_ROWS]
+                shown = rows[:table.pdf_rows]
                 pages.need(0.55 + ROW * (max(len(shown), 1) + 1))
                 pages.top = draw_table(pages.page, table, window, rows, pages.top)
             if pages.fig is None:
@@ -266,8 +265,8 @@ def table_positions(columns: tuple[Column, ...]) -> list[tuple[float, str]]:
 
 def draw_table(page, table, window: Window, rows: list[dict], top: float) -> float:
     grain = table.source.window_grain
-    shown = rows[:TOP_ROWS]
-    more = f"; first {TOP_ROWS} of {len(rows)}, all in the workbook" if len(rows) > TOP_ROWS else ""
+    shown = rows[:table.pdf_rows]
+    more = f"; first {table.pdf_rows} of {len(rows)}, all in the workbook" if len(rows) > table.pdf_rows else ""
     top = heading(page, top + 0.1, table.title, f"{window.label(grain)}{more}")
     positions = table_positions(table.columns)
     top = header_row(page, top, [(c.label, x, a) for c, (x, a) in zip(table.columns, positions)])

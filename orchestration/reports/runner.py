@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from orchestration.reports.delivery import DeliveryError, deliver
-from orchestration.reports.kinds import REPORT_KINDS
+from orchestration.reports.kinds import REPORT_KINDS, tenants_sql
 from orchestration.reports.periodic import KindReport, QueryFrame, read_reports
 from orchestration.reports.range_files import write_kind_report
 from orchestration.reports.ranges import ReportRange
@@ -25,6 +25,8 @@ def write_reports(query: QueryFrame, rng: ReportRange, out_dir: Path, kinds=REPO
     for kind in kinds:
         if kind not in REPORT_KINDS:
             raise ValueError(f"report kind must be one of {', '.join(REPORT_KINDS)}, got {kind!r}")
+    if tenants is None:        # every tenant gets every file, n/a where it has no rows in the range
+        tenants = [str(t) for t in query(tenants_sql())["tenant_id"]]
     outputs: dict[str, TenantOutput] = {}
     for kind in kinds:
         for tenant, report in read_reports(query, kind, rng, as_of, tenants).items():
