@@ -501,3 +501,63 @@ def test_a_failed_delivery_is_one_line_after_retries_and_the_files_stay(written,
     monkeypatch.setenv("REPORTS_SMTP_PORT", "twenty-five")
     with pytest.raises(ValueError, match="REPORTS_SMTP_PORT must be a port number"):
         delivery.smtp_settings()
+
+
+def test_the_cli_writes_a_chosen_range_and_refuses_a_bad_one(duckdb_marts, tmp_path, capsys, monkeypatch):
+    from orchestration.cli import main
+    monkeypatch.delenv("REPORTS_SMTP_HOST", raising=False)
+    args = ["report", "--kind", "revenue", "--duckdb-path", str(duckdb_marts), "--as-of-date", "2026-12-06",
+            "--out", str(tmp_path), "--tenant", "tn_a"]
+    assert main([*args, "--start", "2026-10-01", "--end", "2026-11-30"]) == 0
+    assert "revenue reports for 2026-10-01 to 2026-11-30: 3 files for 1 tenants" in capsys.readouterr().out
+    rows = csv_rows(tmp_path / "range" / "revenue_report_tn_a_2026-10-01_2026-11-30.csv")
+    # two whole months: movements summed, October + November net new 100 + 99.995; MRR at November's end;
+    # compared with August and September (September's net new 100; August has no row)
+    assert (rows["net_new_mrr"]["value"], rows["net_new_mrr"]["previous_value"]) == ("200.00", "100.00")
+    assert (rows["mrr"]["period_start"], rows["mrr"]["value"]) == ("2026-11-01", "1200.00")
+    assert (rows["net_new_mrr"]["previous_start"], rows["net_new_mrr"]["previous_end"]) == ("2026-08-01", "2026-09-30")
+    for bad, message in ((["--start", "2026-11-30", "--end", "2026-11-01"], "--end 2026-11-01 is before --start"),
+                         (["--start", "2026-11-01", "--end", "2026-12-06"], "is not before the as-of date"),
+                         (["--cadence", "weekly", "--start", "2026-11-01"], "either --cadence or --start"),
+                         ([], "give --start and --end")):
+        assert main([*args, *bad]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, err
+
+
+def test_the_dagster_asset_writes_checks_and_fails_on_a_broken_delivery(duckdb_marts, tmp_path, monkeypatch):
+    import socket
+
+    import dagster as dg
+
+    from orchestration.dagster_defs.reports import FILES_CHECK, period_reports
+    from orchestration.dagster_defs.warehouse import WarehouseResource
+    monkeypatch.setenv("WAREHOUSE_AS_OF_DATE", "2026-12-06")
+    monkeypatch.setenv("WAREHOUSE_REPORTS_DIR", str(tmp_path))
+    monkeypatch.delenv("REPORTS_SLACK_WEBHOOK_URL", raising=False)
+    monkeypatch.delenv("REPORTS_SMTP_HOST", raising=False)
+    resources = {"warehouse": WarehouseResource(target="duckdb", duckdb_path=str(duckdb_marts))}
+    config = {"ops": {"reports__period_reports": {"config": {"cadence": "monthly", "kinds": ["sales", "revenue"]}}}}
+    result = dg.materialize([period_reports], resources=resources, run_config=config)
+    [materialization] = result.asset_materializations_for_node("reports__period_reports")
+    assert materialization.metadata["period"].value == "2026-11-01 to 2026-11-30"
+    assert materialization.metadata["previous_period"].value == "2026-10-01 to 2026-10-31"
+    assert len(materialization.metadata["files"].value) == 12               # 2 tenants x 2 kinds x 3 formats
+    assert [(c.check_name, c.passed) for c in result.get_asset_check_evaluations()] == [(FILES_CHECK, True)]
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    monkeypatch.setattr(delivery, "BACKOFF_SECONDS", 0.0)
+    monkeypatch.setenv("REPORTS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("REPORTS_SMTP_PORT", str(port))
+    monkeypatch.setenv("REPORTS_SMTP_FROM", "reports@example.com")
+    monkeypatch.setenv("REPORTS_SMTP_TO", "team@example.com")
+    failed = dg.materialize([period_reports], resources=resources, run_config=config, raise_on_error=False)
+    assert not failed.success
+    [event] = [e for e in failed.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert event.step_failure_data.error.message.startswith("dagster._core.definitions.events.Failure: report delivery "
+                                                             "failed: e-mail for tn_a through 127.0.0.1")
+    # the files were written and the materialization recorded before the delivery failed
+    assert len(failed.asset_materializations_for_node("reports__period_reports")) == 1
+    assert (tmp_path / "monthly" / "revenue_report_tn_a_2026-11-01_2026-11-30.pdf").stat().st_size > 0
