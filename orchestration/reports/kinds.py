@@ -324,8 +324,9 @@ def table_sql(table: Table, window: Window, tenant: str | None = None) -> str:
 
 def tenants_sql() -> str:
     """The tenants a report run covers: every tenant with a row in the marts the reports read first."""
-    return ("select distinct tenant_id from marts.mrr_monthly union "
-            "select distinct tenant_id from marts.period_kpis order by 1")
+    # union all + group by: BigQuery has no bare union
+    return ("select tenant_id from (select tenant_id from marts.mrr_monthly union all "
+            "select tenant_id from marts.period_kpis) as tenants group by tenant_id order by tenant_id")
 
 
 def check_tenant(tenant: str) -> str:
