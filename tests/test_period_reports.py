@@ -142,6 +142,13 @@ MARTS = {
                              arpa=33.3325),
                         dict(tenant_id="tn_a", month=NOV, segment="enterprise", mrr=1000, arr=12000,
                              active_customers=5, arpa=200)]),
+    "targets_vs_actuals": ("tenant_id varchar(20), metric varchar(20), month date, target numeric(18, 4), "
+                           "actual numeric(18, 4), attainment double precision",
+                           [dict(tenant_id="tn_a", metric="mrr", month=NOV, target=1250, actual=1199.995,
+                                 attainment=0.959996),
+                            dict(tenant_id="tn_a", metric="store_revenue", month=NOV, target=3000, actual=3465,
+                                 attainment=1.155),
+                            dict(tenant_id="tn_a", metric="mrr", month=OCT, target=1000, actual=1100, attainment=1.1)]),
     "mrr_by_product": ("tenant_id varchar(20), month date, product_name varchar(40), arr numeric(18, 4), "
                        "paying_customers integer",
                        [dict(tenant_id="tn_a", month=NOV, product_name="Core", arr=12000, paying_customers=11),
@@ -350,7 +357,9 @@ def test_each_kind_pdf_reads_its_figures(written):
         "revenue": ("Revenue report: tn_a", "MRR (USD) $1,200.00 $1,100.00 +9.1%", "Core $12,000.00 11"),
         "executive": ("Executive report: tn_a", "Store revenue (USD) $3,465.00 $3,596.00 -3.6%",
                       # every day of the month: the 30th, 100 + 30 of revenue, 30 leads, a deal won (3 | 30)
-                      "2026-11-30 $130.00 2 2.0% 30 1"),
+                      "2026-11-30 $130.00 2 2.0% 30 1",
+                      # November's targets only, as the mart states them: 1,199.995 rounds half-up to 1,200.00
+                      "2026-11-01 mrr $1,250.00 $1,200.00 96.0%\n2026-11-01 store_revenue $3,000.00 $3,465.00 115.5%"),
     }
     for kind, lines in expected.items():
         text = pdf_text(files_of(monthly, kind)["pdf"])

@@ -64,6 +64,7 @@ RENEWALS = Source("renewals_quarterly", "quarter", "quarter")
 ECONOMICS_END = Source("revenue_unit_economics", "month", "month_end")
 SEGMENTS_END = Source("mrr_by_segment", "month", "month_end")
 PRODUCTS_END = Source("mrr_by_product", "month", "month_end")
+TARGETS = Source("targets_vs_actuals", "month", "month")
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,12 @@ EXECUTIVE = KindSpec("executive", "Executive report", (
            Column("orders", "Orders", "count"), Column("conversion_rate", "Conversion", "rate"),
            Column("leads", "Leads", "count"), Column("deals_won", "Deals won", "count")),
           order_by=("period_start",), pdf_rows=31),        # a month's days fit one page
+    # the seeds' goals progress: the monthly targets of the range's months against the owning marts' actuals
+    Table("Goals: targets against actuals", TARGETS,
+          (Column("month", "Month", "date"), Column("metric", "Metric", "text"),
+           Column("target", "Target (USD)", "money"), Column("actual", "Actual (USD)", "money"),
+           Column("attainment", "Attainment", "rate")),
+          order_by=("month", "metric")),
     LEADERBOARD,
 ))
 

@@ -13,6 +13,7 @@ Files are named <kind>_report_<tenant>_<start>_<end>.<csv|xlsx|pdf> and written 
 report's are: under temporary names, renamed into place when all three are whole."""
 import csv
 import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -118,7 +119,7 @@ def write_xlsx(report: KindReport, path: Path) -> None:
         fit_width(sheet, index, [width])
     used = {"Summary"}
     for table, _window, rows in report.tables:
-        name = table.title[:31]
+        name = re.sub(r"[\\/*?:\[\]]", "", table.title)[:31]     # characters a sheet name may not hold
         while name in used:                      # sheet names are unique and at most 31 characters
             name = name[:29] + f" {len(used)}"
         used.add(name)
