@@ -146,6 +146,7 @@ class PeriodReportsConfig(dg.Config):
 
 
 @dg.asset(key=PERIOD_REPORTS, group_name="reports", owners=["team:data-platform"], kinds={"pdf", "excel", "csv"},
+          retry_policy=retries.retry_policy(),        # a dropped read; a failed delivery is not retried here
           deps=[dg.AssetKey(["marts", name]) for name in PERIOD_REPORT_MARTS],
           check_specs=[dg.AssetCheckSpec(FILES_CHECK, asset=PERIOD_REPORTS, blocking=False,
                                          description="Each tenant has a CSV, an XLSX and a PDF of every kind, "
