@@ -159,6 +159,9 @@ def period_reports(context: dg.AssetExecutionContext, config: PeriodReportsConfi
     as_of = settings.run_as_of_date(context)
     if config.cadence not in CADENCES:
         raise dg.Failure(f"cadence must be one of {', '.join(CADENCES)}, got {config.cadence!r}", allow_retries=False)
+    unknown = [kind for kind in config.kinds if kind not in REPORT_KINDS]
+    if unknown or not config.kinds:
+        raise dg.Failure(f"kinds must be some of {', '.join(REPORT_KINDS)}, got {config.kinds}", allow_retries=False)
     check_marts_month(warehouse, as_of)
     rng = last_complete_range(config.cadence, as_of)
     out = settings.reports_dir()
