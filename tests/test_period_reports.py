@@ -570,3 +570,44 @@ def test_the_dagster_asset_writes_checks_and_fails_on_a_broken_delivery(duckdb_m
     # the files were written and the materialization recorded before the delivery failed
     assert len(failed.asset_materializations_for_node("reports__period_reports")) == 1
     assert (tmp_path / "monthly" / "revenue_report_tn_a_2026-11-01_2026-11-30.pdf").stat().st_size > 0
+
+
+def test_on_a_built_warehouse_the_reports_equal_sql_over_other_marts(warehouse):
+    """On the generated warehouse (both engines), the range reports' period_kpis and mrr_monthly sums
+    equal counts taken independently from the fact marts: leads created, deals won and their amount,
+    and MRR summed over customers, for the last complete month and week before the build's as-of date."""
+    from conftest import AS_OF as BUILT_AS_OF
+    from conftest import query
+    from orchestration.dagster_defs.warehouse import frame_reader
+    if warehouse.target == "duckdb":
+        con = duckdb.connect(warehouse.env["DBT_DUCKDB_PATH"], read_only=True)
+    else:
+        import psycopg
+
+        from orchestration.generator.load import pg_conninfo
+        con = psycopg.connect(**pg_conninfo(warehouse.env["PGDATABASE"]))
+    try:
+        read = frame_reader(con)
+        for cadence in ("monthly", "weekly"):
+            rng = last_complete_range(cadence, BUILT_AS_OF)
+            days_between = f"between date '{rng.start.isoformat()}' and date '{rng.end.isoformat()}'"
+            sales = read_reports(read, "sales", rng, BUILT_AS_OF)
+            leads = dict(query(warehouse, "select tenant_id, count(*) from marts.fct_leads "
+                                          f"where cast(created_at as date) {days_between} group by tenant_id"))
+            won = {t: (n, amount) for t, n, amount in query(
+                warehouse, "select tenant_id, count(*), sum(amount_usd) from marts.fct_opportunities "
+                           f"where is_won and cast(closed_at as date) {days_between} group by tenant_id")}
+            assert len(sales) == 3
+            for tenant, report in sales.items():
+                assert int(report.figure("leads").value) == leads.get(tenant, 0), (cadence, tenant)
+                count, amount = won.get(tenant, (0, 0))
+                assert int(report.figure("deals_won").value) == count, (cadence, tenant)
+                assert round(float(report.figure("won_amount_usd").value), 2) == round(float(amount or 0), 2)
+        month = last_complete_range("monthly", BUILT_AS_OF).months.last
+        mrr = dict(query(warehouse, f"select tenant_id, sum(mrr) from marts.fct_mrr where month = date '{month}' "
+                                    "group by tenant_id"))
+        for tenant, report in read_reports(read, "revenue", last_complete_range("monthly", BUILT_AS_OF),
+                                           BUILT_AS_OF).items():
+            assert round(float(report.figure("mrr").value), 2) == round(float(mrr[tenant]), 2), tenant
+    finally:
+        con.close()
