@@ -29,7 +29,7 @@ CHROME_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-ba
 LOAD_TIMEOUT = 90
 WIDTH = 1600
 WARNING_ICONS = ("//div[contains(@class, 'dashboard-component-chart-holder')]"
-                 "//*[@aria-label = 'warning' or contains(@class, 'anticon-warning')]")
+                 "//*[contains(@aria-label, 'warning') or contains(@class, 'anticon-warning')]")
 
 
 def browser() -> webdriver.Chrome:
