@@ -406,3 +406,16 @@ def write_forecast(wh: "Warehouse") -> None:
 def drop_forecast(wh: "Warehouse") -> None:
     run_sql(wh, "; ".join(f"drop table if exists marts.{t}" for t in FORECAST_TABLES))
     run_dbt(wh.env, wh.target, wh.target_path.parent / "target_forecast", *FORECAST_READERS)
+
+
+# The churn marts are written by `warehouse churn-risk` after dbt (no model reads them); tests that
+# show them write them on a session warehouse and drop them afterwards.
+CHURN_TABLES = ("customer_churn_risk", "churn_model_evaluation")
+
+
+def write_churn_risk(wh: "Warehouse") -> None:
+    warehouse_cli(wh.env, "churn-risk", "--target", wh.target, "--as-of-date", AS_OF.isoformat())
+
+
+def drop_churn_risk(wh: "Warehouse") -> None:
+    run_sql(wh, "; ".join(f"drop table if exists marts.{t}" for t in CHURN_TABLES))

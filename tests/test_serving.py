@@ -268,6 +268,9 @@ def expected_pack(wh, params) -> dict:
             "customer_success/03_churn_events.sql": churn[churn["churn_month"] >= since_month].sort_values(
                 ["churn_month", "lost_mrr"], ascending=False).head(100)[
                 ["churn_month", "customer_id", "segment", "lost_mrr", "tenure_months", "last_health_band"]],
+            "customer_success/05_churn_and_retention.sql": mrr[mrr["month"] >= since_month][
+                ["month", "starting_customers", "churned_customers", "logo_churn_rate", "starting_mrr", "expansion_mrr",
+                 "contraction_mrr", "churned_mrr", "net_revenue_retention"]],
             "customer_success/04_at_risk_accounts.sql": customers[
                 customers["latest_health_band"].isin(["at_risk", "critical"]) & (customers["current_mrr"] > 0)
             ].sort_values("current_mrr", ascending=False).head(50)[
@@ -281,6 +284,10 @@ def expected_pack(wh, params) -> dict:
             "executive/03_cohort_retention.sql": cohorts[cohorts["cohort_month"] >= since_month][
                 ["cohort_month", "month_number", "cohort_size", "retention_rate", "cumulative_revenue_per_customer"]],
             "executive/04_web_funnel.sql": web,
+            "executive/05_targets.sql": targets[targets["is_complete"] & (targets["month"] >= since_month)][
+                ["metric", "month", "target", "actual", "attainment"]],
+            "executive/06_churn_rate.sql": mrr[mrr["month"] >= since_month][
+                ["month", "starting_customers", "churned_customers", "logo_churn_rate"]],
             "revenue/01_mrr_bridge.sql": mrr[mrr["month"] >= since_month][
                 ["month", "starting_mrr", "new_mrr", "expansion_mrr", "reactivation_mrr", "contraction_mrr",
                  "churned_mrr", "ending_mrr", "arr", "net_revenue_retention", "logo_churn_rate"]],
@@ -301,6 +308,9 @@ def expected_pack(wh, params) -> dict:
                  "average_deal_size_usd", "avg_sales_cycle_days"]],
             "sales/03_rep_leaderboard.sql": latest(reps).sort_values("won_amount_rank").head(10)[
                 ["full_name", "team", "deals_won", "won_amount_usd", "win_rate", "median_sales_cycle_days"]],
+            "sales/05_daily_leads.sql": periods[(periods["period_type"] == "day")
+                                                & (periods["period_start"] >= since_day)][
+                ["period_start", "leads", "qualified_leads", "deals_won"]],
             "sales/04_lead_response.sql": leads[leads["cohort_month"] >= since_month][
                 ["cohort_month", "lead_source", "leads", "contacted", "avg_hours_to_first_contact"]],
             "messaging/01_delivery_funnel.sql": snapshots[

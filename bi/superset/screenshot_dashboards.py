@@ -5,8 +5,9 @@ Runs with Superset's own Python (selenium is one of Superset's dependencies):
         sales customer-success revenue executive
 
 Logs in through the login form as SUPERSET_USER (default admin) with SUPERSET_PASSWORD. Prints one
-JSON line per dashboard: the PNG path, how many charts rendered, any error Superset showed, and the
-hosts the page loaded resources from.
+JSON line per dashboard: the PNG path, how many charts rendered, any error Superset showed, any warning
+icon in a chart's header (row limit reached, say), and the hosts the page loaded resources from. The
+filter bar is collapsed and the window fitted to the dashboard, so the PNG shows the whole dashboard.
 Uses Debian's chromium and chromedriver (no driver download: selenium-manager is kept offline).
 """
 import json
@@ -26,6 +27,9 @@ CHROME_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-ba
                 # usage pixel, say) leaves the machine.
                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 LOAD_TIMEOUT = 90
+WIDTH = 1600
+WARNING_ICONS = ("//div[contains(@class, 'dashboard-component-chart-holder')]"
+                 "//*[contains(@aria-label, 'warning') or contains(@class, 'anticon-warning')]")
 
 
 def browser() -> webdriver.Chrome:
@@ -47,21 +51,34 @@ def login(driver, base_url: str) -> None:
     wait.until(lambda d: "/login" not in d.current_url)
 
 
-def shoot(driver, base_url: str, slug: str, out_dir: Path) -> dict:
-    driver.get(f"{base_url}/superset/dashboard/{slug}/?standalone=1")
+def rendered(driver) -> None:
     wait = WebDriverWait(driver, LOAD_TIMEOUT)
     wait.until(EC.presence_of_element_located((By.CLASS_NAME, "grid-container")))
     wait.until(EC.presence_of_element_located((By.CLASS_NAME, "chart-container")))
     # Same readiness rule as Superset's own report screenshots: no chart still loading.
     wait.until_not(EC.presence_of_all_elements_located((By.CLASS_NAME, "loading")))
     time.sleep(2)                   # chart animations
+
+
+def shoot(driver, base_url: str, slug: str, out_dir: Path) -> dict:
+    driver.set_window_size(WIDTH, 1400)
+    driver.get(f"{base_url}/superset/dashboard/{slug}/?standalone=1&expand_filters=0")
+    rendered(driver)
+    # Grow the window to the whole dashboard (charts below the fold render too), then wait again.
+    bottom = driver.execute_script(
+        "return document.querySelector('.grid-container').getBoundingClientRect().bottom + window.scrollY")
+    if bottom + 40 > 1400:
+        driver.set_window_size(WIDTH, int(bottom) + 180)
+        rendered(driver)
     charts = driver.find_elements(By.CLASS_NAME, "chart-container")
     errors = [e.text for e in driver.find_elements(By.XPATH, "//div[@role = 'alert']") if e.text.strip()]
+    warnings = len(driver.find_elements(By.XPATH, WARNING_ICONS))
     path = out_dir / f"{slug}.png"
     driver.save_screenshot(str(path))
     requested = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     hosts = sorted({url.split("/")[2] for url in requested if "://" in url})
-    return {"slug": slug, "png": str(path), "charts": len(charts), "errors": errors, "hosts": hosts}
+    return {"slug": slug, "png": str(path), "charts": len(charts), "errors": errors, "warnings": warnings,
+            "hosts": hosts}
 
 
 def main(base_url: str, out_dir: Path, slugs: list[str]) -> None:

@@ -16,7 +16,10 @@ DATA_DIR = str(SUPERSET_HOME / "data")
 
 # Served on 127.0.0.1 only; no sample data, no outbound calls.
 SUPERSET_WEBSERVER_ADDRESS = "127.0.0.1"
-FEATURE_FLAGS = {"DASHBOARD_RBAC": False, "THUMBNAILS": False, "ALERT_REPORTS": False}
+# ALLOW_ADHOC_SUBQUERY: charts pick their window with a subquery on the mart (the last complete month,
+# the last 90 days of data), so a warehouse built for an earlier as-of date shows the same charts. The
+# subquery runs as the warehouse login, so row-level security and the marts-only grants still apply.
+FEATURE_FLAGS = {"DASHBOARD_RBAC": False, "THUMBNAILS": False, "ALERT_REPORTS": False, "ALLOW_ADHOC_SUBQUERY": True}
 # The browser test logs in once per dashboard run; the default of 5 logins a second is kept.
 AUTH_RATE_LIMITED = True
 # Queries run as the registered warehouse login (a member of `analyst`): marts only, RLS applies.
