@@ -179,8 +179,6 @@ joined as (
         latest_health.scored_on as latest_scored_on,
         latest_health.health_band as latest_health_band,
         case
-            -- won (its account's first opportunity closed won) and no month with MRR yet
-            when mrr_summary.first_paid_month is null and onboarding.account_id is not null then 'onboarding'
             when keyed_entities.customer_id is null and account_pipeline.account_id is not null then 'prospect'
             when keyed_entities.customer_id is null then 'lead'
             when mrr_summary.current_mrr > 0 and mrr_summary.has_reactivated = 1 then 'reactivated'
@@ -188,6 +186,10 @@ joined as (
             when mrr_summary.first_paid_month is not null then 'churned'
             else 'prospect'
         end as lifecycle_stage,
+        -- won (its account's first opportunity closed won) and no month with MRR yet: a flag beside
+        -- the contract's five stages, not a sixth stage a dashboard filtering on them would miss
+        coalesce(mrr_summary.first_paid_month is null and onboarding.account_id is not null, false)
+            as is_onboarding,
         mrr_summary.last_churn_month,
         coalesce(entity_messaging.messaging_contacts, 0) as messaging_contacts,
         entity_messaging.last_message_at,
@@ -229,6 +231,7 @@ final as (
         owner_user_id,
         created_at,
         lifecycle_stage,
+        is_onboarding,
         first_paid_month,
         last_paid_month,
         case when lifecycle_stage = 'churned' then last_churn_month end as churned_at,
