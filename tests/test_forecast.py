@@ -256,7 +256,7 @@ def test_postgres_forecast_marts_are_served_like_the_dbt_marts(postgres_warehous
 def test_the_dagster_asset_writes_the_marts_and_its_checks_catch_a_bad_row(duckdb_warehouse, python_marts,
                                                                             monkeypatch):
     import dagster as dg
-    from orchestration.dagster_defs.forecast import (CHECKS, EARLIER_FORECAST_CHECK, KEYS, check_python_marts,
+    from orchestration.dagster_defs.forecast import (CHECKS, EARLIER_FORECAST_CHECK, KEYS, check_forecast_marts,
                                                      revenue_forecast)
     from orchestration.dagster_defs.warehouse import WarehouseResource
     python_marts(duckdb_warehouse)                  # registers the tables for dropping afterwards
@@ -271,7 +271,7 @@ def test_the_dagster_asset_writes_the_marts_and_its_checks_catch_a_bad_row(duckd
     tenants = query(duckdb_warehouse, "select count(distinct tenant_id) from marts.mrr_monthly")[0][0]
     run_sql(duckdb_warehouse, f"update marts.{FORECAST} set lower_95 = upper_95 + 1 where horizon_step = 1 "
                               "and series = 'ending_mrr'")
-    bad = {r.check_name: r for r in check_python_marts(warehouse)}
+    bad = {r.check_name: r for r in check_forecast_marts(warehouse)}
     assert not bad[CHECKS[FORECAST]].passed
     assert bad[CHECKS[FORECAST]].description == f"{tenants} intervals not nested around the point"
     assert bad[CHECKS[BACKTEST]].passed and bad[CHECKS[BACKTEST_STEPS]].passed
