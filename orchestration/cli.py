@@ -5,8 +5,8 @@
                                                  # bigquery: the BIGQUERY_* env vars)
     warehouse build --full-refresh --as-of-date 2026-11-21   # dbt build; one writer per DuckDB file
     warehouse summary
-    warehouse forecast --target duckdb                  # forecasts from the built marts (orchestration/forecast)
-    warehouse churn-risk --target duckdb                # churn risk and lifetime value (orchestration/churn)
+    warehouse forecast --target duckdb                  # forecasts, churn risk and lifetime value from the built
+                                                        # marts (orchestration/forecast, orchestration/churn)
     warehouse report --kind sales --start 2026-11-01 --end 2026-11-30   # reports from the marts (orchestration/reports)
     warehouse api serve --target postgres --port 8000   # the metrics API (orchestration/api)
 
@@ -132,18 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
     su.add_argument("--tenant", default=None, help="make the login see this tenant only (default: every tenant)")
     sv = sup.add_parser("serve", help="serve Superset on 127.0.0.1")
     sv.add_argument("--port", type=int, default=8088)
-    fc = sub.add_parser("forecast", help="forecast MRR and store revenue per tenant from the built marts "
-                                         "(marts.revenue_forecast, forecast_backtest, forecast_backtest_steps)")
+    fc = sub.add_parser("forecast", aliases=["churn-risk"],
+                        help="the marts Python computes from the built marts: MRR and store revenue forecasts per "
+                             "tenant (marts.revenue_forecast, forecast_backtest, forecast_backtest_steps), then each "
+                             "billing customer's churn risk and lifetime value (marts.customer_churn_risk, "
+                             "churn_model_evaluation); churn-risk is another name for it")
     fc.add_argument("--target", choices=["duckdb", "postgres", "bigquery"], default="duckdb",
                     help="bigquery: the BIGQUERY_* variables, as the loader reads them")
     fc.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
     fc.add_argument("--as-of-date", type=_date, default=None,
-                    help="the run's as-of date, as given to dbt (default: $WAREHOUSE_AS_OF_DATE, else today, UTC)")
-    cr = sub.add_parser("churn-risk", help="score each billing customer's churn risk and lifetime value from the "
-                                           "built marts (marts.customer_churn_risk, churn_model_evaluation)")
-    cr.add_argument("--target", choices=["duckdb", "postgres"], default="duckdb")
-    cr.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
-    cr.add_argument("--as-of-date", type=_date, default=None,
                     help="the run's as-of date, as given to dbt (default: $WAREHOUSE_AS_OF_DATE, else today, UTC)")
     rp = sub.add_parser("report", help="Sales, Customer Success, Revenue and Executive reports (CSV, XLSX, PDF) per "
                                        "tenant from the built marts, for a date range or the last complete day, "
@@ -285,13 +282,7 @@ def _check_duckdb_writable(db_path: Path):
 def cmd_build(args) -> int:
     """dbt build, holding the DuckDB file's writer lock for the whole of it (not only while dbt has
     it open); dbt's own output passes through, and its exit code is this command's."""
-    as_of = args.as_of_date
-    if as_of is None:
-        pinned = os.environ.get("WAREHOUSE_AS_OF_DATE", "").strip()
-        try:
-            as_of = _date(pinned) if pinned else datetime.now(UTC).date()
-        except argparse.ArgumentTypeError as e:
-            raise UsageError(f"WAREHOUSE_AS_OF_DATE: {e}") from None
+    as_of = _run_as_of_date(args)
     env = dict(os.environ)
     if args.target == "duckdb":
         db_path = (args.duckdb_path or default_duckdb_path()).resolve()
@@ -367,28 +358,28 @@ def _writable_duckdb_path(args) -> Path | None:
 
 
 def cmd_forecast(args) -> int:
+    """The forecasts, then the churn scores: one as-of date, one connection's settings, one BigQuery
+    client; a progress line per tenant and series, then per tenant."""
+    from orchestration.churn.run import HIGH_RISK, RISK, run_churn_risk
     from orchestration.forecast.run import FORECAST, run_forecast
     as_of = _run_as_of_date(args)
     db_path = _writable_duckdb_path(args)
+    bigquery = None
+    if args.target == "bigquery":
+        from orchestration.generator.load import bigquery_client
+        bigquery = bigquery_client()
+
+    def progress(line: str) -> None:
+        print(line, flush=True)
     try:
-        run = run_forecast(args.target, as_of, duckdb_path=db_path, progress=lambda line: print(line, flush=True))
+        forecast = run_forecast(args.target, as_of, duckdb_path=db_path, progress=progress, bigquery=bigquery)
+        forecasts = sum(1 for r in forecast.results if r.model)
+        print(f"forecast as of {as_of}: {forecasts} of {len(forecast.results)} series forecast "
+              f"-> marts.{FORECAST} ({args.target})", flush=True)
+        churn = run_churn_risk(args.target, as_of, duckdb_path=db_path, progress=progress, bigquery=bigquery)
     except RuntimeError as e:
         raise UsageError(str(e)) from None
-    forecasts = sum(1 for r in run.results if r.model)
-    print(f"forecast as of {as_of}: {forecasts} of {len(run.results)} series forecast "
-          f"-> marts.{FORECAST} ({args.target})")
-    return 0
-
-
-def cmd_churn_risk(args) -> int:
-    from orchestration.churn.run import HIGH_RISK, RISK, run_churn_risk
-    as_of = _run_as_of_date(args)
-    db_path = _writable_duckdb_path(args)
-    try:
-        run = run_churn_risk(args.target, as_of, duckdb_path=db_path, progress=lambda line: print(line, flush=True))
-    except RuntimeError as e:
-        raise UsageError(str(e)) from None
-    scored = run.rows(RISK)
+    scored = churn.rows(RISK)
     high = sum(1 for r in scored if r["churn_probability"] > HIGH_RISK)
     print(f"churn risk as of {as_of}: {len(scored)} customers scored, {high} above {HIGH_RISK} "
           f"-> marts.{RISK} ({args.target})")
@@ -453,7 +444,7 @@ def main(argv=None) -> int:
         args = build_parser().parse_args(argv)
         return {"generate": cmd_generate, "load": cmd_load, "build": cmd_build, "contract": cmd_contract,
                 "summary": cmd_summary, "access": cmd_access, "api": cmd_api, "forecast": cmd_forecast,
-                "churn-risk": cmd_churn_risk, "report": cmd_report,
+                "churn-risk": cmd_forecast, "report": cmd_report,
                 "superset": cmd_superset}[args.command](args)
     except (UsageError, LoadError) as e:
         print(f"warehouse: error: {e}", file=sys.stderr)

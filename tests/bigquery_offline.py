@@ -90,3 +90,38 @@ def compile_for_bigquery(project_dir, profiles_dir, target_path, vars_yaml):
             "--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir),
             "--target-path", str(target_path), "--vars", vars_yaml, "--quiet",
         ])
+
+
+class FakeBigQuery:
+    """The slice of google.cloud.bigquery.Client the marts Python computes use (orchestration/mart_writer.py):
+    query() answered from the marts' rows given here (the first whose name is in the SQL),
+    load_table_from_json() recorded."""
+
+    def __init__(self, marts: dict[str, tuple[list[str], list[tuple]]]):
+        from unittest import mock
+        self.project = "warehouse-offline"
+        self.marts = marts
+        self.loads = []
+        self.job = mock.Mock()
+
+    def query(self, sql):
+        from types import SimpleNamespace
+        names, rows = next(v for k, v in self.marts.items() if k in sql)
+        result = SimpleNamespace(schema=[SimpleNamespace(name=n) for n in names],
+                                 rows=[SimpleNamespace(values=lambda r=r: r) for r in rows])
+        return SimpleNamespace(result=lambda: _Rows(result))
+
+    def load_table_from_json(self, rows, table_id, job_config):
+        import json
+        json.dumps(rows, allow_nan=False)                 # what the client would send: valid JSON
+        self.loads.append((table_id, rows, job_config))
+        return self.job
+
+
+class _Rows:
+    def __init__(self, result):
+        self.schema = result.schema
+        self._rows = result.rows
+
+    def __iter__(self):
+        return iter(self._rows)

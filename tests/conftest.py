@@ -389,11 +389,37 @@ def warehouse(request) -> Warehouse:
     return request.getfixturevalue(f"{request.param}_warehouse")
 
 
-# The forecast marts are written by `warehouse forecast` after dbt; the models reading them
-# (stg_forecast__revenue_forecasts, targets_vs_actuals) are built again after it. Tests that need
-# a forecast on a session warehouse write it and take it away afterwards, leaving the warehouse as
-# dbt built it (in its own target path: the session build's run_results stay as they were).
-FORECAST_TABLES = ("revenue_forecast", "forecast_backtest", "forecast_backtest_steps")
+# The marts Python computes (forecasts and churn scores) are written by `warehouse forecast` after
+# dbt; the models reading the forecast (stg_forecast__revenue_forecasts, targets_vs_actuals) are built
+# again after it. Tests that need them on a session warehouse write them and take them away
+# afterwards, leaving the warehouse as dbt built it (in its own target path: the session build's
+# run_results stay as they were).
+def python_mart_tables() -> tuple[str, ...]:
+    from orchestration.churn.run import TABLES as CHURN_TABLES
+    from orchestration.forecast.run import TABLES as FORECAST_TABLES
+    return (*FORECAST_TABLES, *CHURN_TABLES)
+
+
+def drop_python_marts(wh: "Warehouse") -> None:
+    run_sql(wh, "; ".join(f"drop table if exists marts.{t}" for t in python_mart_tables()))
+
+
+@pytest.fixture(scope="module")
+def python_marts():
+    """`warehouse forecast` (the forecasts, then the churn scores) on each session warehouse once per
+    module, returning its output; the tables are dropped afterwards."""
+    built = {}
+
+    def run(wh):
+        if wh.target not in built:
+            proc = warehouse_cli(wh.env, "forecast", "--target", wh.target, "--as-of-date", AS_OF.isoformat())
+            built[wh.target] = (wh, proc)
+        return built[wh.target][1]
+    yield run
+    for wh, _ in built.values():
+        drop_python_marts(wh)
+
+
 FORECAST_READERS = ("build", "--select", "stg_forecast__revenue_forecasts", "targets_vs_actuals",
                     "--exclude", "resource_type:unit_test")
 
@@ -404,7 +430,7 @@ def write_forecast(wh: "Warehouse") -> None:
 
 
 def drop_forecast(wh: "Warehouse") -> None:
-    run_sql(wh, "; ".join(f"drop table if exists marts.{t}" for t in FORECAST_TABLES))
+    drop_python_marts(wh)
     run_dbt(wh.env, wh.target, wh.target_path.parent / "target_forecast", *FORECAST_READERS)
 
 

@@ -46,21 +46,47 @@ def test_calibration_deciles_split_sorted_rows_evenly():
     assert [d.rows for d in calibration_deciles(np.ones(13), np.zeros(13), np.arange(13))] == [2, 2, 2] + [1] * 7
 
 
+def _simulated(rows: int = 400, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, 3)) * np.array([1.0, 3.0, 0.5]) + np.array([0.0, 2.0, -1.0])
+    y = (rng.random(rows) < 1 / (1 + np.exp(-(0.5 + x @ np.array([1.0, -0.7, 0.0]))))).astype(float)
+    return x, y
+
+
 def test_logistic_fit_without_penalty_is_the_maximum_likelihood_of_statsmodels():
     import statsmodels.api as sm
-    rng = np.random.default_rng(7)
-    x = rng.normal(size=(400, 3))
-    y = (rng.random(400) < 1 / (1 + np.exp(-(0.5 + x @ np.array([1.0, -2.0, 0.0]))))).astype(float)
+    x, y = _simulated()
     ours = fit_logistic(x, y, penalty=0.0)
     reference = sm.Logit(y, sm.add_constant(x)).fit(disp=0).params
     # ours is fitted on standardised columns: back to the raw scale
-    assert ours.coef / ours.scale == pytest.approx(reference[1:], rel=1e-6)
-    assert ours.intercept - np.sum(ours.coef * ours.mean / ours.scale) == pytest.approx(reference[0], rel=1e-6)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    assert ours.coef / scale == pytest.approx(reference[1:], rel=1e-6)
+    assert ours.intercept - np.sum(ours.coef * mean / scale) == pytest.approx(reference[0], rel=1e-6)
     # the explanation is exact: intercept + the three contributions = the log-odds
     assert ours.intercept + ours.contributions(x[:5]).sum(axis=1) == pytest.approx(
         reference[0] + x[:5] @ reference[1:], rel=1e-6)
+    assert ours.predict(x[:5]) == pytest.approx(1 / (1 + np.exp(-(reference[0] + x[:5] @ reference[1:]))), rel=1e-6)
     with pytest.raises(ValueError, match="both outcomes"):
         fit_logistic(x, np.zeros(400))
+
+
+def test_the_penalised_fit_is_the_optimum_of_the_declared_objective():
+    """log-loss summed over rows + penalty/2 * |coef|^2 on standardised columns, intercept free: at the
+    optimum its gradient is 0, i.e. Z'(p - y) + penalty * [0, coef] = 0 (Z with a column of ones); a
+    constant column (scale 1 by declaration) gets coefficient 0; the same rows give the same fit."""
+    x, y = _simulated()
+    x = np.column_stack([x, np.full(len(x), 4.0)])
+    model = fit_logistic(x, y, penalty=5.0)
+    z = np.column_stack([np.ones(len(x)), (x - x.mean(axis=0)) / np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)])
+    w = np.concatenate([[model.intercept], model.coef])
+    p = 1 / (1 + np.exp(-(z @ w)))
+    gradient = z.T @ (p - y) + 5.0 * np.concatenate([[0.0], model.coef])
+    assert np.abs(gradient).max() < 1e-6
+    assert model.coef[3] == 0.0 and model.contributions(x)[:, 3].tolist() == [0.0] * len(x)
+    # the penalty shrinks: the unpenalised coefficients are larger in size
+    assert np.abs(model.coef[:3]).sum() < np.abs(fit_logistic(x[:, :3], y, penalty=0.0).coef).sum()
+    again = fit_logistic(x, y, penalty=5.0)
+    assert again.coef.tolist() == model.coef.tolist() and again.intercept == model.intercept
 
 
 def test_risk_bands_follow_the_alert_rule():
@@ -145,22 +171,6 @@ def test_an_unreachable_or_unbuilt_warehouse_is_one_line_and_exit_2(tmp_path, ar
 
 # --- on the session warehouses -----------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def churn_marts():
-    """`warehouse churn-risk` on each session warehouse once; the tables are dropped afterwards, so the
-    other tests of the shared warehouses see them as dbt built them."""
-    built = {}
-
-    def run(wh):
-        if wh.target not in built:
-            proc = warehouse_cli(wh.env, "churn-risk", "--target", wh.target, "--as-of-date", AS_OF.isoformat())
-            built[wh.target] = (wh, proc)
-        return built[wh.target][1]
-    yield run
-    for wh, _ in built.values():
-        run_sql(wh, "; ".join(f"drop table if exists marts.{t}" for t in TABLES))
-
-
 def _score_in_process(wh):
     import duckdb
     con = duckdb.connect(wh.env["DBT_DUCKDB_PATH"], read_only=True)
@@ -170,8 +180,8 @@ def _score_in_process(wh):
         con.close()
 
 
-def test_churn_marts_are_written_with_a_line_per_tenant(warehouse, churn_marts):
-    proc = churn_marts(warehouse)
+def test_churn_marts_are_written_with_a_line_per_tenant(warehouse, python_marts):
+    proc = python_marts(warehouse)
     tenants = [t for (t,) in query(warehouse, "select distinct tenant_id from marts.fct_mrr order by 1")]
     lines = proc.stdout.splitlines()
     for tenant in tenants:
@@ -264,17 +274,17 @@ def test_features_at_a_cutoff_ignore_everything_after_it(duckdb_warehouse, tmp_p
         truncated.close()
 
 
-def test_same_data_and_date_give_the_same_scores(duckdb_warehouse, churn_marts):
-    churn_marts(duckdb_warehouse)
+def test_same_data_and_date_give_the_same_scores(duckdb_warehouse, python_marts):
+    python_marts(duckdb_warehouse)
     columns = [name for name, _ in TABLES[RISK]]
     written = query(duckdb_warehouse, f"select {', '.join(columns)} from marts.{RISK} order by 1, 2")
     again = sorted(tuple(r[name] for name in columns) for r in _score_in_process(duckdb_warehouse).rows(RISK))
     assert [tuple(r) for r in written] == again
 
 
-def test_both_engines_write_the_same_scores(duckdb_warehouse, postgres_warehouse, churn_marts):
-    churn_marts(duckdb_warehouse)
-    churn_marts(postgres_warehouse)
+def test_both_engines_write_the_same_scores(duckdb_warehouse, postgres_warehouse, python_marts):
+    python_marts(duckdb_warehouse)
+    python_marts(postgres_warehouse)
     sql = (f"select tenant_id, customer_id, risk_band, driver_1, churn_probability, clv_usd "
            f"from marts.{RISK} order by 1, 2")
     duck, pg = query(duckdb_warehouse, sql), query(postgres_warehouse, sql)
@@ -284,11 +294,11 @@ def test_both_engines_write_the_same_scores(duckdb_warehouse, postgres_warehouse
         assert a[4:] == pytest.approx(b[4:], rel=1e-6)
 
 
-def test_postgres_churn_marts_are_served_to_one_tenant_per_login(postgres_warehouse, churn_marts):
+def test_postgres_churn_marts_are_served_to_one_tenant_per_login(postgres_warehouse, python_marts):
     import os
     import psycopg
     from orchestration.generator.load import pg_conninfo
-    churn_marts(postgres_warehouse)
+    python_marts(postgres_warehouse)
     login = f"test_churn_tn_001_{os.getpid()}"
     warehouse_cli(postgres_warehouse.env, "access", "tenant-login", login, "tn_001")
     try:
@@ -309,11 +319,11 @@ def test_postgres_churn_marts_are_served_to_one_tenant_per_login(postgres_wareho
         warehouse_cli(postgres_warehouse.env, "access", "drop-login", login)
 
 
-def test_the_dagster_asset_checks_and_alerts_high_churn_risk(duckdb_warehouse, churn_marts, monkeypatch, caplog):
+def test_the_dagster_asset_checks_and_alerts_high_churn_risk(duckdb_warehouse, python_marts, monkeypatch, caplog):
     import dagster as dg
     from orchestration.dagster_defs.churn import CHECKS, HIGH_RISK_CHECK, KEYS, check_churn_marts, customer_churn_risk
     from orchestration.dagster_defs.warehouse import WarehouseResource
-    churn_marts(duckdb_warehouse)                     # registers the tables for dropping afterwards
+    python_marts(duckdb_warehouse)                     # registers the tables for dropping afterwards
     monkeypatch.setenv("WAREHOUSE_AS_OF_DATE", AS_OF.isoformat())
     monkeypatch.delenv("ALERT_WEBHOOK_URL", raising=False)
     warehouse = WarehouseResource(target="duckdb", duckdb_path=duckdb_warehouse.env["DBT_DUCKDB_PATH"])
@@ -342,3 +352,78 @@ def test_the_dagster_asset_checks_and_alerts_high_churn_risk(duckdb_warehouse, c
     assert bad[CHECKS[RISK]].description == ("1 probabilities outside 0-1 or missing; "
                                              "1 active customers not scored")
     assert bad[CHECKS[EVALUATION]].passed
+
+
+# --- BigQuery: the writer through the client, offline ------------------------------------------------
+
+FEATURE_COLUMNS = ["tenant_id", "customer_id", "cutoff_month", "segment", "tenure_months", "mrr", "mrr_change_3m",
+                   "contractions_6m", "expansions_6m", "previous_churns", "health_score", "health_change_1m",
+                   "is_health_at_risk", "failed_payments_3m", "has_pending_cancellation", "label_window_end_month",
+                   "churned_within_3_months", "churned_next_month"]
+
+
+def _synthetic_features(seed: int = 3) -> list[tuple]:
+    """Two tenants, 40 customers each, cut-offs January 2024 to June 2026 (as the features mart gives them
+    to a client): a pending cancellation or a failed payment makes churn next month likely."""
+    rng = np.random.default_rng(seed)
+    cutoffs = [(pd.Timestamp("2024-01-01") + pd.DateOffset(months=i)).date() for i in range(30)]
+    rows = []
+    for tenant in ("t1", "t2"):
+        for c in range(40):
+            for i, month in enumerate(cutoffs):
+                pending, failed = bool(rng.random() < 0.08), int(rng.random() < 0.1)
+                churn_next = bool(rng.random() < (0.6 if pending else 0.25 if failed else 0.03))
+                health = None if c % 7 == 0 else float(rng.integers(20, 100))
+                window_end = (pd.Timestamp(month) + pd.DateOffset(months=3)).date()
+                rows.append((tenant, f"c{c:02d}", month, ("smb", "mid_market", "enterprise", None)[c % 4], i + 1,
+                             float(rng.integers(50, 500)), float(rng.normal(0, 20)), int(rng.integers(0, 2)),
+                             int(rng.integers(0, 2)), 0, health, None if health is None else float(rng.normal(0, 5)),
+                             health is not None and health < 40, failed, pending, window_end,
+                             churn_next or bool(rng.random() < 0.05), churn_next))
+    return rows
+
+
+def test_the_churn_marts_load_into_bigquery_through_its_client(tmp_path):
+    """The same rows through a BigQuery client as into DuckDB: one WRITE_TRUNCATE load per table in
+    BigQuery's types, dates as ISO text, no NaN (valid JSON), nothing sent over the network."""
+    import duckdb
+    from google.cloud import bigquery
+    from orchestration.churn.run import run_churn_risk
+    from bigquery_offline import FakeBigQuery, no_network
+    features = _synthetic_features()
+    ltv = [(t, date(2026, 6, 1), 1234.5) for t in ("t1", "t2")]
+    client = FakeBigQuery({"marts.customer_churn_features_monthly": (FEATURE_COLUMNS, features),
+                           "marts.revenue_unit_economics": (["tenant_id", "month", "ltv"], ltv)})
+    as_of = date(2026, 7, 1)
+    with no_network():
+        run = run_churn_risk("bigquery", as_of, bigquery=client, progress=lambda line: None)
+    assert [t for t, _, _ in client.loads] == [f"warehouse-offline.marts.{t}" for t in TABLES]
+    assert client.job.result.call_count == len(TABLES)                    # each load waited for
+    bigquery_type = {"text": "STRING", "date": "DATE", "integer": "INT64", "double precision": "FLOAT64",
+                     "boolean": "BOOL"}
+    for table_id, rows, config in client.loads:
+        table = table_id.rsplit(".", 1)[1]
+        assert config.write_disposition == bigquery.WriteDisposition.WRITE_TRUNCATE
+        assert [(f.name, f.field_type) for f in config.schema] == [(n, bigquery_type[t]) for n, t in TABLES[table]]
+        assert len(rows) == len(run.rows(table)) > 0 and all(list(r) == [n for n, _ in TABLES[table]] for r in rows)
+    risk = client.loads[0][1]
+    # June 2026 is the last complete month before 1 July: every customer of both tenants is scored there
+    assert {(r["tenant_id"], r["customer_id"]) for r in risk} == {(t, f"c{c:02d}") for t in ("t1", "t2")
+                                                                   for c in range(40)}
+    assert {r["cutoff_month"] for r in risk} == {"2026-06-01"} and {r["as_of_date"] for r in risk} == {"2026-07-01"}
+    assert {r["simple_ltv_usd"] for r in risk} == {1234.5}
+    # the DuckDB writer, given the same mart rows, writes the same scores
+    db = tmp_path / "same.duckdb"
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("create schema marts")
+        con.register("features", pd.DataFrame(features, columns=FEATURE_COLUMNS))
+        con.execute("create table marts.customer_churn_features_monthly as select * from features")
+        con.execute("create table marts.revenue_unit_economics (tenant_id text, month date, ltv double)")
+        con.executemany("insert into marts.revenue_unit_economics values (?, ?, ?)", ltv)
+    finally:
+        con.close()
+    expected = run_churn_risk("duckdb", as_of, duckdb_path=db, progress=lambda line: None).rows(RISK)
+    assert [(r["customer_id"], r["risk_band"], r["driver_1"]) for r in risk] == [
+        (r["customer_id"], r["risk_band"], r["driver_1"]) for r in expected]
+    assert [r["churn_probability"] for r in risk] == pytest.approx([r["churn_probability"] for r in expected])

@@ -166,30 +166,19 @@ def test_an_unreachable_or_unbuilt_warehouse_is_one_line_and_exit_2(tmp_path, ar
 
 # --- the marts, on the session warehouses --------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def forecast_marts(request):
-    """`warehouse forecast` on each session warehouse once; the tables are dropped afterwards, so the
-    other tests of the shared warehouses see them as dbt built them."""
-    built = {}
-
-    def run(wh):
-        if wh.target not in built:
-            proc = warehouse_cli(wh.env, "forecast", "--target", wh.target, "--as-of-date", AS_OF.isoformat())
-            built[wh.target] = (wh, proc)
-        return built[wh.target][1]
-    yield run
-    for wh, _ in built.values():
-        run_sql(wh, "; ".join(f"drop table if exists marts.{t}" for t in TABLES))
-
-
-def test_forecast_marts_are_written_with_a_line_per_tenant_and_series(warehouse, forecast_marts):
-    proc = forecast_marts(warehouse)
+def test_forecast_marts_are_written_with_a_line_per_tenant_and_series(warehouse, python_marts):
+    proc = python_marts(warehouse)
     tenants = [t for (t,) in query(warehouse, "select distinct tenant_id from marts.mrr_monthly order by 1")]
     lines = proc.stdout.splitlines()
     for spec in SERIES:
         for tenant in tenants:
             assert sum(line.startswith(f"{tenant} {spec.name}: ") for line in lines) == 1
-    assert lines[-1].startswith(f"forecast as of {AS_OF}: ")
+    # the forecast's summary after its series, then the churn scores (a line per tenant, tests/test_churn_risk.py)
+    summary = [i for i, line in enumerate(lines) if line.startswith(f"forecast as of {AS_OF}: ")]
+    series_lines = [i for i, line in enumerate(lines) for spec in SERIES if line.split(":")[0].endswith(f" {spec.name}")]
+    churn_lines = [i for i, line in enumerate(lines) if line.split(":")[0] in tenants]
+    assert len(summary) == 1 and max(series_lines) < summary[0] < min(churn_lines), proc.stdout
+    assert lines[-1].startswith(f"churn risk as of {AS_OF}: ")
     for table, keys in PRIMARY_KEYS.items():
         total, distinct = query(warehouse, f"select count(*), count(distinct ({', '.join(keys)})) "
                                            f"from marts.{table}")[0]
@@ -224,10 +213,10 @@ def test_forecast_marts_are_written_with_a_line_per_tenant_and_series(warehouse,
                             "case b.series when 'ending_mrr' then 12 else 8 end")[0][0] == 0
 
 
-def test_a_rerun_gives_the_same_forecast(duckdb_warehouse, forecast_marts):
+def test_a_rerun_gives_the_same_forecast(duckdb_warehouse, python_marts):
     import duckdb
     from orchestration.forecast.run import forecast_all
-    forecast_marts(duckdb_warehouse)
+    python_marts(duckdb_warehouse)
     columns = ", ".join(name for name, _ in TABLES[FORECAST])
     written = query(duckdb_warehouse, f"select {columns} from marts.{FORECAST} order by 1, 2, 3")
     con = duckdb.connect(duckdb_warehouse.env["DBT_DUCKDB_PATH"], read_only=True)
@@ -239,9 +228,9 @@ def test_a_rerun_gives_the_same_forecast(duckdb_warehouse, forecast_marts):
     assert [tuple(r) for r in written] == rows
 
 
-def test_both_engines_write_the_same_forecast(duckdb_warehouse, postgres_warehouse, forecast_marts):
-    forecast_marts(duckdb_warehouse)
-    forecast_marts(postgres_warehouse)
+def test_both_engines_write_the_same_forecast(duckdb_warehouse, postgres_warehouse, python_marts):
+    python_marts(duckdb_warehouse)
+    python_marts(postgres_warehouse)
     sql = (f"select tenant_id, series, period_start, model, point_forecast, lower_95, upper_95 "
            f"from marts.{FORECAST} order by 1, 2, 3")
     duck, pg = query(duckdb_warehouse, sql), query(postgres_warehouse, sql)
@@ -251,8 +240,8 @@ def test_both_engines_write_the_same_forecast(duckdb_warehouse, postgres_warehou
         assert a[4:] == pytest.approx(b[4:], rel=1e-6)
 
 
-def test_postgres_forecast_marts_are_served_like_the_dbt_marts(postgres_warehouse, forecast_marts):
-    forecast_marts(postgres_warehouse)
+def test_postgres_forecast_marts_are_served_like_the_dbt_marts(postgres_warehouse, python_marts):
+    python_marts(postgres_warehouse)
     for table in TABLES:
         rls, policy, granted = query(postgres_warehouse, f"""
             select c.relrowsecurity,
@@ -264,13 +253,13 @@ def test_postgres_forecast_marts_are_served_like_the_dbt_marts(postgres_warehous
         assert rls and policy and granted, table
 
 
-def test_the_dagster_asset_writes_the_marts_and_its_checks_catch_a_bad_row(duckdb_warehouse, forecast_marts,
+def test_the_dagster_asset_writes_the_marts_and_its_checks_catch_a_bad_row(duckdb_warehouse, python_marts,
                                                                             monkeypatch):
     import dagster as dg
     from orchestration.dagster_defs.forecast import (CHECKS, EARLIER_FORECAST_CHECK, KEYS, check_forecast_marts,
                                                      revenue_forecast)
     from orchestration.dagster_defs.warehouse import WarehouseResource
-    forecast_marts(duckdb_warehouse)                  # registers the tables for dropping afterwards
+    python_marts(duckdb_warehouse)                  # registers the tables for dropping afterwards
     monkeypatch.setenv("WAREHOUSE_AS_OF_DATE", AS_OF.isoformat())
     warehouse = WarehouseResource(target="duckdb", duckdb_path=duckdb_warehouse.env["DBT_DUCKDB_PATH"])
     result = dg.materialize([revenue_forecast], resources={"warehouse": warehouse})
@@ -290,48 +279,14 @@ def test_the_dagster_asset_writes_the_marts_and_its_checks_catch_a_bad_row(duckd
 
 # --- BigQuery: the writer through the client, offline ------------------------------------------
 
-class _FakeBigQuery:
-    """The slice of google.cloud.bigquery.Client the forecast uses: query() answered from the marts'
-    rows given here, load_table_from_json() recorded."""
-
-    def __init__(self, marts: dict[str, tuple[list[str], list[tuple]]]):
-        from unittest import mock
-        self.project = "warehouse-offline"
-        self.marts = marts
-        self.loads = []
-        self.job = mock.Mock()
-
-    def query(self, sql):
-        from types import SimpleNamespace
-        names, rows = next(v for k, v in self.marts.items() if k in sql)
-        result = SimpleNamespace(schema=[SimpleNamespace(name=n) for n in names],
-                                 rows=[SimpleNamespace(values=lambda r=r: r) for r in rows])
-        return SimpleNamespace(result=lambda: _Rows(result))
-
-    def load_table_from_json(self, rows, table_id, job_config):
-        import json
-        json.dumps(rows, allow_nan=False)                 # what the client would send: valid JSON
-        self.loads.append((table_id, rows, job_config))
-        return self.job
-
-
-class _Rows:
-    def __init__(self, result):
-        self.schema = result.schema
-        self._rows = result.rows
-
-    def __iter__(self):
-        return iter(self._rows)
-
-
 def test_the_writer_loads_the_three_tables_into_bigquery_through_its_client():
     import pandas as pd
     from google.cloud import bigquery
     from orchestration.forecast.run import run_forecast
-    from bigquery_offline import no_network
+    from bigquery_offline import FakeBigQuery, no_network
     months = [(pd.Timestamp("2024-01-01") + pd.DateOffset(months=i)).date() for i in range(30)]
     weeks = [date(2026, 2, 2) + pd.Timedelta(days=7 * i) for i in range(21)]    # Mondays 02-02 .. 06-22
-    client = _FakeBigQuery({
+    client = FakeBigQuery({
         "marts.mrr_monthly": (["tenant_id", "period_start", "value"],
                               [("t1", m, 100.0 + 10 * i) for i, m in enumerate(months)]),
         "marts.period_kpis": (["tenant_id", "period_start", "value"], [("t1", w, 50.0) for w in weeks]),

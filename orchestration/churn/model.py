@@ -1,20 +1,27 @@
-"""The churn-risk model and its scores: an L2-penalised logistic regression on standardised features,
-whose per-customer explanation is exact (the log-odds are the intercept plus one term per feature),
-and the evaluation arithmetic (ROC AUC, average precision, Brier score, calibration by decile).
+"""The churn-risk model and its scores: scikit-learn's L2-penalised logistic regression on standardised
+features, whose per-customer explanation is exact (the log-odds are the intercept plus one term per
+feature), and the evaluation metrics (ROC AUC, average precision and Brier score from sklearn.metrics,
+calibration by decile).
 
-numpy (and scipy's logistic function), fitted by Newton's method: the same rows give the same coefficients on any machine,
-and no dependency is added for a dozen lines (docs/DECISIONLOG.md, "Churn risk")."""
+The solver is scikit-learn's Newton-Cholesky: deterministic (no sampling, so random_state changes
+nothing; it is fixed anyway), and with fifteen features and thousands of rows it converges to the
+optimum in a few steps, so the same rows give the same coefficients on any machine."""
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from sklearn.preprocessing import StandardScaler
 
 # the penalty on the standardised coefficients: enough to keep a perfectly separating feature
-# (a pending cancellation is nearly always followed by churn) finite, small beside thousands of rows
+# (a pending cancellation is nearly always followed by churn) finite, small beside thousands of rows;
+# scikit-learn's C is its inverse (C * log-loss + |coef|^2 / 2, the intercept not penalised)
 L2_PENALTY = 1.0
-NEWTON_STEPS = 100
-NEWTON_TOLERANCE = 1e-10
+SOLVER = "newton-cholesky"
+TOLERANCE = 1e-10              # tight: the coefficients are exact to well below what the marts show
+MAX_ITERATIONS = 200
+RANDOM_STATE = 0
 
 
 @dataclass(frozen=True)
@@ -72,90 +79,66 @@ def features_from(mart: pd.DataFrame) -> np.ndarray:
 
 @dataclass(frozen=True)
 class LogisticModel:
-    mean: np.ndarray
-    scale: np.ndarray
-    intercept: float
-    coef: np.ndarray
+    scaler: StandardScaler            # the training rows' mean and standard deviation per feature
+    classifier: LogisticRegression    # fitted on the standardised columns
+
+    @property
+    def intercept(self) -> float:
+        return float(self.classifier.intercept_[0])
+
+    @property
+    def coef(self) -> np.ndarray:
+        return self.classifier.coef_[0]
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
         """Per row and feature, its term of the log-odds: coef * standardised value. A feature at the
         training mean contributes 0; intercept + the row's sum = its log-odds."""
-        return (x - self.mean) / self.scale * self.coef
+        return self.scaler.transform(x) * self.coef
 
     def log_odds(self, x: np.ndarray) -> np.ndarray:
-        return self.intercept + self.contributions(x).sum(axis=1)
+        return self.classifier.decision_function(self.scaler.transform(x))
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return expit(self.log_odds(x))
+        return self.classifier.predict_proba(self.scaler.transform(x))[:, 1]
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, penalty: float = L2_PENALTY) -> LogisticModel:
-    """Maximise the log-likelihood minus penalty/2 * |coef|^2 (the intercept is not penalised) on
-    standardised columns, by Newton's method; a constant column gets scale 1 and coefficient 0."""
+    """Minimise the log-loss plus penalty/2 * |coef|^2 (the intercept is not penalised; penalty 0:
+    plain maximum likelihood) on standardised columns; a constant column gets scale 1, so it is 0
+    everywhere and its coefficient 0."""
     y = np.asarray(y, dtype=float)
     if len(y) == 0 or y.min() == y.max():
         raise ValueError(f"cannot fit churn risk: {len(y)} labelled rows, "
                          f"{int(y.sum()) if len(y) else 0} churned (both outcomes are needed)")
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale == 0] = 1.0
-    z = np.column_stack([np.ones(len(x)), (x - mean) / scale])
-    ridge = np.full(z.shape[1], penalty)
-    ridge[0] = 0.0
-    w = np.zeros(z.shape[1])
-    w[0] = np.log(y.mean() / (1 - y.mean()))
-
-    def objective(weights):
-        eta = z @ weights
-        # log(1 + e^eta) - y * eta, written to stay finite for large |eta|
-        return float(np.sum(np.logaddexp(0.0, eta) - y * eta) + 0.5 * np.sum(ridge * weights ** 2))
-
-    current = objective(w)
-    for _ in range(NEWTON_STEPS):
-        p = expit(z @ w)
-        gradient = z.T @ (p - y) + ridge * w
-        hessian = (z * (p * (1 - p))[:, None]).T @ z + np.diag(ridge) + 1e-9 * np.eye(len(w))
-        step = np.linalg.solve(hessian, gradient)
-        # damped Newton: halve the step until the penalised likelihood improves
-        size = 1.0
-        while size > 1e-6 and objective(w - size * step) > current:
-            size /= 2
-        w = w - size * step
-        previous, current = current, objective(w)
-        if np.max(np.abs(size * step)) < NEWTON_TOLERANCE or previous - current < 1e-12:
-            break
-    return LogisticModel(mean=mean, scale=scale, intercept=float(w[0]), coef=w[1:])
+    scaler = StandardScaler().fit(x)
+    classifier = LogisticRegression(C=np.inf if penalty == 0 else 1 / penalty, l1_ratio=0.0, solver=SOLVER,
+                                    tol=TOLERANCE, max_iter=MAX_ITERATIONS, random_state=RANDOM_STATE)
+    classifier.fit(scaler.transform(x), y)
+    return LogisticModel(scaler=scaler, classifier=classifier)
 
 
 # --- evaluation ---------------------------------------------------------------------------------
 
+def _both_outcomes(y: np.ndarray) -> bool:
+    return 0 < int(np.sum(y)) < len(y)
+
+
 def roc_auc(y: np.ndarray, score: np.ndarray) -> float | None:
-    """The probability that a churner scores above a stayer (ties count one half): the Mann-Whitney
-    statistic from average ranks. None without both outcomes."""
+    """The probability that a churner scores above a stayer (ties count one half). None without both
+    outcomes."""
     y = np.asarray(y, dtype=bool)
-    positives, negatives = int(y.sum()), int((~y).sum())
-    if positives == 0 or negatives == 0:
-        return None
-    ranks = pd.Series(np.asarray(score, dtype=float)).rank(method="average").to_numpy()
-    return float((ranks[y].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+    return float(roc_auc_score(y, np.asarray(score, dtype=float))) if _both_outcomes(y) else None
 
 
 def average_precision(y: np.ndarray, score: np.ndarray) -> float | None:
     """Area under the precision-recall curve as the step sum over thresholds (each distinct score,
     highest first): sum of (recall gained) * (precision at that threshold). None without churners."""
-    y = np.asarray(y, dtype=float)
-    if y.sum() == 0:
-        return None
-    frame = pd.DataFrame({"score": np.asarray(score, dtype=float), "y": y})
-    by_threshold = frame.groupby("score", sort=True)["y"].agg(["sum", "count"]).iloc[::-1]
-    true_positives = by_threshold["sum"].cumsum().to_numpy()
-    flagged = by_threshold["count"].cumsum().to_numpy()
-    recall_gain = by_threshold["sum"].to_numpy() / y.sum()
-    return float(np.sum(recall_gain * true_positives / flagged))
+    y = np.asarray(y, dtype=bool)
+    return float(average_precision_score(y, np.asarray(score, dtype=float))) if y.any() else None
 
 
 def brier(y: np.ndarray, probability: np.ndarray) -> float:
-    return float(np.mean((np.asarray(probability, dtype=float) - np.asarray(y, dtype=float)) ** 2))
+    return float(brier_score_loss(np.asarray(y, dtype=bool), np.asarray(probability, dtype=float)))
 
 
 @dataclass(frozen=True)

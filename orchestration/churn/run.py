@@ -1,6 +1,6 @@
 """Read the churn features from the built marts, train, evaluate and score per tenant, write the churn marts.
 
-    warehouse churn-risk --target duckdb|postgres [--as-of-date YYYY-MM-DD]
+    warehouse forecast --target duckdb|postgres|bigquery [--as-of-date YYYY-MM-DD]   (with the forecasts)
 
 The features and labels are dbt's (marts.customer_churn_features_monthly); this module only splits them
 by time, fits, scores and writes. One model over every tenant's customers:
@@ -10,7 +10,7 @@ by time, fits, scores and writes. One model over every tenant's customers:
 - scores: a model refitted on every labelled cut-off scores the customers with MRR in the latest
   complete month, with the three features that raise each one's log-odds most;
 - lifetime value: a shifted-beta-geometric model of each tenant's monthly retention (clv.py).
-Connections and the two writers are those of the forecasts (orchestration/forecast/run.py).
+Connections and writers are those of the forecasts (orchestration/mart_writer.py), on every target.
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +25,6 @@ from orchestration.churn import clv
 from orchestration.churn.model import (FEATURES, LABELS, LogisticModel, average_precision, brier,
                                        calibration_deciles, features_from, fit_logistic, roc_auc)
 from orchestration import mart_writer
-from orchestration.forecast.run import _frame, connect_read
 
 RISK = "customer_churn_risk"
 EVALUATION = "churn_model_evaluation"
@@ -252,11 +251,11 @@ def score_all(con, as_of: date, progress: Callable[[str], None] = print) -> Chur
     """One model over every tenant's customers (the features are rates and flags, not amounts that
     differ by tenant; a small tenant has too few churners for a model of its own), evaluated per
     tenant and over all of them, for every horizon; the scores are the SCORED horizon's."""
-    frame = prepare(_frame(con, FEATURES_SQL), as_of)
+    frame = prepare(mart_writer.read_frame(con, FEATURES_SQL), as_of)
     if frame.empty:
         raise RuntimeError("marts.customer_churn_features_monthly has no cut-off before the as-of date: "
                            "run dbt build first, with the same as_of_date")
-    simple_ltv = _frame(con, SIMPLE_LTV_SQL)
+    simple_ltv = mart_writer.read_frame(con, SIMPLE_LTV_SQL)
     run = ChurnRun(as_of)
     try:
         for horizon in HORIZONS:
@@ -286,29 +285,8 @@ def score_all(con, as_of: date, progress: Callable[[str], None] = print) -> Chur
     return run
 
 
-# --- writing (the forecasts' way: every table replaced in one transaction) ------------------------
-
-def _rows(run: ChurnRun) -> dict[str, list[dict]]:
-    return {table: run.rows(table) for table in TABLES}
-
-
-def write_duckdb(run: ChurnRun, db_path: Path) -> None:
-    mart_writer.write_duckdb(db_path, TABLES, PRIMARY_KEYS, _rows(run))
-
-
-def write_postgres(run: ChurnRun, database: str | None = None) -> None:
-    mart_writer.write_postgres(database, TABLES, PRIMARY_KEYS, _rows(run), "churn-risk")
-
-
 def run_churn_risk(target: str, as_of: date, duckdb_path: Path | None = None, database: str | None = None,
-                   progress: Callable[[str], None] = print) -> ChurnRun:
-    con = connect_read(target, duckdb_path, database)
-    try:
-        run = score_all(con, as_of, progress)
-    finally:
-        con.close()
-    if target == "duckdb":
-        write_duckdb(run, duckdb_path)
-    else:
-        write_postgres(run, database)
-    return run
+                   progress: Callable[[str], None] = print, bigquery=None) -> ChurnRun:
+    """bigquery: a google-cloud-bigquery client for target bigquery (default: bigquery_client())."""
+    return mart_writer.read_and_replace(target, lambda con: score_all(con, as_of, progress), TABLES, PRIMARY_KEYS,
+                                        duckdb_path=duckdb_path, database=database, bigquery=bigquery)

@@ -2,11 +2,10 @@
 
     warehouse forecast --target duckdb|postgres|bigquery [--as-of-date YYYY-MM-DD]
 
-Connections are dbt's profile's: DBT_DUCKDB_PATH for DuckDB, the PG* variables for Postgres, the
-BIGQUERY_* variables for BigQuery (orchestration/generator/load.py: bigquery_client). Only periods
-complete before the as-of date are used (the marts already stop there when built with the same date).
-The three tables are replaced together, in one transaction (on BigQuery one load job each); on
-Postgres they get the marts' grant and tenant row-level security (macros/access).
+Connections are dbt's profile's (orchestration/mart_writer.py, which reads and writes for every
+target). Only periods complete before the as-of date are used (the marts already stop there when
+built with the same date). The three tables are replaced together, in one transaction (on BigQuery
+one load job each); on Postgres they get the marts' grant and tenant row-level security (macros/access).
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,11 +51,6 @@ class ForecastRun:
         return [{**row, "as_of_date": self.as_of} for r in self.results for row in getattr(r, kind)]
 
 
-def _frame(con, sql: str) -> pd.DataFrame:
-    cur = con.execute(sql)
-    return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
-
-
 def series_of(frame: pd.DataFrame, spec: SeriesSpec, as_of: date) -> dict[str, tuple[list[date], np.ndarray, int]]:
     """Per tenant: consecutive complete period starts, their values, and how many periods inside the
     range the mart lacked (counted as 0 and reported, never silently)."""
@@ -77,7 +71,7 @@ def series_of(frame: pd.DataFrame, spec: SeriesSpec, as_of: date) -> dict[str, t
 def forecast_all(con, as_of: date, progress: Callable[[str], None] = print) -> ForecastRun:
     run = ForecastRun(as_of)
     for spec in SERIES:
-        for tenant, (periods, values, missing) in series_of(_frame(con, spec.sql), spec, as_of).items():
+        for tenant, (periods, values, missing) in series_of(mart_writer.read_frame(con, spec.sql), spec, as_of).items():
             result = forecast_series(tenant, spec, periods, values)
             if missing:
                 result.selection += f"; {missing} {spec.grain}s absent from the mart counted as 0"
@@ -88,79 +82,8 @@ def forecast_all(con, as_of: date, progress: Callable[[str], None] = print) -> F
     return run
 
 
-def _values(run: ForecastRun, table: str) -> list[tuple]:
-    return mart_writer.values(run.rows(table), TABLES[table])
-
-
-def _rows(run: ForecastRun) -> dict[str, list[dict]]:
-    return {table: run.rows(table) for table in TABLES}
-
-
-def write_duckdb(run: ForecastRun, db_path: Path) -> None:
-    mart_writer.write_duckdb(db_path, TABLES, PRIMARY_KEYS, _rows(run))
-
-
-def write_postgres(run: ForecastRun, database: str | None = None) -> None:
-    mart_writer.write_postgres(database, TABLES, PRIMARY_KEYS, _rows(run), "the forecast")
-
-
-# the column types above in BigQuery's words
-BIGQUERY_TYPES = {"text": "STRING", "date": "DATE", "integer": "INT64", "double precision": "FLOAT64",
-                  "boolean": "BOOL"}
-
-
-def bigquery_load_jobs(run: ForecastRun, project: str) -> list[tuple[str, list[dict], list[tuple[str, str]]]]:
-    """Per table: its id, its rows as JSON-ready dicts (dates as ISO text, no NaN) and its schema."""
-    jobs = []
-    for table, columns in TABLES.items():
-        names = [name for name, _ in columns]
-        rows = [{n: v.isoformat() if isinstance(v, date) else v for n, v in zip(names, values)}
-                for values in _values(run, table)]
-        jobs.append((f"{project}.marts.{table}", rows, [(n, BIGQUERY_TYPES[t]) for n, t in columns]))
-    return jobs
-
-
-def write_bigquery(run: ForecastRun, client=None) -> None:
-    """One load job per table with WRITE_TRUNCATE: each table is replaced atomically (BigQuery has no
-    transaction across the three; the forecast is written first, the backtests after it). Dataset
-    marts exists once dbt has built it. No grants: BigQuery access is by dataset IAM (docs/ACCESS.md)."""
-    from google.cloud import bigquery
-    if client is None:
-        from orchestration.generator.load import bigquery_client
-        client = bigquery_client()
-    for table_id, rows, schema in bigquery_load_jobs(run, client.project):
-        config = bigquery.LoadJobConfig(schema=[bigquery.SchemaField(n, t) for n, t in schema],
-                                        write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE)
-        client.load_table_from_json(rows, table_id, job_config=config).result()
-
-
-def connect_read(target: str, duckdb_path: Path | None = None, database: str | None = None):
-    if target == "duckdb":
-        import duckdb
-        return duckdb.connect(str(duckdb_path), read_only=True)
-    import psycopg
-    from orchestration.generator.load import pg_conninfo
-    return psycopg.connect(**pg_conninfo(database))
-
-
 def run_forecast(target: str, as_of: date, duckdb_path: Path | None = None, database: str | None = None,
                  progress: Callable[[str], None] = print, bigquery=None) -> ForecastRun:
     """bigquery: a google-cloud-bigquery client for target bigquery (default: bigquery_client())."""
-    if target.startswith("bigquery"):                 # bigquery, or bigquery_emulator (the env says where)
-        from orchestration.dagster_defs.warehouse import _BigQueryConnection
-        if bigquery is None:
-            from orchestration.generator.load import bigquery_client
-            bigquery = bigquery_client()
-        run = forecast_all(_BigQueryConnection(bigquery), as_of, progress)
-        write_bigquery(run, bigquery)
-        return run
-    con = connect_read(target, duckdb_path, database)
-    try:
-        run = forecast_all(con, as_of, progress)
-    finally:
-        con.close()
-    if target == "duckdb":
-        write_duckdb(run, duckdb_path)
-    else:
-        write_postgres(run, database)
-    return run
+    return mart_writer.read_and_replace(target, lambda con: forecast_all(con, as_of, progress), TABLES, PRIMARY_KEYS,
+                                        duckdb_path=duckdb_path, database=database, bigquery=bigquery)
