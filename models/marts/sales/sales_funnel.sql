@@ -20,7 +20,7 @@ counts as (
         sum(case when is_won then 1 else 0 end) as won,
         sum(case when is_customer then 1 else 0 end) as customer,
         -- the parts of the average, so any set of cohorts rolls up: sum / count
-        sum(hours_to_first_contact) as hours_to_first_contact_sum,
+        coalesce(sum(hours_to_first_contact), 0) as hours_to_first_contact_sum,
         count(hours_to_first_contact) as leads_with_first_contact_at
     from leads
     group by tenant_id, cohort_month, lead_source
