@@ -16,7 +16,7 @@ SUPERSET_PORT ?= 8088
 BIGQUERY_EMULATOR_PORT ?= 9050
 
 .PHONY: demo test install profiles browser lint docs dagster dagster-job dagster-home superset clean \
-	bigquery-emulator bigquery-emulator-venv
+	bigquery-emulator bigquery-emulator-venv bouncer-venv
 
 $(BIN)/activate: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
@@ -44,7 +44,7 @@ demo: install
 
 # Superset's and the BigQuery emulator's venvs are installed here, before the tests, so no test
 # reaches the package index.
-test: install browser bigquery-emulator-venv
+test: install browser bigquery-emulator-venv bouncer-venv
 	@echo "Installing Superset into .superset/venv for the dashboard tests (about 3 minutes the first time)"
 	$(BIN)/warehouse superset install
 	$(MAKE) --no-print-directory lint
@@ -60,13 +60,20 @@ browser:
 # (macros/is_incremental.sql) for the incremental models' other branch.
 LINT_DB := $(shell mktemp -u /tmp/warehouse_lint.XXXXXX).duckdb
 INCREMENTAL_MODELS = $(shell grep -rl "materialized='incremental'" models)
-lint: install
+# The structure rules (dbt-bouncer.yml) read the manifest of a fresh `dbt parse` into a throwaway
+# target path, never target/ (a stale manifest would judge yesterday's models).
+BOUNCER_DIR := $(shell mktemp -u /tmp/warehouse_bouncer.XXXXXX)
+lint: install bouncer-venv
 	$(BIN)/ruff check .
 	$(BIN)/yamllint --strict .
 	DBT_DUCKDB_PATH=$(LINT_DB) DBT_PROFILES_DIR=$(PROFILES_DIR) $(BIN)/sqlfluff lint models macros snapshots
 	DBT_DUCKDB_PATH=$(LINT_DB) DBT_PROFILES_DIR=$(PROFILES_DIR) WAREHOUSE_LINT_INCREMENTAL=true \
 		$(BIN)/sqlfluff lint $(INCREMENTAL_MODELS)
 	rm -f $(LINT_DB) $(LINT_DB).wal
+	DBT_DUCKDB_PATH=$(BOUNCER_DIR)/unused.duckdb $(DBT) parse --no-partial-parse --quiet \
+		--target-path $(BOUNCER_DIR)/target
+	DBT_PROJECT_DIR=$(BOUNCER_DIR) $(BOUNCER) --config-file dbt-bouncer.yml
+	rm -rf $(BOUNCER_DIR)
 
 docs: install
 	$(DBT) docs generate --target duckdb && $(DBT) docs serve --host 127.0.0.1 --port $(DOCS_PORT)
@@ -103,6 +110,16 @@ superset: install
 # afterwards it starts offline. About a minute the first time; skipped when up to date.
 bigquery-emulator-venv: install
 	$(BIN)/python tests/bigquery_emulator.py install
+
+# dbt-bouncer (pinned in tests/bouncer_requirements.txt) in its own venv, .bouncer/venv: it needs
+# duckdb < 2 (the project has 2.x). Reinstalled only when the pins change.
+BOUNCER := .bouncer/venv/bin/dbt-bouncer
+bouncer-venv: $(BOUNCER)
+$(BOUNCER): tests/bouncer_requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv --clear .bouncer/venv
+	.bouncer/venv/bin/pip install --quiet -r tests/bouncer_requirements.txt
+	touch $(BOUNCER)
 
 # The emulator on http://127.0.0.1:$(BIGQUERY_EMULATOR_PORT) until Ctrl-C, for `--target bigquery_emulator`
 # (README, "BigQuery"). In memory: everything is gone when it stops.

@@ -40,12 +40,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from orchestration import fingerprint as fp  # noqa: E402
+from orchestration.contract import POLICY  # noqa: E402
 
 BIN = Path(sys.executable).parent
 AS_OF = "2026-11-21"
 HOLDBACK_DAYS = 3
-# The raw tables read by incremental models (web sessions, messages, message status).
-INCREMENTAL_SOURCES = ("raw_commerce.web_events", "raw_messaging.messages", "raw_messaging.message_status_events")
+# The raw tables read by incremental models: the contract's policy names them.
+INCREMENTAL_SOURCES = tuple(f"{source}.{table}" for source, table in POLICY["incremental"])
 READER_QUERIES = (
     "select tenant_id, month, starting_mrr, new_mrr, expansion_mrr, reactivation_mrr, contraction_mrr, "
     "churned_mrr, ending_mrr from marts.mrr_monthly order by tenant_id, month",

@@ -7,6 +7,12 @@ for BENCHMARKS.md; asserts nothing.
 
 The login (default bench_platform, a platform login: every tenant) is created if missing through
 `warehouse access`; the marts must be built in that database.
+
+    .venv/bin/python benchmarks/query_pack.py --database warehouse_bench --clients 16 --during-build
+
+runs the clients for as long as a `dbt build --full-refresh` of the same database takes (the marts
+are swapped in under the readers: docs/FAULTS.md), and reports the build's time and outcome beside
+the readers' errors and percentiles.
 """
 import argparse
 import os
@@ -43,6 +49,8 @@ def main():
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--login", default="bench_platform")
     p.add_argument("--tenant", default=None, help="make the login a tenant login of this tenant (RLS filters)")
+    p.add_argument("--during-build", action="store_true",
+                   help="load the marts while dbt rebuilds them (--full-refresh), for as long as the build takes")
     args = p.parse_args()
     import psycopg
     from orchestration.generator.load import pg_conninfo
@@ -58,12 +66,16 @@ def main():
     timings = {name: [] for name in pack}
     errors = []
     stop = time.monotonic() + args.seconds
+    build_done = threading.Event()
+
+    def running() -> bool:
+        return not build_done.is_set() if args.during_build else time.monotonic() < stop
 
     def client(seed):
         rng = random.Random(seed)
         names = list(pack)
         with psycopg.connect(**info) as con:
-            while time.monotonic() < stop:
+            while running():
                 rng.shuffle(names)
                 for name in names:
                     t0 = time.perf_counter()
@@ -76,9 +88,18 @@ def main():
                     timings[name].append((time.perf_counter() - t0) * 1000)
 
     c0 = cpu_times()
+    started = time.monotonic()
     threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
     for t in threads:
         t.start()
+    if args.during_build:
+        build = subprocess.run([str(BIN / "dbt"), "build", "--full-refresh", "--target", "postgres",
+                                "--vars", "{as_of_date: '" + AS_OF.isoformat() + "'}"],
+                               cwd=REPO, env=env, capture_output=True, text=True, check=False)
+        build_done.set()
+        args.seconds = time.monotonic() - started
+        print(f"dbt build --full-refresh during the load: exit {build.returncode} in {args.seconds:.0f} s "
+              f"({build.stdout.strip().splitlines()[-1] if build.stdout.strip() else 'no output'})")
     for t in threads:
         t.join()
     steal = steal_share(c0, cpu_times())

@@ -415,15 +415,14 @@ def render_base_yaml(source: str, path: Path = CONTRACT_PATH) -> str:
                   "          arguments:", f"            source_relation: source('{t.source}', '{t.name}')",
                   "            max_share: \"{{ var('quarantine_max_share') }}\"",
                   "    columns:", "      - name: quarantine_reason",
-                  "        description: Rule the row breaks, or null. Named after the rule.",
+                  "        description: \"{{ doc('quarantine_reason') }}\"",
                   "        data_tests:", "          - accepted_values:", "              arguments:",
                   f"                values: [{', '.join(REASONS)}]"]
         if not t.incremental:
             lines += ["      - name: _version_rank",
-                      "        description: 1 for the kept version (null- and blank-key rows keep every version)."]
+                      "        description: \"{{ doc('_version_rank') }}\""]
         lines += ["      - name: _tied_versions",
-                  "        description: Versions sharing the kept one's key and order columns; more than 1 is "
-                  "quarantined as conflicting_versions."]
+                  "        description: \"{{ doc('_tied_versions') }}\""]
         for c in t.columns:
             description = _q(f"Raw {c.name} of the kept version ({c.description}).")
             lines += [f"      - name: {c.name}", f"        description: {description}"]

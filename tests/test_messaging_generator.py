@@ -1,4 +1,4 @@
-"""The WhatsApp messaging simulation (orchestration/generator/messaging.py), without dbt: the contract's
+"""The WhatsApp messaging simulation (orchestration/generator/messaging/), without dbt: the contract's
 columns, deterministic, rates in their bands, the webhook mess present, nothing after `now`, chunks
 per month, and a ledger that equals an independent pandas reading of the generated rows with the
 definitions of marts.md "Messaging"."""
@@ -206,13 +206,13 @@ def test_delivery_read_and_campaign_reply_rates_are_in_their_bands(world):
     for sim, tables in world:
         flags = message_flags(tables)
         r = rates(flags)
-        assert 0.90 <= r["delivery"] <= 0.98, (sim.t, r)
-        assert 0.50 <= r["read"] <= 0.85, (sim.t, r)
-        assert 0.0 < r["failure"] < 0.10, (sim.t, r)
+        assert 0.90 <= r["delivery"] <= 0.98, (sim.tenant_id, r)
+        assert 0.50 <= r["read"] <= 0.85, (sim.tenant_id, r)
+        assert 0.0 < r["failure"] < 0.10, (sim.tenant_id, r)
         c = rates(flags[flags["campaign_id"].notna()])
-        assert 0.90 <= c["delivery"] <= 0.98, (sim.t, c)
-        assert 0.50 <= c["read"] <= 0.85, (sim.t, c)
-        assert 0.05 <= c["reply"] <= 0.30, (sim.t, c)
+        assert 0.90 <= c["delivery"] <= 0.98, (sim.tenant_id, c)
+        assert 0.50 <= c["read"] <= 0.85, (sim.tenant_id, c)
+        assert 0.05 <= c["reply"] <= 0.30, (sim.tenant_id, c)
 
 
 def test_conversations_bot_agents_and_handoffs(world):
@@ -220,7 +220,7 @@ def test_conversations_bot_agents_and_handoffs(world):
         m = frame(tables["messages"]).sort_values(["conversation_id", "sent_at"])
         conv = frame(tables["conversations"]).sort_values("updated_at").drop_duplicates("id", keep="last")
         first = m.groupby("conversation_id").first()
-        assert (first["direction"] == "inbound").mean() > 0.5, sim.t        # mostly started by the customer
+        assert (first["direction"] == "inbound").mean() > 0.5, sim.tenant_id      # mostly started by the customer
         assert set(conv["status"]) == {"active", "resolved", "handed_off", "closed"}
         assert conv.loc[conv["status"] == "active", "ended_at"].isna().all()
         assert conv.loc[conv["status"] != "active", "ended_at"].notna().all()
@@ -230,9 +230,9 @@ def test_conversations_bot_agents_and_handoffs(world):
         prev_dir = m.groupby("conversation_id")["direction"].shift()
         wait = (m["sent_at"] - prev).dt.total_seconds()
         bot = (m["sender_type"] == "llm") & (prev_dir == "inbound")
-        assert wait[bot].median() < 10 and wait[bot].max() <= 20, sim.t
+        assert wait[bot].median() < 10 and wait[bot].max() <= 20, sim.tenant_id
         agent = (m["sender_type"] == "agent") & (prev_dir == "inbound")
-        assert 20 < wait[agent].median() < 30 * 60, sim.t
+        assert 20 < wait[agent].median() < 30 * 60, sim.tenant_id
         llm = m["sender_type"] == "llm"
         assert m.loc[llm, "llm_model"].notna().all() and (m.loc[llm, "tokens_used"] > 0).all()
         assert m.loc[~llm, "llm_model"].isna().all() and m.loc[~llm, "tokens_used"].isna().all()
@@ -332,7 +332,7 @@ def test_webhook_mess_is_there(world):
 def test_ledger_equals_an_independent_reading_of_the_rows(world):
     for sim, tables in world:
         led = frame(tables["_ledger"])
-        assert set(led["tenant_id"]) == {sim.t}
+        assert set(led["tenant_id"]) == {sim.tenant_id}
         led = led.assign(day=pd.to_datetime(led["day"])).set_index("day").drop(columns="tenant_id")
         mine = independent_ledger(tables)
         cols = ["inbound", "outbound", "sent", "delivered", "read", "failed", "replied", "conversations",
@@ -341,7 +341,7 @@ def test_ledger_equals_an_independent_reading_of_the_rows(world):
         both = led.add_suffix("_ledger").join(mine, how="outer").fillna(0)
         for c in cols:
             diff = both[f"{c}_ledger"] != both[c]
-            assert not diff.any(), (sim.t, c, both.loc[diff, [f"{c}_ledger", c]].head())
+            assert not diff.any(), (sim.tenant_id, c, both.loc[diff, [f"{c}_ledger", c]].head())
 
 
 def test_links_to_the_ids_of_the_other_simulations():

@@ -82,7 +82,33 @@ def raw_split(tmp_path_factory):
         first = pc.less_equal(rows["_loaded_at"], CUTOFF)
         second[table] = rows.filter(pc.invert(first))
         pq.write_table(rows.filter(first), path)
+    second["message_status_events"] = pa.concat_tables([second["message_status_events"],
+                                                        _read_weeks_later(tmp / "raw")])
     return tmp / "raw", second
+
+
+def _read_weeks_later(raw_dir: Path) -> pa.Table:
+    """Read receipts of the first load's oldest delivered, unread outbound messages, happening now,
+    weeks after their send: a customer opens an old chat when they like, so no lookback from the
+    receipt finds the message's earlier events."""
+    events = pq.read_table(raw_dir / "raw_messaging" / "message_status_events.parquet")
+    delivered = events.filter(pc.equal(events["status"], "delivered"))
+    read = {(t, m) for t, m, s in zip(events["tenant_id"].to_pylist(), events["message_id"].to_pylist(),
+                                      events["status"].to_pylist(), strict=True) if s == "read"}
+    picked = [i for i, (t, m, o) in enumerate(zip(delivered["tenant_id"].to_pylist(),
+                                                  delivered["message_id"].to_pylist(),
+                                                  delivered["occurred_at"].to_pylist(), strict=True))
+              if (t, m) not in read and o is not None and timedelta(days=20) < CUTOFF - o < timedelta(days=60)][:5]
+    receipts = delivered.take(picked)
+    n = receipts.num_rows
+    return receipts.set_column(receipts.schema.get_field_index("id"), "id",
+                               pa.array([f"read_weeks_later_{i}" for i in range(n)], receipts.schema.field("id").type)) \
+        .set_column(receipts.schema.get_field_index("status"), "status",
+                    pa.array(["read"] * n, receipts.schema.field("status").type)) \
+        .set_column(receipts.schema.get_field_index("occurred_at"), "occurred_at",
+                    pa.array([CUTOFF + timedelta(hours=1)] * n, receipts.schema.field("occurred_at").type)) \
+        .set_column(receipts.schema.get_field_index("_loaded_at"), "_loaded_at",
+                    pa.array([CUTOFF + timedelta(hours=2)] * n, receipts.schema.field("_loaded_at").type))
 
 
 def test_the_second_load_holds_late_redelivered_and_out_of_order_status_events(raw_split):
@@ -104,6 +130,9 @@ def test_the_second_load_holds_late_redelivered_and_out_of_order_status_events(r
     redelivered = [k for k in zip(events["tenant_id"].to_pylist(), events["id"].to_pylist(), strict=True)
                    if k[1] is not None and k in first_keys]
     assert redelivered, "no status event of the first load is delivered again in the second"
+    # read weeks after its send: the message's sent and delivered events lie far before the receipt
+    weeks_later = [i for i in events["id"].to_pylist() if str(i).startswith("read_weeks_later_")]
+    assert len(weeks_later) == 5, "no read receipt of a message sent weeks before the boundary"
     # out of order: a message's events split across the loads, an earlier-happening one landing second
     first_latest = {}
     for t, m, o in zip(first["tenant_id"].to_pylist(), first["message_id"].to_pylist(),

@@ -67,7 +67,10 @@ def test_every_shell_block_of_the_readme_runs(repo_copy):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "WAREHOUSE_", "VIRTUAL_ENV"))}
     env.update(PYTHONPATH=str(repo_copy), PGDATABASE=database, SCALE="0.01", TENANTS="2",
                DBT_SEND_ANONYMOUS_USAGE_STATS="false", DAGSTER_DISABLE_TELEMETRY="1",
-               BI_ACME_PASSWORD=uuid.uuid4().hex, BI_PLATFORM_PASSWORD=uuid.uuid4().hex)
+               BI_ACME_PASSWORD=uuid.uuid4().hex, BI_PLATFORM_PASSWORD=uuid.uuid4().hex,
+               # the commands are the subject here: the unit tests (the same on any data) run in the
+               # session builds on both engines (tests/test_dbt_build.py), not three more times
+               DBT_EXCLUDE_RESOURCE_TYPES="unit_test")
     logins = []
     try:
         for where, block in shell_blocks():

@@ -45,7 +45,7 @@ weekly_messaging_full_refresh = dg.define_asset_job(
     "weekly_messaging_full_refresh", selection=messaging_incremental, tags=WRITER_TAGS,
     config={"ops": {"warehouse_dbt": {"config": {"full_refresh": True}}}},
     description="Rebuilds the incremental messaging models from all history (a changed price seed, rows "
-                "re-delivered invalid and status events later than the lookback, which increments cannot see).")
+                "re-delivered invalid, which increments cannot see).")
 executive_report_job = dg.define_asset_job(
     "executive_reports", selection=reports, description="Per-tenant executive reports from the marts.")
 

@@ -11,17 +11,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import profiles as P
+from . import profiles
 from .schema import TABLES
 from .timeutil import DAY, HOUR, US, to_us
 
-SEASON = np.array([0.85, 0.8, 0.9, 0.95, 1.0, 0.95, 0.9, 0.95, 1.0, 1.1, 1.45, 1.6])  # Jan..Dec
-CHANNELS = np.array(["web", "mobile", "marketplace", "pos", "referral", "paid_social", "paid_search"],
-                    dtype=object)
-CHANNEL_SHARE = [0.3, 0.15, 0.08, 0.05, 0.1, 0.17, 0.15]
+SEASON = np.array(profiles.STORE_SEASONALITY)  # Jan..Dec
+CHANNELS = np.array(list(profiles.ACQUISITION_CHANNEL_SHARE), dtype=object)
+CHANNEL_SHARE = list(profiles.ACQUISITION_CHANNEL_SHARE.values())
 SPEND_CHANNELS = ("paid_search", "paid_social", "referral", "event")
-UTM = np.array([None, "google", "facebook", "instagram", "email", "tiktok", "affiliate"], dtype=object)
-UTM_SHARE = [0.35, 0.25, 0.12, 0.1, 0.1, 0.05, 0.03]
+UTM = np.array(list(profiles.UTM_SOURCE_SHARE), dtype=object)
+UTM_SHARE = list(profiles.UTM_SOURCE_SHARE.values())
+ORDER_CHANNELS = np.array(list(profiles.ORDER_CHANNEL_SHARE), dtype=object)
+DEVICES = np.array(list(profiles.DEVICE_SHARE), dtype=object)
 FIRST = np.array(["ana", "ben", "carla", "dev", "emma", "felix", "gina", "hiro", "ines", "jon",
                   "kai", "lena", "marco", "nora", "omar", "pia", "rosa", "sam", "tara", "yuki"], dtype=object)
 LAST = np.array(["garcia", "smith", "muller", "tanaka", "rossi", "dubois", "lopez", "kim", "brown",
@@ -54,17 +55,17 @@ def _seasonal_times(rng, n, start_us, now_us, growth=0.8):
 
 
 class CommerceSimulation:
-    def __init__(self, tenant_id, prof: P.TenantProfile, scale, rng, start: datetime, now: datetime,
+    def __init__(self, tenant_id, prof: profiles.TenantProfile, scale, rng, start: datetime, now: datetime,
                  billing_emails: list[str]):
-        self.t, self.prof, self.rng = tenant_id, prof, rng
+        self.tenant_id, self.prof, self.rng = tenant_id, prof, rng
         self.start_us, self.now_us = to_us(start), to_us(now)
         self.size = prof.weight * prof.commerce * scale
         self.billing_emails = billing_emails
         self.currency = prof.store_currency
-        self.fx = P.PRICE_FX[self.currency]
+        self.fx = profiles.PRICE_FX[self.currency]
 
     def _tenant_col(self, n):
-        return pa.array(np.full(n, self.t, dtype=object), pa.string())
+        return pa.array(np.full(n, self.tenant_id, dtype=object), pa.string())
 
     def _loaded(self, t_us):
         lag = self.rng.integers(5 * 60, 6 * 3600, t_us.size) * US
@@ -87,11 +88,11 @@ class CommerceSimulation:
         cats = np.array(self.prof.product_categories, dtype=object)
         self.product_cat = rng.integers(0, cats.size, n)
         self.product_price = np.round(rng.lognormal(np.log(30), 0.6, n) * self.fx, 0 if self.fx > 50 else 2)
-        self.product_cost = np.round(self.product_price * rng.uniform(0.3, 0.6, n), 2)
+        self.product_cost = np.round(self.product_price * rng.uniform(*profiles.PRODUCT_COST_SHARE, n), 2)
         self.popularity = 1.0 / np.arange(1, n + 1) ** 0.9
         self.popularity /= self.popularity.sum()
         created = np.full(n, self.start_us - 60 * DAY) + rng.integers(0, 30, n) * DAY
-        updated = created + (rng.random(n) < 0.2) * rng.integers(1, 400, n) * DAY
+        updated = created + (rng.random(n) < profiles.P_PRODUCT_UPDATED) * rng.integers(1, 400, n) * DAY
         updated = np.minimum(updated, self.now_us - DAY)
         return pa.table({
             "id": ids("prd_", n), "tenant_id": self._tenant_col(n),
@@ -115,24 +116,25 @@ class CommerceSimulation:
             ids("", n), "@shopper.example")
         emails = emails.to_numpy(zero_copy_only=False).astype(object)
         # a few shoppers are also billing customers of the tenant (same person, same email)
-        k = min(len(self.billing_emails), int(n * 0.03))
+        k = min(len(self.billing_emails), int(n * profiles.P_SHOPPER_IS_BILLING_CUSTOMER))
         if k:
             pos = rng.choice(n, k, replace=False)
             emails[pos] = rng.choice(np.array(self.billing_emails, dtype=object), k, replace=False)
         # and a few shoppers registered twice with one email
-        dup = rng.choice(n, max(1, int(n * 0.01)), replace=False)
+        dup = rng.choice(n, max(1, int(n * profiles.P_SHOPPER_REGISTERED_TWICE)), replace=False)
         emails[dup] = emails[rng.choice(n, dup.size)]
         self.acq = rng.choice(CHANNELS, n, p=CHANNEL_SHARE)
         countries = np.array(list(self.prof.countries), dtype=object)
         cp = np.array(list(self.prof.countries.values()))
-        updated = np.minimum(created + (rng.random(n) < 0.1) * rng.integers(1, 300, n) * DAY, self.now_us - US)
+        updated = np.minimum(created + (rng.random(n) < profiles.P_SHOPPER_UPDATED) * rng.integers(1, 300, n) * DAY,
+                             self.now_us - US)
         return pa.table({
             "id": ids("cust_", n), "tenant_id": self._tenant_col(n),
             "email": pa.array(emails, pa.string()),
             "first_name": pa.array([f.title() for f in first], pa.string()),
             "last_name": pa.array([name.title() for name in last], pa.string()),
             "country_code": pa.array(rng.choice(countries, n, p=cp / cp.sum()), pa.string()),
-            "accepts_marketing": pa.array(rng.random(n) < 0.6),
+            "accepts_marketing": pa.array(rng.random(n) < profiles.P_ACCEPTS_MARKETING),
             "acquisition_channel": pa.array(self.acq, pa.string()),
             "created_at": ts(created), "updated_at": ts(updated), "_loaded_at": ts(self._loaded(updated)),
         }, schema=TABLES["raw_commerce"]["customers"])
@@ -140,8 +142,9 @@ class CommerceSimulation:
     def _orders(self):
         rng, now = self.rng, self.now_us
         n_c = self.n_customers
-        # orders per customer: 1 + geometric repeats (many buy once)
-        k = 1 + rng.geometric(0.5, n_c) - 1 + (rng.random(n_c) < 0.15) * rng.geometric(0.25, n_c)
+        # orders per customer: 1 + geometric repeats (many buy once); loyal customers buy again more
+        k = (1 + rng.geometric(profiles.P_REPEAT_STOPS, n_c) - 1
+             + (rng.random(n_c) < profiles.P_LOYAL_SHOPPER) * rng.geometric(profiles.P_LOYAL_REPEAT_STOPS, n_c))
         cust = np.repeat(np.arange(n_c), k)
         offsets = np.cumsum(k) - k
         j = np.arange(cust.size) - np.repeat(offsets, k)          # order sequence within customer
@@ -155,41 +158,45 @@ class CommerceSimulation:
         keep = (placed < now - HOUR) & ((j == 0) | (rng.random(cust.size) < SEASON[month] / SEASON.max()))
         cust, placed = cust[keep], placed[keep]
         # guest checkouts
-        n_guest = int(cust.size * 0.12)
+        n_guest = int(cust.size * profiles.GUEST_ORDERS_PER_CUSTOMER_ORDER)
         g_placed = _seasonal_times(rng, n_guest, self.start_us, now - HOUR)
         cust = np.concatenate([cust, np.full(n_guest, -1)])
         placed = np.concatenate([placed, g_placed])
         order = np.argsort(placed, kind="stable")
         cust, placed = cust[order], placed[order]
         n = placed.size
-        channel = rng.choice(np.array(["web", "mobile", "pos", "marketplace"], dtype=object), n,
-                             p=[0.55, 0.3, 0.08, 0.07])
+        channel = rng.choice(ORDER_CHANNELS, n, p=list(profiles.ORDER_CHANNEL_SHARE.values()))
         # items
-        n_items = np.minimum(1 + rng.poisson(0.9, n), 6)
+        n_items = np.minimum(1 + rng.poisson(profiles.EXTRA_ITEMS_PER_ORDER, n), profiles.MAX_ITEMS_PER_ORDER)
         item_order = np.repeat(np.arange(n), n_items)
         pos = np.arange(item_order.size) - np.repeat(np.cumsum(n_items) - n_items, n_items)
         prod = rng.choice(self.n_products, item_order.size, p=self.popularity)
         first_prod = np.repeat(prod[np.cumsum(n_items) - n_items], n_items)
-        pair = (pos == 1) & (rng.random(item_order.size) < 0.35)
+        pair = (pos == 1) & (rng.random(item_order.size) < profiles.P_COMPLEMENT_SECOND_ITEM)
         prod = np.where(pair, first_prod ^ 1, prod)                # complements bought together
         prod = np.minimum(prod, self.n_products - 1)
-        qty = 1 + rng.poisson(0.3, item_order.size)
+        qty = 1 + rng.poisson(profiles.EXTRA_UNITS_PER_ITEM, item_order.size)
         unit = self.product_price[prod]
-        item_disc = np.where(rng.random(item_order.size) < 0.1, np.round(unit * qty * 0.1, 2), 0.0)
+        item_disc = np.where(rng.random(item_order.size) < profiles.P_ITEM_DISCOUNT,
+                             np.round(unit * qty * profiles.ITEM_DISCOUNT_SHARE, 2), 0.0)
         line = unit * qty - item_disc
         subtotal = np.round(np.bincount(item_order, line, minlength=n), 2)
-        discount = np.where(rng.random(n) < 0.15, np.round(subtotal * 0.1, 2), 0.0)
-        shipping = np.where(subtotal - discount >= 50 * self.fx, 0.0, round(5.99 * self.fx, 2))
-        tax = np.round((subtotal - discount) * 0.08, 2)
+        discount = np.where(rng.random(n) < profiles.P_ORDER_DISCOUNT, np.round(subtotal * profiles.ORDER_DISCOUNT_SHARE, 2), 0.0)
+        shipping = np.where(subtotal - discount >= profiles.FREE_SHIPPING_FROM_USD * self.fx, 0.0,
+                            round(profiles.SHIPPING_USD * self.fx, 2))
+        tax = np.round((subtotal - discount) * profiles.STORE_SALES_TAX_RATE, 2)
         total = np.round(subtotal - discount + shipping + tax, 2)
         # status
         age = now - placed
-        u = rng.random(n)
+        outcome_draw = rng.random(n)
+        cancelled_below = profiles.P_ORDER_CANCELLED
+        refunded_below = cancelled_below + profiles.P_ORDER_REFUNDED
+        partially_refunded_below = refunded_below + profiles.P_ORDER_PARTIALLY_REFUNDED
         # payment is captured within hours: a 2-day pending window emptied the latest days of revenue
         status = np.where(age < 2 * HOUR, "pending", np.where(age < 5 * DAY, "paid", "fulfilled")).astype(object)
-        status[(u < 0.03)] = "cancelled"
-        refunded = (u >= 0.03) & (u < 0.05) & (age > 20 * DAY)
-        partial = (u >= 0.05) & (u < 0.08) & (age > 20 * DAY)
+        status[(outcome_draw < cancelled_below)] = "cancelled"
+        refunded = (outcome_draw >= cancelled_below) & (outcome_draw < refunded_below) & (age > 20 * DAY)
+        partial = (outcome_draw >= refunded_below) & (outcome_draw < partially_refunded_below) & (age > 20 * DAY)
         status[refunded] = "refunded"
         status[partial] = "partially_refunded"
         cancelled_at = np.where(status == "cancelled", placed + rng.integers(1, 48, n) * HOUR, 0)
@@ -198,7 +205,7 @@ class CommerceSimulation:
         ref_idx = np.flatnonzero(refunded | partial)
         merch = subtotal - discount
         ref_amount = np.where(refunded[ref_idx], merch[ref_idx],
-                              np.round(merch[ref_idx] * rng.uniform(0.2, 0.6, ref_idx.size), 2))
+                              np.round(merch[ref_idx] * rng.uniform(*profiles.PARTIAL_REFUND_SHARE, ref_idx.size), 2))
         ref_at = placed[ref_idx] + rng.integers(3, 19, ref_idx.size) * DAY
         updated = np.maximum.reduce([placed, cancelled_at, fulfilled_at])
         updated[ref_idx] = np.maximum(updated[ref_idx], ref_at)
@@ -217,7 +224,7 @@ class CommerceSimulation:
             "updated_at": ts(updated), "_loaded_at": ts(self._loaded(updated)),
         }, schema=TABLES["raw_commerce"]["orders"])
         # earlier versions: fulfilled orders were first loaded as paid
-        early_mask = (status == "fulfilled") & (rng.random(n) < P.EARLIER_VERSION_RATE)
+        early_mask = (status == "fulfilled") & (rng.random(n) < profiles.EARLIER_VERSION_RATE)
         if early_mask.any():
             e = orders.filter(pa.array(early_mask))
             e_placed = placed[early_mask]
@@ -255,85 +262,92 @@ class CommerceSimulation:
         if self.size <= 0:
             return
         rng, now = self.rng, self.now_us
-        wo = self.web_orders
-        n_buy = wo["placed"].size
-        n_browse = n_buy * (P.WEB_SESSIONS_PER_PURCHASE - 1)
+        web_orders = self.web_orders
+        n_buy = web_orders["placed"].size
+        n_browse = n_buy * (profiles.WEB_SESSIONS_PER_PURCHASE - 1)
         # browsing sessions follow the order-time distribution (growth, seasonality)
         base = self.all_placed[rng.integers(0, self.all_placed.size, n_browse)] if self.all_placed.size else \
             np.empty(0, np.int64)
         # jitter that would cross either end of the history is mirrored back inside it: clipping piled
         # those sessions onto the first and last hour (a 5x session spike on the latest day)
         jitter = rng.integers(-15 * DAY, 15 * DAY, n_browse)
-        b_start = base + jitter
-        b_start = np.where(b_start >= now - HOUR, base - np.abs(jitter), b_start)
-        b_start = np.clip(np.where(b_start < self.start_us, base + np.abs(jitter), b_start), self.start_us, now - HOUR)
+        browse_start = base + jitter
+        browse_start = np.where(browse_start >= now - HOUR, base - np.abs(jitter), browse_start)
+        browse_start = np.clip(np.where(browse_start < self.start_us, base + np.abs(jitter), browse_start),
+                               self.start_us, now - HOUR)
         total = n_buy + n_browse
         order = rng.permutation(total)
         next_event = 1
         for lo in range(0, total, chunk_sessions):
-            sel = np.sort(order[lo:lo + chunk_sessions])
-            is_buy = sel < n_buy
-            bi = sel[is_buy]
-            wi = sel[~is_buy] - n_buy
-            m = sel.size
-            n_pv = np.where(is_buy, 1 + rng.poisson(0.8, m), 0)
-            browse_pv = rng.random(m) < 0.55
-            n_pv = np.where(~is_buy & browse_pv, 1 + rng.poisson(0.6, m), n_pv)
-            atc = is_buy | (browse_pv & (rng.random(m) < 0.3))
-            chk = is_buy | (atc & (rng.random(m) < 0.45))
+            sessions = np.sort(order[lo:lo + chunk_sessions])
+            is_buy = sessions < n_buy
+            buy_idx = sessions[is_buy]
+            browse_idx = sessions[~is_buy] - n_buy
+            n_sessions = sessions.size
+            n_product_views = np.where(is_buy, 1 + rng.poisson(profiles.EXTRA_PRODUCT_VIEWS_BUYING, n_sessions), 0)
+            browses_products = rng.random(n_sessions) < profiles.P_BROWSER_VIEWS_PRODUCTS
+            n_product_views = np.where(~is_buy & browses_products,
+                                       1 + rng.poisson(profiles.EXTRA_PRODUCT_VIEWS_BROWSING, n_sessions), n_product_views)
+            adds_to_cart = is_buy | (browses_products & (rng.random(n_sessions) < profiles.P_BROWSER_ADDS_TO_CART))
+            starts_checkout = is_buy | (adds_to_cart & (rng.random(n_sessions) < profiles.P_CART_STARTS_CHECKOUT))
             buy = is_buy.copy()
-            n_ev = 1 + n_pv + atc + chk + buy
-            start = np.empty(m, np.int64)
-            start[is_buy] = wo["placed"][bi] - (n_ev[is_buy] - 1) * 60 * US
-            start[~is_buy] = b_start[wi]
-            cust = np.full(m, -1)
-            cust[is_buy] = wo["cust"][bi]
-            known = ~is_buy & (rng.random(m) < 0.25)
+            n_events = 1 + n_product_views + adds_to_cart + starts_checkout + buy
+            start = np.empty(n_sessions, np.int64)
+            start[is_buy] = web_orders["placed"][buy_idx] - (n_events[is_buy] - 1) * 60 * US
+            start[~is_buy] = browse_start[browse_idx]
+            cust = np.full(n_sessions, -1)
+            cust[is_buy] = web_orders["cust"][buy_idx]
+            known = ~is_buy & (rng.random(n_sessions) < profiles.P_BROWSER_LOGGED_IN)
             cust[known] = rng.integers(0, self.n_customers, known.sum())
-            device = rng.choice(np.array(["desktop", "mobile", "tablet"], dtype=object), m, p=[0.55, 0.35, 0.1])
-            device[is_buy] = np.where(wo["mobile"][bi], "mobile", device[is_buy])
-            utm = rng.choice(UTM, m, p=UTM_SHARE)
-            product = rng.choice(self.n_products, m, p=self.popularity)
-            product[is_buy] = wo["first_prod"][bi]
-            ses_num = sel + 1
-            # expand to events
-            s = np.repeat(np.arange(m), n_ev)
-            p = np.arange(s.size) - np.repeat(np.cumsum(n_ev) - n_ev, n_ev)
-            k1 = 1 + n_pv[s]
-            k2 = k1 + atc[s]
-            k3 = k2 + chk[s]
-            etype = np.where(p == 0, "page_view", np.where(p < k1, "product_view", np.where(
-                p < k2, "add_to_cart", np.where(p < k3, "checkout_started", "purchase")))).astype(object)
-            occurred = start[s] + p * 60 * US + np.where(p > 0, rng.integers(0, 30, s.size) * US, 0)
-            late = rng.random(s.size) < 0.02
-            loaded = occurred + rng.integers(60, 1800, s.size) * US + late * rng.integers(HOUR, 72 * HOUR, s.size)
+            device = rng.choice(DEVICES, n_sessions, p=list(profiles.DEVICE_SHARE.values()))
+            device[is_buy] = np.where(web_orders["mobile"][buy_idx], "mobile", device[is_buy])
+            utm = rng.choice(UTM, n_sessions, p=UTM_SHARE)
+            product = rng.choice(self.n_products, n_sessions, p=self.popularity)
+            product[is_buy] = web_orders["first_prod"][buy_idx]
+            session_number = sessions + 1
+            # expand to events: position 0 page view, then product views, cart, checkout, purchase
+            event_session = np.repeat(np.arange(n_sessions), n_events)
+            event_pos = np.arange(event_session.size) - np.repeat(np.cumsum(n_events) - n_events, n_events)
+            cart_pos = 1 + n_product_views[event_session]
+            checkout_pos = cart_pos + adds_to_cart[event_session]
+            purchase_pos = checkout_pos + starts_checkout[event_session]
+            event_type = np.where(event_pos == 0, "page_view", np.where(
+                event_pos < cart_pos, "product_view", np.where(
+                    event_pos < checkout_pos, "add_to_cart", np.where(
+                        event_pos < purchase_pos, "checkout_started", "purchase")))).astype(object)
+            occurred = (start[event_session] + event_pos * 60 * US
+                        + np.where(event_pos > 0, rng.integers(0, 30, event_session.size) * US, 0))
+            late = rng.random(event_session.size) < profiles.P_WEB_EVENT_LATE
+            loaded = (occurred + rng.integers(60, 1800, event_session.size) * US
+                      + late * rng.integers(HOUR, 72 * HOUR, event_session.size))
             keep = loaded < now
-            ne = s.size
-            has_prod = (etype == "product_view") | (etype == "add_to_cart")
-            is_purchase = etype == "purchase"
-            order_idx = np.zeros(ne, np.int64)
+            n_rows = event_session.size
+            has_prod = (event_type == "product_view") | (event_type == "add_to_cart")
+            is_purchase = event_type == "purchase"
+            order_idx = np.zeros(n_rows, np.int64)
             if is_buy.any():
-                buy_order = np.zeros(m, np.int64)
-                buy_order[is_buy] = wo["idx"][bi]
-                order_idx = buy_order[s]
-            cust_e = cust[s]
-            tbl = pa.table({
-                "event_id": ids("evt_", np.arange(next_event, next_event + ne)),
-                "tenant_id": self._tenant_col(ne),
-                "session_id": ids("ses_", ses_num[s]),
-                "anonymous_id": ids("anon_", (ses_num[s] * 7919) % (total // 2 + 1) + 1),
-                "customer_id": pc.if_else(pa.array(cust_e < 0), pa.scalar(None, pa.string()),
-                                          ids("cust_", np.maximum(cust_e, 0) + 1)),
-                "event_type": pa.array(etype, pa.string()),
-                "product_id": pc.if_else(pa.array(has_prod), ids("prd_", product[s] + 1), pa.scalar(None, pa.string())),
+                buy_order = np.zeros(n_sessions, np.int64)
+                buy_order[is_buy] = web_orders["idx"][buy_idx]
+                order_idx = buy_order[event_session]
+            event_customer = cust[event_session]
+            events = pa.table({
+                "event_id": ids("evt_", np.arange(next_event, next_event + n_rows)),
+                "tenant_id": self._tenant_col(n_rows),
+                "session_id": ids("ses_", session_number[event_session]),
+                "anonymous_id": ids("anon_", (session_number[event_session] * 7919) % (total // 2 + 1) + 1),
+                "customer_id": pc.if_else(pa.array(event_customer < 0), pa.scalar(None, pa.string()),
+                                          ids("cust_", np.maximum(event_customer, 0) + 1)),
+                "event_type": pa.array(event_type, pa.string()),
+                "product_id": pc.if_else(pa.array(has_prod), ids("prd_", product[event_session] + 1),
+                                         pa.scalar(None, pa.string())),
                 "order_id": pc.if_else(pa.array(is_purchase), self.order_ids.take(pa.array(order_idx)),
                                        pa.scalar(None, pa.string())),
-                "utm_source": pa.array(utm[s], pa.string()),
-                "device": pa.array(device[s], pa.string()),
+                "utm_source": pa.array(utm[event_session], pa.string()),
+                "device": pa.array(device[event_session], pa.string()),
                 "occurred_at": ts(occurred), "_loaded_at": ts(loaded),
             }, schema=TABLES["raw_commerce"]["web_events"])
-            next_event += ne
-            yield tbl.filter(pa.array(keep))
+            next_event += n_rows
+            yield events.filter(pa.array(keep))
 
     def _spend(self):
         rng = self.rng
@@ -343,9 +357,9 @@ class CommerceSimulation:
         for c_i, ch in enumerate(SPEND_CHANNELS):
             if ch == "event" and self.prof.b2b < 0.5:
                 continue
-            base = 400 * self.size ** 0.7 * (1.0 + 0.5 * c_i % 2) * self.fx
+            base = profiles.DAILY_SPEND_USD_PER_CHANNEL * self.size ** 0.7 * (1.0 + 0.5 * c_i % 2) * self.fx
             trend = 1 + 0.5 * (days - days[0]) / max(n, 1)
-            weekday = np.where(((days + 3) % 7) >= 5, 0.7, 1.0)
+            weekday = np.where(((days + 3) % 7) >= 5, profiles.WEEKEND_SPEND_FACTOR, 1.0)
             month = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
             spend = np.round(base * trend * weekday * SEASON[month] * rng.lognormal(0, 0.25, n), 2)
             rows.append(pa.table({

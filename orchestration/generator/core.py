@@ -8,7 +8,7 @@ import csv
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from . import mess
-from .b2b import B2BSimulation
+from .b2b import B2BSimulation, FunnelRow, MrrRow, WonDealRow
 from .commerce import CommerceSimulation
 from .messaging import MessagingSimulation
 from .profiles import tenant_profiles
@@ -94,7 +94,7 @@ def generate(out_dir: Path, tenants: int, scale: float, seed: int, as_of_date: d
         tables = b2b.tables()
         mrr = b2b.ledger_mrr(fx, last_month)
         mrr_rows += mrr
-        funnel_rows += b2b.ledger_funnel({r[1] for r in mrr})
+        funnel_rows += b2b.ledger_funnel({row.customer_id for row in mrr})
         won_rows += b2b.ledger_won_deals(fx)
         bar.update(1)
         bar.set_postfix_str(f"{tenant_id} commerce")
@@ -148,31 +148,31 @@ def _write_with_mess(writers, planted, schema, table, t, rng, now_us, tenant_id)
         writers[(schema, table)].write(bad)
 
 
-def _write_ledger(out_dir: Path, mrr_rows, funnel_rows, won_rows, planted):
+def _write_ledger(out_dir: Path, mrr_rows: list[MrrRow], funnel_rows: list[FunnelRow],
+                  won_rows: list[WonDealRow], planted: Counter):
     d = out_dir / LEDGER_SCHEMA
     d.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table({
-        "tenant_id": pa.array([r[0] for r in mrr_rows], pa.string()),
-        "customer_id": pa.array([r[1] for r in mrr_rows], pa.string()),
-        "month": pa.array([r[2] for r in mrr_rows], pa.date32()),
-        "mrr_usd": pa.array([r[3] for r in mrr_rows], pa.float64()),
+        "tenant_id": pa.array([r.tenant_id for r in mrr_rows], pa.string()),
+        "customer_id": pa.array([r.customer_id for r in mrr_rows], pa.string()),
+        "month": pa.array([r.month for r in mrr_rows], pa.date32()),
+        "mrr_usd": pa.array([r.mrr_usd for r in mrr_rows], pa.float64()),
     }), d / "mrr.parquet")
-    cols = ["tenant_id", "cohort_month", "lead_source", "leads", "contacted", "qualified", "proposal", "won",
-            "customer"]
-    pq.write_table(pa.table({c: pa.array([r[i] for r in funnel_rows]) for i, c in enumerate(cols)}),
+    pq.write_table(pa.table({name: pa.array([getattr(r, name) for r in funnel_rows])
+                             for name in (f.name for f in fields(FunnelRow))}),
                    d / "funnel.parquet")
     pq.write_table(pa.table({
-        "tenant_id": pa.array([r[0] for r in won_rows], pa.string()),
-        "opportunity_id": pa.array([r[1] for r in won_rows], pa.string()),
-        "owner_user_id": pa.array([r[2] for r in won_rows], pa.string()),
-        "closed_month": pa.array([r[3] for r in won_rows], pa.date32()),
-        "sales_cycle_days": pa.array([r[4] for r in won_rows], pa.int64()),
-        "amount_usd": pa.array([r[5] for r in won_rows], pa.float64()),
+        "tenant_id": pa.array([r.tenant_id for r in won_rows], pa.string()),
+        "opportunity_id": pa.array([r.opportunity_id for r in won_rows], pa.string()),
+        "owner_user_id": pa.array([r.owner_user_id for r in won_rows], pa.string()),
+        "closed_month": pa.array([r.closed_month for r in won_rows], pa.date32()),
+        "sales_cycle_days": pa.array([r.sales_cycle_days for r in won_rows], pa.int64()),
+        "amount_usd": pa.array([r.amount_usd for r in won_rows], pa.float64()),
     }), d / "won_deals.parquet")
-    keys = sorted(planted)
+    keys = sorted(planted)   # (tenant_id, source_table, reason)
     pq.write_table(pa.table({
-        "tenant_id": pa.array([k[0] for k in keys], pa.string()),
-        "source_table": pa.array([k[1] for k in keys], pa.string()),
-        "reason": pa.array([k[2] for k in keys], pa.string()),
+        "tenant_id": pa.array([tenant for tenant, _, _ in keys], pa.string()),
+        "source_table": pa.array([table for _, table, _ in keys], pa.string()),
+        "reason": pa.array([reason for _, _, reason in keys], pa.string()),
         "planted_rows": pa.array([planted[k] for k in keys], pa.int64()),
     }), d / "planted_bad_rows.parquet")

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from orchestration import contract
 
-from . import profiles as P
+from . import profiles
 from .timeutil import DAY, HOUR
 
 
@@ -115,7 +115,7 @@ def add_text_noise(t: pa.Table, rng: np.random.Generator) -> pa.Table:
         if name not in t.column_names or t.num_rows == 0:
             continue
         col = t[name]
-        mask = pa.array(rng.random(t.num_rows) < P.TEXT_NOISE_RATE)
+        mask = pa.array(rng.random(t.num_rows) < profiles.TEXT_NOISE_RATE)
         if kind == "space":
             noisy = pc.binary_join_element_wise("  ", col, " ", "")
         elif kind == "lower":
@@ -130,7 +130,7 @@ def add_duplicate_loads(t: pa.Table, rng: np.random.Generator, now_us: int) -> p
     n = t.num_rows
     if n == 0:
         return t
-    pick = np.flatnonzero(rng.random(n) < P.DUPLICATE_LOAD_RATE)
+    pick = np.flatnonzero(rng.random(n) < profiles.DUPLICATE_LOAD_RATE)
     dup = t.take(pa.array(pick))
     loaded = pc.cast(dup["_loaded_at"], pa.int64()).to_numpy(zero_copy_only=False)
     loaded = loaded + rng.integers(HOUR, 48 * HOUR, pick.size)
@@ -148,7 +148,7 @@ def plant_bad_rows(schema: str, table: str, t: pa.Table, key: tuple[str, ...], r
     out, counts = [], {}
     fresh_col = fresh_key_column(schema, table)
     for r, (reason, corruption) in enumerate(rules):
-        k = max(1, round(P.BAD_ROW_RATE * n))
+        k = max(1, round(profiles.BAD_ROW_RATE * n))
         rows = t.take(pa.array(rng.choice(n, k, replace=False)))
         if reason == "null_key":
             rows = _replace(rows, fresh_col, pa.nulls(k, rows.schema.field(fresh_col).type))

@@ -1,9 +1,13 @@
-"""Tenant profiles and the documented rates of planted mess.
+"""Tenant profiles and every rate, probability and share that shapes the synthetic data.
 
-Every number that shapes the synthetic data lives here, so the README and the
-tests can point at one place.
+They live here, so the README and the tests can point at one place. Sections: tenant
+profiles, B2B behaviour (funnel, churn, billing events), CRM, billing, commerce, messaging,
+and last the planted mess. Shapes of delays (the lognormal response and delivery times of the
+messaging model, for instance) stay beside the code that draws them, commented there.
 """
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ def tenant_profiles(n: int) -> list[tuple[str, TenantProfile]]:
 PRICE_FX = {"USD": 1.0, "EUR": 0.92, "GBP": 0.79, "MXN": 18.0, "JPY": 150.0}
 EXPONENT = {"USD": 2, "EUR": 2, "GBP": 2, "MXN": 2, "JPY": 0}
 
-# --- Behaviour -------------------------------------------------------------
+# --- B2B behaviour ---------------------------------------------------------
 LEAD_SOURCES = ("web", "referral", "paid_search", "paid_social", "event", "outbound", "partner")
 LEAD_SOURCE_SHARE = (0.30, 0.10, 0.20, 0.15, 0.08, 0.12, 0.05)
 # P(contacted), P(qualified | contacted), P(proposal | qualified), P(won | proposal)
@@ -80,8 +84,10 @@ LEAD_SOURCE_FUNNEL = {
     "outbound": (0.60, 0.25, 0.40, 0.30),
     "partner": (0.90, 0.50, 0.55, 0.45),
 }
-# monthly churn hazard by segment; monthly plan-change probabilities
+MAX_STAGE_PROBABILITY = 0.95    # a skilled owner raises qualify/win odds, never to certainty
+# monthly churn hazard by segment (accounts without a known size: CHURN_HAZARD_UNKNOWN); monthly plan-change probabilities
 CHURN_HAZARD = {"smb": 0.03, "mid_market": 0.018, "enterprise": 0.009}
+CHURN_HAZARD_UNKNOWN = 0.02
 P_UPGRADE, P_DOWNGRADE, P_SEAT_CHANGE = 0.02, 0.012, 0.03
 P_REACTIVATE = 0.25          # churned customers who come back (1-8 months later)
 P_TRIAL_SELF_SERVE = 0.6     # self-serve sign-ups that start on a 14-day trial
@@ -91,6 +97,235 @@ P_DUNNING_RECOVERS = 0.5     # otherwise the invoice is uncollectible and servic
 P_VOID_REISSUE = 0.015       # invoice voided and re-issued for the same period
 P_ADDON = 0.08               # customers who add a second, concurrent subscription
 WEB_SESSIONS_PER_PURCHASE = 21
+
+# --- CRM ---------------------------------------------------------------------
+# volumes per unit of tenant size (weight x b2b x scale)
+USERS_PER_SQRT_SIZE = 40          # CRM users grow with the square root of size (at least 4)
+LEADS_PER_SIZE = 25000
+PROSPECTS_PER_LEAD = 0.15         # accounts created without a lead (outbound prospecting)
+SELF_SERVE_CUSTOMERS_PER_SIZE = 1500
+# roles of the users beyond the first two sales reps and one customer-success manager
+USER_ROLE_SHARE = {"sales_rep": 0.6, "sales_manager": 0.1, "customer_success": 0.25, "admin": 0.05}
+P_USER_INACTIVE = 0.05
+P_EMPLOYEE_COUNT_UNKNOWN = 0.04   # accounts without an employee count: segment "unknown"
+P_ACCOUNT_OWNER_CHANGES = 0.15    # accounts (older than 30 days) handed to another owner later
+P_LEAD_SCORE_MISSING = 0.03
+P_LOST_ATTEMPT_BEFORE_WIN = 0.1   # won leads with an earlier lost opportunity
+P_WON_NEVER_BILLED = 0.05         # won deals that never reach billing
+P_SECOND_BILLING_ENTITY = 0.03    # billed customers whose account opens a second one, in another currency
+ACTIVITY_TYPE_SHARE = {"call": 0.3, "email": 0.4, "meeting": 0.1, "message": 0.1, "note": 0.1}
+P_ACTIVITY_BY_OWNER = 0.9         # otherwise another sales user logs it
+# opportunity amount: seats by segment x list price per seat-year x lognormal noise
+DEAL_SEATS_BY_SEGMENT = {"smb": 5, "mid_market": 25, "enterprise": 120}
+DEAL_SEATS_UNKNOWN_SEGMENT = 8
+DEAL_USD_PER_SEAT_YEAR = 480
+# daily health score: a base per account with daily noise, sinking over the last days of service
+HEALTH_BASE_SCORE = (55, 92)
+HEALTH_DAILY_NOISE = 5
+HEALTH_DECLINE_DAYS = 60
+HEALTH_DECLINE_POINTS = (35, 60)
+
+# --- Billing -----------------------------------------------------------------
+TIERS = ("Starter", "Pro", "Enterprise")
+TIER_MONTHLY_USD = {"Starter": 15.0, "Pro": 40.0, "Enterprise": 90.0, "Add-on": 25.0}
+INTERVAL_DISCOUNT = {("month", 1): 1.0, ("month", 3): 0.95, ("month", 6): 0.92, ("year", 1): 0.85,
+                     ("week", 1): 1.0, ("day", 30): 1.0}
+PRICE_ROUNDING_STEP = {"JPY": 10}   # list prices in whole units of currency, yen in tens
+SEATS_LOG_MEAN_BY_TIER = {"Starter": 1.0, "Pro": 2.0, "Enterprise": 3.5}   # lognormal mu, sigma 0.5
+P_STARTER_BUYS_PRO = 0.3          # small customers who start on Pro anyway
+TRIAL_DAYS = 14
+P_COUPON = 0.2                    # subscriptions with a coupon for their first 30-365 days
+COUPON_SHARES = (0.1, 0.2, 0.3)
+P_SETUP_FEE = 0.2                 # first subscriptions with a one-off setup fee
+SETUP_FEE_UNITS = 2               # the fee, in units of the plan's price
+P_UPGRADE_MID_PERIOD = 0.3        # upgrades that take effect mid-period: a proration line
+SEAT_CHANGES = (-2, -1, 1, 2, 3)
+VAT_RATE = 0.1
+VAT_CURRENCIES = ("EUR", "GBP")
+P_REFUND = 0.01                   # paid invoices refunded in part
+REFUND_SHARE = 0.5
+LOAD_LAG_MINUTES = (5, 360)       # a CRM or billing row reaches the loader 5 minutes to 6 hours after it changed
+
+# --- Commerce (online store and clickstream) ----------------------------------
+STORE_SEASONALITY = (0.85, 0.8, 0.9, 0.95, 1.0, 0.95, 0.9, 0.95, 1.0, 1.1, 1.45, 1.6)  # Jan..Dec: year-end peak
+ACQUISITION_CHANNEL_SHARE = {"web": 0.3, "mobile": 0.15, "marketplace": 0.08, "pos": 0.05, "referral": 0.1,
+                             "paid_social": 0.17, "paid_search": 0.15}
+UTM_SOURCE_SHARE = {None: 0.35, "google": 0.25, "facebook": 0.12, "instagram": 0.1, "email": 0.1, "tiktok": 0.05,
+                    "affiliate": 0.03}
+ORDER_CHANNEL_SHARE = {"web": 0.55, "mobile": 0.3, "pos": 0.08, "marketplace": 0.07}
+DEVICE_SHARE = {"desktop": 0.55, "mobile": 0.35, "tablet": 0.1}
+PRODUCT_COST_SHARE = (0.3, 0.6)        # unit cost as a share of the list price, uniform
+P_PRODUCT_UPDATED = 0.2
+P_SHOPPER_IS_BILLING_CUSTOMER = 0.03   # shoppers who are also billing customers (same person, same e-mail)
+P_SHOPPER_REGISTERED_TWICE = 0.01      # shoppers whose e-mail another registration reuses
+P_SHOPPER_UPDATED = 0.1
+P_ACCEPTS_MARKETING = 0.6
+P_REPEAT_STOPS = 0.5                   # geometric repeat orders: most shoppers buy once
+P_LOYAL_SHOPPER = 0.15                 # shoppers with a second, longer run of repeat orders
+P_LOYAL_REPEAT_STOPS = 0.25
+GUEST_ORDERS_PER_CUSTOMER_ORDER = 0.12
+EXTRA_ITEMS_PER_ORDER = 0.9            # Poisson mean of items beyond the first
+MAX_ITEMS_PER_ORDER = 6
+P_COMPLEMENT_SECOND_ITEM = 0.35        # second items that complement the first (bought together)
+EXTRA_UNITS_PER_ITEM = 0.3             # Poisson mean of units beyond the first
+P_ITEM_DISCOUNT = 0.1
+ITEM_DISCOUNT_SHARE = 0.1
+P_ORDER_DISCOUNT = 0.15
+ORDER_DISCOUNT_SHARE = 0.1
+FREE_SHIPPING_FROM_USD = 50
+SHIPPING_USD = 5.99
+STORE_SALES_TAX_RATE = 0.08
+P_ORDER_CANCELLED = 0.03
+P_ORDER_REFUNDED = 0.02                # in full, orders older than 20 days
+P_ORDER_PARTIALLY_REFUNDED = 0.03
+PARTIAL_REFUND_SHARE = (0.2, 0.6)      # of the merchandise value, uniform
+EXTRA_PRODUCT_VIEWS_BUYING = 0.8       # Poisson means of product views beyond the first
+EXTRA_PRODUCT_VIEWS_BROWSING = 0.6
+P_BROWSER_VIEWS_PRODUCTS = 0.55        # browsing (non-buying) sessions that view products
+P_BROWSER_ADDS_TO_CART = 0.3
+P_CART_STARTS_CHECKOUT = 0.45
+P_BROWSER_LOGGED_IN = 0.25             # browsing sessions of a known customer
+P_WEB_EVENT_LATE = 0.02                # events reaching the loader 1-72 hours late
+DAILY_SPEND_USD_PER_CHANNEL = 400      # at size 1, growing with size ** 0.7
+WEEKEND_SPEND_FACTOR = 0.7
+
+# --- Messaging (WhatsApp) ----------------------------------------------------
+# Two tenant mixes: "shop" (a store with a sales bot and regular campaigns) and "support"
+# (a B2B support desk where agents take over). Local hour-of-day weights of customers' first messages:
+SHOP_HOURS = (0.3, 0.15, 0.08, 0.05, 0.05, 0.1, 0.3, 0.6, 0.9, 1.0, 1.0, 1.0,
+              1.1, 1.0, 0.95, 0.95, 1.0, 1.05, 1.15, 1.3, 1.4, 1.35, 1.1, 0.7)
+OFFICE_HOURS = (0.1, 0.05, 0.04, 0.03, 0.04, 0.08, 0.2, 0.5, 0.95, 1.3, 1.35, 1.3,
+                1.1, 1.25, 1.3, 1.25, 1.15, 1.0, 0.7, 0.5, 0.4, 0.35, 0.25, 0.15)
+
+
+@dataclass(frozen=True)
+class MessagingMix:
+    """How a tenant uses WhatsApp: volumes, conversation shapes and rates of one kind of business."""
+    name: str
+    conversations_per_day: float      # customer-started conversations a day at the end of history, per unit of size
+    weekend: float                    # weekend volume relative to a weekday
+    season: tuple[float, ...]         # Jan..Dec volume factor
+    customer_hours: tuple[float, ...]  # local hour-of-day weights of customers' first messages
+    turns_p: float                    # customer turns per conversation ~ geometric(turns_p)
+    extra_inbound: float              # customer messages per turn = 1 + Poisson(extra_inbound)
+    extra_bot: float                  # bot messages per answer = 1 + Poisson(extra_bot)
+    extra_agent: float                # agent messages per answer = 1 + Poisson(extra_agent)
+    bot_resolves: float               # conversations without hand-off the bot marks resolved (else closed on time-out)
+    handoff_rate: float               # conversations with a customer turn that are handed to an agent
+    handoff_triggers: dict            # trigger -> share
+    handoff_accepted: float           # hand-offs an agent accepts (manual ones always are)
+    agent_resolves: float             # accepted hand-offs ending resolved (else handed_off: moved to a ticket)
+    outreach_per_conversation: float  # business-started one-off utility templates per customer-started conversation
+    outreach_by_agent: float          # share of those an agent sends (else the system, e.g. order updates)
+    campaigns_per_month: float
+    campaign_sends_per_conversation: float  # template sends per customer-started conversation of the month
+    campaign_categories: dict         # category -> share
+    campaign_reply: tuple[float, float]  # P(reply | read) of a campaign's recipients, drawn per campaign
+    contacts_per_conversation: float
+    blocked: float                    # contacts blocked by now
+    opted_out: float                  # contacts opted out by now
+    link_crm: float                   # contacts linked to a CRM account
+    link_commerce: float              # contacts linked to a store customer
+    llm_models: tuple[str, str, str]  # model before the switch, after it, escalation model for hard questions
+    escalation: float                 # bot answers written by the escalation model
+    interactive_bot: float            # bot answers sent as interactive (buttons, product lists)
+    agents: int                       # CRM users answering hand-offs (at most)
+    outlets: tuple                    # (outlet_id or None, display suffix) per WhatsApp number
+
+
+_STORE_SEASON = np.array(STORE_SEASONALITY)
+MIXES = {
+    "shop": MessagingMix(
+        name="shop", conversations_per_day=165.0, weekend=1.1,
+        season=tuple(float(x) for x in _STORE_SEASON / _STORE_SEASON.mean()), customer_hours=SHOP_HOURS,
+        turns_p=0.5, extra_inbound=0.3, extra_bot=0.5, extra_agent=0.4, bot_resolves=0.65,
+        handoff_rate=0.08,
+        handoff_triggers={"keyword": 0.35, "confidence": 0.3, "customer_request": 0.3, "manual": 0.05},
+        handoff_accepted=0.75, agent_resolves=0.85, outreach_per_conversation=0.05, outreach_by_agent=0.1,
+        campaigns_per_month=3.0, campaign_sends_per_conversation=0.55,
+        campaign_categories={"marketing": 0.75, "utility": 0.2, "authentication": 0.05}, campaign_reply=(0.1, 0.45),
+        contacts_per_conversation=0.45, blocked=0.03, opted_out=0.08, link_crm=0.02, link_commerce=0.45,
+        llm_models=("gpt-4o-mini", "gemini-2.0-flash", "gpt-4o"), escalation=0.05, interactive_bot=0.25,
+        agents=4,
+        outlets=(("outlet_01", "Flagship store"), ("outlet_02", "Online shop"), ("outlet_03", "Outlet mall"))),
+    "support": MessagingMix(
+        name="support", conversations_per_day=130.0, weekend=0.45,
+        season=(1.0, 1.0, 1.05, 1.0, 1.0, 0.95, 0.9, 0.85, 1.05, 1.1, 1.1, 0.85), customer_hours=OFFICE_HOURS,
+        turns_p=0.35, extra_inbound=0.4, extra_bot=0.3, extra_agent=0.5, bot_resolves=0.55,
+        handoff_rate=0.28,
+        handoff_triggers={"keyword": 0.25, "confidence": 0.35, "customer_request": 0.25, "manual": 0.15},
+        handoff_accepted=0.88, agent_resolves=0.8, outreach_per_conversation=0.1, outreach_by_agent=0.6,
+        campaigns_per_month=1.0, campaign_sends_per_conversation=0.18,
+        campaign_categories={"marketing": 0.3, "utility": 0.6, "authentication": 0.1}, campaign_reply=(0.1, 0.4),
+        contacts_per_conversation=0.35, blocked=0.02, opted_out=0.03, link_crm=0.55, link_commerce=0.05,
+        llm_models=("gpt-4o", "gpt-4.1-mini", "gpt-4.1"), escalation=0.15, interactive_bot=0.1,
+        agents=12, outlets=((None, "Support"), ("branch_eu", "Support EU"), ("branch_apac", "Support APAC"))),
+}
+
+
+# when and how a tenant's WhatsApp runs
+WHATSAPP_LAUNCH_SHARE = (0.02, 0.15)     # WhatsApp goes live this far into the history, uniform
+WHATSAPP_NUMBER_WEIGHTS = (1.0, 0.6, 0.4)  # conversation share of the 1-3 numbers, the first opened first
+LATER_NUMBER_SHARE = (0.1, 0.7)          # the second and third numbers open this far into WhatsApp's life
+P_NUMBER_RENAMED = 0.3                   # numbers whose display name changed once (an earlier version)
+MESSAGING_VOLUME_AT_LAUNCH = 0.25        # volume at launch relative to the end, growing linearly
+MESSAGE_FAILURE_FACTOR = (0.7, 1.3)      # a tenant's failure rates relative to the category's, uniform
+LLM_MODEL_SWITCH_SHARE = (0.3, 0.7)      # the bot switches model this far into WhatsApp's life
+# contacts
+IMPORTED_CONTACTS_SHARE = 0.03           # contacts imported when the number went live
+P_CONTACT_FULL_NAME = 0.7                # profile name "First Last" (else the first name only ...)
+P_CONTACT_WITHOUT_NAME = 0.1             # ... or no WhatsApp profile name at all
+P_CONTACT_RENAMED = 0.05                 # profile name changed later
+P_FAVOUR_RECENT_CONTACT = 0.5            # customer-started conversations drawn with a bias to recent contacts
+RECENT_CONTACT_BIAS = 4.0                # (position ~ 1 - u ** bias among the contacts so far)
+# campaigns
+CAMPAIGN_SENDS_PER_SECOND = (8, 40)      # tier throttling, uniform per campaign
+P_CAMPAIGN_SCHEDULED = 0.7               # past campaigns scheduled ahead (else sent right away)
+P_PLANNED_CAMPAIGN_SCHEDULED = 0.7       # future campaigns already scheduled (else still drafts)
+P_CAMPAIGN_NEVER_SCHEDULED = 0.03        # past campaigns left as drafts
+P_CAMPAIGN_CANCELLED_BEFORE_START = 0.02
+P_CAMPAIGN_FAILS_PART_WAY = 0.03         # rate limit, template paused
+P_CAMPAIGN_CANCELLED_PART_WAY = 0.02
+AUTHENTICATION_REPLY_FACTOR = 0.2        # one-time codes are rarely answered
+# conversations
+P_OUTREACH_REPLY = 0.35                  # P(reply | read) of one-off utility templates
+TURNS_P_AFTER_TEMPLATE = 0.6             # customer turns ~ geometric(p) in conversations a template opened
+HANDOFF_FACTOR_AFTER_TEMPLATE = 0.5      # those are handed off half as often
+TURNS_P_AFTER_HANDOFF = 0.45             # further turns with the agent ~ geometric(p) - 1
+MAX_TURNS = 12
+P_NEXT_TURN_WITHIN_HOUR = 0.72           # the customer's next turn within the hour ...
+P_NEXT_TURN_SAME_DAY = 0.9               # ... else the same day (else the next)
+OFF_HOURS_ACCEPT_DELAY_FACTOR = 4        # hand-offs outside office hours wait this much longer
+OFF_HOURS_AGENT_DELAY_FACTOR = 2
+# message types
+P_INBOUND_MEDIA = 0.12
+P_INBOUND_INTERACTIVE = 0.06
+P_TEMPLATE_REPLY_BY_BUTTON = 0.5         # first answers to a template given by its quick-reply button
+P_AGENT_MEDIA = 0.1
+# delivery fate by message category: marketing, utility, authentication, session
+P_MESSAGE_FAILS = (0.05, 0.025, 0.02, 0.03)        # failed (never delivered)
+P_MESSAGE_UNDELIVERED = (0.04, 0.025, 0.02, 0.06)  # sent, never delivered (phone gone, number dead)
+P_MESSAGE_READ = (0.58, 0.75, 0.82, 0.5)           # read | delivered (session: last answers nobody replied to)
+READ_DELAY_MEDIAN_S = (2400.0, 600.0, 30.0, 20.0)
+READ_DELAY_SIGMA = (1.6, 1.4, 1.0, 1.2)
+P_FAIL_AFTER_SENT = 0.4        # failed messages that had a sent event first
+P_READ_BEFORE_REPLY = 0.97     # outbound messages the customer answered: delivered and read before the answer
+P_TRANSIENT_FAILURE = 0.004    # delivered messages with an earlier failed webhook (a retry got through)
+P_RECIPIENT_OFFLINE = 0.07     # messages delivered only when the phone comes back (5 min to 36 h)
+# WhatsApp Cloud API error codes of failed messages, by category (index as above)
+ERROR_CODE_SHARE = {
+    0: {"131026": 0.40, "130472": 0.20, "131049": 0.20, "131048": 0.15, "131000": 0.05},  # marketing
+    1: {"131026": 0.70, "131048": 0.10, "131056": 0.10, "131000": 0.10},                    # utility
+    2: {"131026": 0.70, "131048": 0.10, "131056": 0.10, "131000": 0.10},                    # authentication
+    3: {"131026": 0.35, "131047": 0.30, "131051": 0.20, "131000": 0.10, "131053": 0.05},  # session
+}
+# webhook mess (on top of the truth; it never changes what the marts.md definitions count)
+P_DELIVERED_LOST = 0.05        # read messages whose delivered webhook never arrives
+P_SENT_LOST = 0.01             # delivered messages whose sent webhook never arrives
+P_CLOCK_SKEW = 0.03            # sent webhook stamped after the delivered one
+P_LATE = 0.03                  # webhooks landing 1 h to 7 days late
+P_SENT_LANDS_LATE = 0.03       # sent webhook landing after the later events of its message
+P_DUPLICATED = 0.07            # webhooks delivered again (1 + Poisson(0.5) copies, new ids)
 
 # --- Mess (documented in README "Generated data") ---------------------------
 DUPLICATE_LOAD_RATE = 0.02       # rows loaded twice (same content, later _loaded_at)

@@ -7,8 +7,8 @@
     loaded after the latest _loaded_at held here (late, re-delivered and now
     quarantined events included: they are read from the base model), from all
     of those messages' events, so no row is rebuilt from part of its events
-    (read from the status lookback before the earliest newly loaded event or
-    message on, which holds every event of a touched message). A
+    (found by key, not by a time window: a read receipt can happen weeks after
+    its message was sent). A
     message newly loaded touches itself too: its events that landed before it
     were quarantined as orphan_fk until it came, and the base model has judged
     them again (the messaging tables land together, so the message is loaded
@@ -54,43 +54,17 @@ touched_messages as (
     where _loaded_at > {{ incremental_watermark('_loaded_at') }} and id is not null
 ),
 
-new_event_times as (
-    -- a touched message's events all happened within the status lookback of any one of them, and
-    -- not before the lookback ahead of its send (status events arrive at most that many days after
-    -- their message: dbt_project.yml); rows out of range carry no usable time
-    select occurred_at as touched_at
-    from {{ ref('base_messaging__message_status_events') }}
-    where
-        _loaded_at > {{ incremental_watermark('_loaded_at') }}
-        and coalesce(quarantine_reason, '') != 'out_of_range'
-    union all
-    select sent_at as touched_at
-    from {{ ref('base_messaging__messages') }}
-    where
-        _loaded_at > {{ incremental_watermark('_loaded_at') }}
-        and coalesce(quarantine_reason, '') != 'out_of_range'
-),
-
-scan_floor as (
-    select
-        {{ dbt.dateadd('day', -1 * var('message_status_lookback_days'), 'min(touched_at)') }}
-            as occurred_at_floor
-    from new_event_times
-),
-
 {%- endif %}
 
 status_events as (
     {% if is_incremental() %}
+    -- every event of a touched message, however long ago it happened: a receipt can come weeks
+    -- after the send (a customer opens an old chat), so no window from the new events holds them
     select all_status_events.*
     from all_status_events
     inner join touched_messages
         on all_status_events.tenant_id = touched_messages.tenant_id
         and all_status_events.message_id = touched_messages.message_id
-    -- read the events of recent weeks only, not every event ever loaded
-    where
-        all_status_events.occurred_at >= (select scan_floor.occurred_at_floor from scan_floor)
-        or all_status_events.occurred_at is null
     {% else %}
     select * from all_status_events
     {% endif %}

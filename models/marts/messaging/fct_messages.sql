@@ -15,15 +15,12 @@
     row depends only on its message, its status, its conversation, its campaign
     and the messages after it, so a touched conversation is recomputed from the
     earliest message a new row can change, which bounds the scan: 24 hours
-    before a new message, the start of a new conversation or campaign, and
-    var('message_status_lookback_days') (7) before a new status event happened,
-    since status events arrive at most 7 days after their message was sent
-    (taken from when the event happened, a re-delivery of any age is covered).
-    Needs a full refresh: a change to the seed messaging_unit_prices (costs of
-    past days), a message or conversation re-delivered in a form that breaks
-    the contract (its old row stays), or a status event more than 7 days after
-    its message (the weekly_messaging_full_refresh job rebuilds from all
-    history). -#}
+    before a new message, the start of a new conversation or campaign, and the
+    send of the message a new status event is about (found by key: a read
+    receipt can happen weeks after the send). Needs a full refresh: a change to
+    the seed messaging_unit_prices (costs of past days), or a message or
+    conversation re-delivered in a form that breaks the contract (its old row
+    stays; the weekly_messaging_full_refresh job rebuilds from all history). -#}
 -- sqlfluff:indentation:template_blocks_indent:false
 -- (its incremental-only CTEs and joins sit at the indent of the SQL around them)
 -- BigQuery: one partition per day and rows of a tenant stored together, so a dashboard's
@@ -108,6 +105,19 @@ new_campaigns as (
     where _loaded_at > {{ incremental_watermark('_loaded_at') }}
 ),
 
+-- the messages newly loaded status events are about, found by key: a read receipt can happen weeks
+-- after its message was sent, so the message, not the receipt, says how far back to read
+status_touched_messages as (
+    select
+        messages.tenant_id,
+        messages.conversation_id,
+        messages.sent_at
+    from messages
+    inner join new_status_events
+        on messages.tenant_id = new_status_events.tenant_id
+        and messages.message_id = new_status_events.message_id
+),
+
 -- the earliest sent_at a newly loaded row can change (a row out of range has no usable time)
 scan_floor as (
     select min(recompute_from) as sent_at_floor
@@ -116,11 +126,8 @@ scan_floor as (
         from new_messages
         where coalesce(quarantine_reason, '') != 'out_of_range'
         union all
-        select
-            {{ dbt.dateadd('day', -1 * var('message_status_lookback_days'), 'occurred_at') }}
-                as recompute_from
-        from new_status_events
-        where coalesce(quarantine_reason, '') != 'out_of_range'
+        select sent_at as recompute_from
+        from status_touched_messages
         union all
         select started_at as recompute_from
         from new_conversations
@@ -147,12 +154,9 @@ touched_conversations as (
     from new_messages
     union distinct
     select
-        messages_since_floor.tenant_id,
-        messages_since_floor.conversation_id
-    from messages_since_floor
-    inner join new_status_events
-        on messages_since_floor.tenant_id = new_status_events.tenant_id
-        and messages_since_floor.message_id = new_status_events.message_id
+        tenant_id,
+        conversation_id
+    from status_touched_messages
     union distinct
     select
         tenant_id,

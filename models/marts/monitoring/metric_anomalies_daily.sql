@@ -50,18 +50,19 @@ daily as (
 ),
 
 windowed as (
+    -- averages as double on every engine (Postgres would keep numeric): the enforced contract
     select
         daily.*,
         count(*) over trailing_week as week_days,
-        avg(daily.revenue_usd) over trailing_week as week_revenue_avg,
+        cast(avg(daily.revenue_usd) over trailing_week as {{ type_double() }}) as week_revenue_avg,
         sum(daily.orders) over trailing_week as week_orders,
         sum(daily.sessions) over trailing_week as week_sessions,
         sum(daily.purchase_sessions) over trailing_week as week_purchase_sessions,
         count(*) over baseline_window as trailing_days,
-        avg(daily.revenue_usd) over baseline_window as trailing_revenue_avg,
-        stddev_samp(daily.revenue_usd) over baseline_window as trailing_revenue_stddev,
-        avg(daily.orders) over baseline_window as trailing_orders_avg,
-        stddev_samp(daily.orders) over baseline_window as trailing_orders_stddev,
+        cast(avg(daily.revenue_usd) over baseline_window as {{ type_double() }}) as trailing_revenue_avg,
+        cast(stddev_samp(daily.revenue_usd) over baseline_window as {{ type_double() }}) as trailing_revenue_stddev,
+        cast(avg(daily.orders) over baseline_window as {{ type_double() }}) as trailing_orders_avg,
+        cast(stddev_samp(daily.orders) over baseline_window as {{ type_double() }}) as trailing_orders_stddev,
         sum(daily.orders) over baseline_window as trailing_orders,
         sum(daily.sessions) over baseline_window as trailing_sessions,
         sum(daily.purchase_sessions) over baseline_window as trailing_purchase_sessions

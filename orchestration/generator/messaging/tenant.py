@@ -1,0 +1,250 @@
+"""Tenant-level set-up of the messaging simulation: WhatsApp numbers, agents, contacts and the
+campaign plans, drawn once from stream 0 before any month is simulated."""
+import numpy as np
+
+from .. import profiles
+from ..commerce import FIRST, LAST
+from ..timeutil import DAY, HOUR
+from .columns import MINUTE, NEVER, SECOND, month_start_us, pick_keys, us_month
+from .model import CATEGORIES, DIAL, SEND_HOURS, TEMPLATES
+
+
+class TenantSetup:
+    """Part of MessagingSimulation: sets launch_us, agents, acc_* (numbers), c_* (contacts) and camp_* (campaigns)."""
+
+    def _setup(self):
+        rng = self._rng(0)
+        mix = self.mix
+        span = self.now_us - self.start_us
+        self.launch_us = (self.start_us + int(rng.uniform(*profiles.WHATSAPP_LAUNCH_SHARE) * span)) // HOUR * HOUR
+        self.day0 = self.launch_us // DAY - 30
+        self.n_days = self.now_us // DAY - self.day0 + 1
+        self.fail_factor = rng.uniform(*profiles.MESSAGE_FAILURE_FACTOR)
+        self.system_prompt_tokens = int(rng.integers(400, 1600))
+        self.model_switch_us = self.launch_us + int(rng.uniform(*profiles.LLM_MODEL_SWITCH_SHARE)
+                                                    * (self.now_us - self.launch_us))
+        # agents: a few CRM users answer hand-offs, unevenly
+        k = min(mix.agents, self.crm_user_ids.size)
+        self.agents = rng.choice(self.crm_user_ids, k, replace=False) if k else np.empty(0, dtype=object)
+        w = rng.lognormal(0, 0.6, k)
+        self.agent_p = w / w.sum() if k else w
+        # WhatsApp numbers
+        n_acc = int(rng.integers(1, 4)) if self.size > 0 else 0
+        created = np.empty(n_acc, np.int64)
+        if n_acc:
+            created[0] = self.launch_us - int(rng.integers(1, 20)) * DAY + int(rng.integers(0, DAY))
+            later = rng.uniform(*profiles.LATER_NUMBER_SHARE, n_acc - 1) * (self.now_us - self.launch_us)
+            created[1:] = self.launch_us + later.astype(np.int64)
+        self.acc_created = created
+        self.acc_weight = np.array(profiles.WHATSAPP_NUMBER_WEIGHTS)[:n_acc]
+        self._accounts(rng, n_acc)
+        # expected customer conversations over the whole history sets the number of contacts
+        days = np.arange(self.launch_us // DAY, self.now_us // DAY + 1)
+        total_expected = mix.conversations_per_day * self.size * self._day_weight(days).sum()
+        self._contacts(rng, max(20, round(mix.contacts_per_conversation * total_expected)) if self.size > 0 else 0)
+        self._campaigns(rng)
+
+    def _accounts(self, rng, n_acc):
+        dial, digits = DIAL.get(self.country, ("1", 10))
+        nums = rng.integers(10 ** (digits - 1), 10 ** digits, n_acc)
+        self.acc_phone = np.array([f"+{dial} {str(x)[:3]} {str(x)[3:6]} {str(x)[6:]}" for x in nums], dtype=object)
+        brand = self.profile.name.replace("_", " ").title()
+        self.acc_outlet = np.array([self.mix.outlets[i][0] for i in range(n_acc)], dtype=object)
+        self.acc_name = np.array([f"{brand} {self.mix.outlets[i][1]}" for i in range(n_acc)], dtype=object)
+        self.acc_renamed = rng.random(n_acc) < profiles.P_NUMBER_RENAMED
+        self.acc_rename_at = self.acc_created + (rng.uniform(0.05, 0.9, n_acc) * np.maximum(
+            self.now_us - self.acc_created, 0)).astype(np.int64)
+
+    def _day_weight(self, days: np.ndarray) -> np.ndarray:
+        """Relative volume of each UTC day (growth since launch, weekday, season)."""
+        frac = np.clip((days * DAY - self.launch_us) / max(self.now_us - self.launch_us, 1), 0, 1)
+        growth = profiles.MESSAGING_VOLUME_AT_LAUNCH + (1 - profiles.MESSAGING_VOLUME_AT_LAUNCH) * frac
+        weekday = (days + 3) % 7                                     # 1970-01-01 was a Thursday
+        wd = np.where(weekday >= 5, self.mix.weekend, 1.0)
+        month = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
+        return growth * wd * np.array(self.mix.season)[month]
+
+    def _times(self, rng, lo: int, hi: int, n: int, hours, weights=None) -> np.ndarray:
+        """n times in [lo, hi) by day weight and local hour of day (fewer when some fall outside)."""
+        days = np.arange(lo // DAY, (hi - 1) // DAY + 1)
+        w = self._day_weight(days) if weights is None else weights
+        hp = np.roll(np.asarray(hours, float), -self.tz_hours)       # UTC hour -> weight of its local hour
+        d = rng.choice(days.size, n, p=w / w.sum())
+        h = rng.choice(24, n, p=hp / hp.sum())
+        t = days[d] * DAY + h * HOUR + rng.integers(0, HOUR, n)
+        return np.sort(t[(t >= lo) & (t < hi)])
+
+    def _local_office_hours(self, t: np.ndarray) -> np.ndarray:
+        local = t + self.tz_hours * HOUR
+        hour = (local // HOUR) % 24
+        weekday = (local // DAY + 3) % 7
+        return (hour >= 9) & (hour < 18) & (weekday < 5)
+
+    def _contacts(self, rng, n):
+        mix = self.mix
+        lo = self.launch_us - 14 * DAY
+        t = self._times(rng, lo, self.now_us - HOUR, int(n * 1.15) + 10, mix.customer_hours)
+        if t.size > n:
+            t = np.sort(rng.choice(t, n, replace=False))
+        n = t.size
+        imported = min(n, max(1, int(n * profiles.IMPORTED_CONTACTS_SHARE)))   # imported when the number went live
+        t[:imported] = np.sort(self.launch_us - rng.integers(HOUR, 14 * DAY, imported))
+        self.c_created = np.sort(t)
+        status_draw = rng.random(n)
+        status = np.full(n, "active", dtype=object)
+        status[status_draw < mix.blocked] = "blocked"
+        status[(status_draw >= mix.blocked) & (status_draw < mix.blocked + mix.opted_out)] = "opted_out"
+        changed = status != "active"
+        change = np.full(n, NEVER, np.int64)
+        change[changed] = self.c_created[changed] + (rng.uniform(0.02, 1.0, changed.sum()) * (
+            self.now_us - HOUR - self.c_created[changed])).astype(np.int64)
+        self.c_status, self.c_change = status, change
+        first, last = rng.choice(np.array(FIRST, dtype=str), n), rng.choice(np.array(LAST, dtype=str), n)
+        name_draw = rng.random(n)
+        full_names = np.char.add(np.char.add(np.char.capitalize(first), " "), np.char.capitalize(last))
+        names = np.where(name_draw < profiles.P_CONTACT_FULL_NAME, full_names, np.char.capitalize(first)).astype(object)
+        names[name_draw >= 1 - profiles.P_CONTACT_WITHOUT_NAME] = None
+        self.c_name = names
+        countries = list(self.profile.countries)
+        cp = np.array([self.profile.countries[c] for c in countries])
+        cc = rng.choice(len(countries), n, p=cp / cp.sum())
+        base = int(rng.integers(10 ** 8, 10 ** 9))
+        wa = np.empty(n, dtype=object)
+        for i, c in enumerate(countries):
+            sel = np.flatnonzero(cc == i)
+            dial, digits = DIAL.get(c, ("1", 10))
+            local = 10 ** (digits - 1) + (base + sel * 7919) % (9 * 10 ** (digits - 1))
+            wa[sel] = np.char.add(dial, local.astype(str)).astype(object)
+        self.c_wa = wa
+        self.c_crm = self._link(rng, n, mix.link_crm, self.crm_account_ids)
+        self.c_com = self._link(rng, n, mix.link_commerce, self.commerce_customer_ids)
+        self.c_renamed = rng.random(n) < profiles.P_CONTACT_RENAMED
+        self.c_updated = np.where(changed, change, np.where(
+            self.c_renamed, self.c_created + (rng.random(n) * (self.now_us - HOUR - self.c_created)).astype(np.int64),
+            self.c_created))
+
+    @staticmethod
+    def _link(rng, n, share, pool: np.ndarray) -> np.ndarray:
+        out = np.full(n, None, dtype=object)
+        if pool.size == 0 or n == 0:
+            return out
+        pick = np.flatnonzero(rng.random(n) < share)
+        out[pick] = pool[rng.integers(0, pool.size, pick.size)]
+        return out
+
+    def _eligible(self, t: int) -> np.ndarray:
+        """Contacts one may message at time t (created, not blocked or opted out yet)."""
+        k = int(np.searchsorted(self.c_created, t, side="right"))
+        return np.flatnonzero(self.c_change[:k] > t)
+
+    def _expected_customer_conversations(self, lo, hi) -> float:
+        days = np.arange(lo // DAY, (hi - 1) // DAY + 1)
+        return self.mix.conversations_per_day * self.size * self._day_weight(days).sum() * (hi - lo) / (days.size * DAY)
+
+    def _campaigns(self, rng):
+        """Campaign plans: schedule, audience, status; sends are made month by month."""
+        mix = self.mix
+        rows = []
+        if self.size <= 0:
+            self._camp_arrays(rows)
+            return
+        cats = list(mix.campaign_categories)
+        for mi in range(us_month(self.launch_us), us_month(self.now_us) + 1):
+            m_lo, m_hi = max(self.launch_us, month_start_us(mi)), month_start_us(mi + 1)
+            if m_lo >= m_hi:
+                continue
+            n = rng.poisson(mix.campaigns_per_month * min(1.0, 2 * self.size ** 0.5) * (m_hi - m_lo) / (30.44 * DAY))
+            if n == 0:
+                continue
+            expected = self._expected_customer_conversations(m_lo, m_hi)
+            when = self._times(rng, m_lo, m_hi, n * 3, SEND_HOURS, np.ones((m_hi - 1) // DAY - m_lo // DAY + 1))
+            when = rng.permutation(when)[:n]
+            for t in when:
+                cat = cats[pick_keys(rng, mix.campaign_categories, 1)[0]]
+                target = mix.campaign_sends_per_conversation * expected / max(n, 1) * rng.lognormal(0, 0.5)
+                rows.append(self._plan_campaign(rng, int(t), cat, target, mi))
+        # a campaign sending right now
+        if rows:
+            cat = cats[pick_keys(rng, mix.campaign_categories, 1)[0]]
+            target = mix.campaign_sends_per_conversation * self._expected_customer_conversations(
+                self.now_us - 30 * DAY, self.now_us) / max(mix.campaigns_per_month, 1)
+            rows.append(self._plan_campaign(rng, self.now_us, cat, target, us_month(self.now_us), running=True))
+        rows.sort(key=lambda r: (r["created_at"], r["scheduled_at"] or 0))
+        self._camp_arrays(rows)
+
+    def _plan_campaign(self, rng, t: int, cat: str, target: float, mi: int, running: bool = False) -> dict:
+        mix = self.mix
+        tmpl, label = TEMPLATES[cat][int(rng.integers(len(TEMPLATES[cat])))]
+        ym = f"{mi // 12}-{mi % 12 + 1:02d}"
+        ready = np.flatnonzero(self.acc_created <= min(t, self.now_us - HOUR))
+        account = int(rng.choice(ready)) if ready.size else 0
+        rate = rng.uniform(*profiles.CAMPAIGN_SENDS_PER_SECOND)
+        r = dict(category=cat, name=f"{label} {ym}", template_name=f"{tmpl}_v{int(rng.integers(1, 4))}",
+                 account=account, audience=0, sends=0, scheduled_at=None, started_at=None, completed_at=None,
+                 status="completed", spacing=0,
+                 reply=rng.uniform(*mix.campaign_reply) * (profiles.AUTHENTICATION_REPLY_FACTOR
+                                                          if cat == "authentication" else 1.0))
+        if running:
+            eligible = self._eligible(self.now_us - HOUR).size
+            r["audience"] = int(min(eligible, max(1, round(target))))
+            duration = int(r["audience"] / rate * SECOND) + MINUTE
+            start = self.now_us - int(rng.uniform(0.2, 0.8) * duration)
+            r.update(scheduled_at=start - int(rng.integers(0, 90)) * SECOND, started_at=start, status="running",
+                     spacing=max(1, duration // max(r["audience"], 1)), sends=r["audience"])
+            r["created_at"] = r["scheduled_at"] - int(rng.integers(10 * 60, 3 * 86400)) * SECOND
+            r["updated_at"] = r["started_at"]
+            return r
+        scheduled = rng.random() < profiles.P_CAMPAIGN_SCHEDULED
+        created = t - int(rng.integers(10 * 60, 7 * 86400)) * SECOND
+        r["created_at"] = created
+        outcome_draw = rng.random()
+        if t >= self.now_us - HOUR:                                    # planned for later: scheduled or draft
+            created = min(created, self.now_us - int(rng.integers(HOUR, 5 * DAY)))
+            r["created_at"] = created
+            eligible = self._eligible(created).size
+            r["audience"] = int(min(eligible, max(1, round(target))))
+            if outcome_draw < profiles.P_PLANNED_CAMPAIGN_SCHEDULED:
+                r.update(status="scheduled", scheduled_at=max(t, self.now_us + HOUR))
+            else:
+                r.update(status="draft")
+            r["updated_at"] = created
+            return r
+        eligible = self._eligible(t).size
+        if eligible == 0:
+            r.update(status="draft", updated_at=created)
+            return r
+        r["audience"] = int(min(eligible, max(1, round(target))))
+        never_scheduled = profiles.P_CAMPAIGN_NEVER_SCHEDULED
+        cancelled_before_start = never_scheduled + profiles.P_CAMPAIGN_CANCELLED_BEFORE_START
+        fails_part_way = cancelled_before_start + profiles.P_CAMPAIGN_FAILS_PART_WAY
+        cancelled_part_way = fails_part_way + profiles.P_CAMPAIGN_CANCELLED_PART_WAY
+        if outcome_draw < never_scheduled:
+            r.update(status="draft", updated_at=created + int(rng.integers(60, 3600)) * SECOND)
+            return r
+        if outcome_draw < cancelled_before_start:
+            r.update(status="cancelled", scheduled_at=t, updated_at=created + (t - created) // 2)
+            return r
+        start = t + int(rng.integers(0, 90)) * SECOND
+        duration = int(r["audience"] / rate * SECOND) + MINUTE
+        spacing = max(1, duration // r["audience"])
+        r.update(scheduled_at=t if scheduled else None, started_at=start, spacing=spacing, sends=r["audience"])
+        if not scheduled:
+            r["created_at"] = min(created, start - 5 * MINUTE)
+        stop_share, stop_s = rng.uniform(0.05, 0.7), int(rng.integers(1, 600))
+        stop = start + int(r["audience"] * stop_share) * spacing + stop_s * SECOND
+        if outcome_draw < cancelled_part_way and stop < self.now_us:     # failed or cancelled part way
+            r["sends"] = max(1, int(r["audience"] * stop_share))
+            r.update(status="failed" if outcome_draw < fails_part_way else "cancelled", updated_at=stop)
+        else:
+            done = start + r["audience"] * spacing + int(rng.integers(1, 30)) * SECOND
+            if done >= self.now_us:
+                r.update(status="running", updated_at=start)
+            else:
+                r.update(completed_at=done, updated_at=done)
+        r["updated_at"] = min(r["updated_at"], self.now_us - SECOND)
+        return r
+
+    def _camp_arrays(self, rows):
+        self.camp_rows = rows
+        self.camp_started = np.array([NEVER if r["started_at"] is None else r["started_at"] for r in rows], np.int64)
+        self.camp_cat = np.array([CATEGORIES.index(r["category"]) for r in rows], np.int64)
