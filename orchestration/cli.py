@@ -7,6 +7,7 @@
     warehouse summary
     warehouse forecast --target duckdb                  # forecasts from the built marts (orchestration/forecast)
     warehouse churn-risk --target duckdb                # churn risk and lifetime value (orchestration/churn)
+    warehouse report --kind sales --start 2026-11-01 --end 2026-11-30   # reports from the marts (orchestration/reports)
     warehouse api serve --target postgres --port 8000   # the metrics API (orchestration/api)
 
 Bad arguments or an unreachable target give one line on stderr and exit code 2,
@@ -144,6 +145,22 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
     cr.add_argument("--as-of-date", type=_date, default=None,
                     help="the run's as-of date, as given to dbt (default: $WAREHOUSE_AS_OF_DATE, else today, UTC)")
+    rp = sub.add_parser("report", help="Sales, Customer Success, Revenue and Executive reports (CSV, XLSX, PDF) per "
+                                       "tenant from the built marts, for a date range or the last complete day, "
+                                       "week or month; e-mailed and posted to Slack when configured")
+    rp.add_argument("--kind", choices=["sales", "customer_success", "revenue", "executive", "all"], default="all")
+    rp.add_argument("--start", type=_date, default=None, help="first day of the range (with --end)")
+    rp.add_argument("--end", type=_date, default=None, help="last day of the range (with --start)")
+    rp.add_argument("--cadence", choices=["daily", "weekly", "monthly"], default=None,
+                    help="instead of --start/--end: the last complete day, week or month before the as-of date")
+    rp.add_argument("--as-of-date", type=_date, default=None,
+                    help="the marts' as-of date (default: $WAREHOUSE_AS_OF_DATE, else today, UTC)")
+    rp.add_argument("--tenant", action="append", default=None, help="only this tenant (repeatable)")
+    rp.add_argument("--target", choices=["duckdb", "postgres", "bigquery"], default="duckdb")
+    rp.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
+    rp.add_argument("--out", type=Path, default=None, help="default: $WAREHOUSE_REPORTS_DIR or reports/")
+    rp.add_argument("--deliver", action="store_true",
+                    help="also e-mail and post the files (REPORTS_SMTP_*, REPORTS_SLACK_WEBHOOK_URL)")
     from orchestration.api.cli import add_parser as add_api_parser
     add_api_parser(sub, _Parser)
     return p
@@ -378,6 +395,50 @@ def cmd_churn_risk(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from orchestration.dagster_defs.warehouse import WarehouseResource, frame_reader
+    from orchestration.reports.delivery import DeliveryError
+    from orchestration.reports.kinds import REPORT_KINDS, check_tenant
+    from orchestration.reports.ranges import ReportRange, last_complete_range
+    from orchestration.reports.runner import deliver_reports, write_reports
+    as_of = _run_as_of_date(args)
+    if args.cadence and (args.start or args.end):
+        raise UsageError("give either --cadence or --start and --end, not both")
+    if args.cadence:
+        rng = last_complete_range(args.cadence, as_of)
+    elif args.start and args.end:
+        if args.end < args.start:
+            raise UsageError(f"--end {args.end} is before --start {args.start}")
+        if args.end >= as_of:
+            raise UsageError(f"--end {args.end} is not before the as-of date {as_of}: the marts hold complete "
+                             "days only (docs/periods.md)")
+        rng = ReportRange(args.start, args.end)
+    else:
+        raise UsageError("give --start and --end (YYYY-MM-DD), or --cadence daily|weekly|monthly")
+    try:
+        tenants = [check_tenant(t) for t in args.tenant] if args.tenant else None
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    path = args.duckdb_path or default_duckdb_path()
+    if args.target == "duckdb" and not path.exists():
+        raise UsageError(f"no DuckDB warehouse at {path}: build it first (warehouse build)")
+    warehouse = WarehouseResource(target=args.target, duckdb_path=str(path))
+    kinds = REPORT_KINDS if args.kind == "all" else (args.kind,)
+    out = args.out or Path(os.environ.get("WAREHOUSE_REPORTS_DIR", REPO_ROOT / "reports"))
+    with warehouse.session() as con:
+        outputs = write_reports(frame_reader(con), rng, out, kinds, as_of, tenants)
+    files = sum(len(o.files) for o in outputs.values())
+    print(f"{', '.join(kinds)} reports for {rng.days.label('day')}: {files} files for {len(outputs)} tenants "
+          f"-> {out / rng.cadence}")
+    if args.deliver:
+        try:
+            for line in deliver_reports(outputs):
+                print(f"delivered {line}")
+        except (DeliveryError, ValueError) as e:
+            raise UsageError(f"{e} (the files are written)") from None
+    return 0
+
+
 def cmd_api(args) -> int:
     from orchestration.api.cli import run
     try:
@@ -392,7 +453,7 @@ def main(argv=None) -> int:
         args = build_parser().parse_args(argv)
         return {"generate": cmd_generate, "load": cmd_load, "build": cmd_build, "contract": cmd_contract,
                 "summary": cmd_summary, "access": cmd_access, "api": cmd_api, "forecast": cmd_forecast,
-                "churn-risk": cmd_churn_risk,
+                "churn-risk": cmd_churn_risk, "report": cmd_report,
                 "superset": cmd_superset}[args.command](args)
     except (UsageError, LoadError) as e:
         print(f"warehouse: error: {e}", file=sys.stderr)

@@ -14,6 +14,7 @@ from conftest import base_env, warehouse_cli
     ["generate", "--target", "postgres", "--no-progress"],
     ["api", "key", "create", "--tenant", "tn_001", "--target", "postgres"],
     ["api", "key", "revoke", "--platform", "--target", "postgres"],
+    ["report", "--cadence", "weekly", "--as-of-date", "2026-12-06", "--target", "postgres"],
 ])
 def test_an_unreachable_postgres_is_one_line_and_exit_2(tmp_path, args):
     env = base_env(tmp_path)
@@ -26,7 +27,9 @@ def test_an_unreachable_postgres_is_one_line_and_exit_2(tmp_path, args):
 
 @pytest.mark.parametrize("args", [[], ["summary", "--duckdb-path"], ["contract", "sync", "--nope"], ["frobnicate"],
                                   ["api", "key", "create"], ["api", "key", "create", "--tenant", "tn-1;drop"],
-                                  ["api", "serve", "--target", "bigquery"]])
+                                  ["api", "serve", "--target", "bigquery"],
+                                  ["report", "--cadence", "daily", "--tenant", "tn-1;drop"],
+                                  ["report", "--kind", "marketing", "--cadence", "daily"]])
 def test_bad_arguments_to_any_command_are_one_line_and_exit_2(tmp_path, args):
     proc = warehouse_cli(base_env(tmp_path), *args, check=False)
     assert proc.returncode == 2

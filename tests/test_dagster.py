@@ -130,8 +130,8 @@ def test_every_asset_has_a_check_and_a_group(definitions):
     assert len(models) >= 100 and len(seeds) >= 5 and len(snapshots) >= 4
     from orchestration.dagster_defs.churn import KEYS as CHURN_KEYS
     from orchestration.dagster_defs.forecast import KEYS as FORECAST_KEYS
-    # + the reports, the forecast marts and the churn marts
-    assert len(keys) == (contract_table_count() + len(models) + len(seeds) + len(snapshots) + 1 + len(FORECAST_KEYS)
+    # + the executive and the range reports, the forecast marts and the churn marts
+    assert len(keys) == (contract_table_count() + len(models) + len(seeds) + len(snapshots) + 2 + len(FORECAST_KEYS)
                          + len(CHURN_KEYS))
 
 
@@ -167,12 +167,39 @@ def test_reports_depend_on_every_mart_they_read(definitions):
     assert all(graph.get(key).is_materializable and graph.get(key).group_name.startswith("marts_") for key in read)
 
 
+
+def test_range_reports_depend_on_every_mart_they_read(definitions):
+    """The range reports' asset depends on every mart a kind's SQL reads (and executive_kpis, whose
+    last month proves the marts were built with the run's as-of date)."""
+    import re
+    import dagster as dg
+    from orchestration.dagster_defs import reports
+    from orchestration.reports.kinds import SPECS, section_sql, table_sql
+    from orchestration.reports.ranges import last_complete_range
+    rng = last_complete_range("monthly", date(2026, 12, 6))
+    sql = " ".join([*(section_sql(s, rng.window(s.source.window_grain)) for spec in SPECS.values()
+                      for s in spec.sections),
+                    *(table_sql(t, rng.window(t.source.window_grain)) for spec in SPECS.values() for t in spec.tables)])
+    read = {dg.AssetKey(["marts", name]) for name in {*re.findall(r"\bmarts\.(\w+)", sql), "executive_kpis"}}
+    graph = definitions.resolve_asset_graph()
+    assert graph.get(reports.PERIOD_REPORTS).parent_keys == read
+    assert all(graph.get(key).is_materializable and graph.get(key).group_name.startswith("marts_") for key in read)
+
+
 def test_schedules_and_single_writer(definitions):
     crons = {s.name: s.cron_schedule for s in definitions.schedules}
     assert crons["daily_full_build_schedule"] == "0 2 * * *"
     assert crons["hourly_clickstream_schedule"] == "30 * * * *"
     assert crons["weekly_executive_reports"] == "0 6 * * 1" and crons["monthly_executive_reports"] == "0 6 1 * *"
     assert crons["weekly_messaging_full_refresh_schedule"] == "30 4 * * 0"
+    # the range reports after the nightly build: yesterday daily, the last week on Mondays, the last month on the 1st
+    assert (crons["daily_reports_schedule"], crons["weekly_reports_schedule"], crons["monthly_reports_schedule"]) == \
+        ("15 6 * * *", "30 6 * * 1", "45 6 1 * *")
+    from orchestration.dagster_defs.definitions import period_report_jobs
+    assert {cadence: job.config["ops"]["reports__period_reports"]["config"]["cadence"]
+            for cadence, job in period_report_jobs.items()} == {c: c for c in ("daily", "weekly", "monthly")}
+    # the nightly build writes the marts; it runs neither report
+    assert not {n for n in definitions.resolve_job_def("daily_full_build").graph.node_names() if n.startswith("reports")}
     for job in ("daily_full_build", "hourly_clickstream", "weekly_clickstream_full_refresh", "weekly_messaging_full_refresh"):
         assert definitions.resolve_job_def(job).tags["warehouse/writer"] == "duckdb"
     # dbt source freshness of the continuous feeds runs in the daily build only
@@ -224,7 +251,8 @@ def test_make_dagster_starts_with_the_schedules_and_the_sensors_on(tmp_path):
     env.pop("WAREHOUSE_AUTOMATION", None)
     off = _default_statuses(env)
     on = _default_statuses({**env, "WAREHOUSE_AUTOMATION": "running"})
-    assert "alert_on_run_failure" in off and "api_cache_refresh" in off and len(off) == 8
+    # 6 schedules of the builds and the executive report, 3 of the range reports, 2 sensors
+    assert "alert_on_run_failure" in off and "api_cache_refresh" in off and len(off) == 11
     assert set(off.values()) == {"STOPPED"} and set(on.values()) == {"RUNNING"}
     # `make dagster` sets it, on the port asked for; `make dagster-job` replays the demo into the same instance
     dry = subprocess.run(["make", "-n", "dagster", "dagster-job", "docs", "superset", "DAGSTER_PORT=3999", "DOCS_PORT=3998",

@@ -17,14 +17,15 @@ from orchestration.dagster_defs.dbt_assets import (CLICKSTREAM_SELECTION, MESSAG
 from orchestration.dagster_defs.forecast import revenue_forecast
 from orchestration.dagster_defs.monitoring import alert_on_run_failure, latest_day_has_no_anomaly
 from orchestration.dagster_defs.raw_assets import demo_raw_assets, external_raw_assets, raw_quality_checks
-from orchestration.dagster_defs.reports import REPORTS, every_tenant_has_its_three_files, executive_reports
+from orchestration.dagster_defs.reports import (PERIOD_REPORTS, REPORTS, every_tenant_has_its_three_files,
+                                                executive_reports, period_reports)
 from orchestration.dagster_defs.source_freshness import dbt_source_freshness
 from orchestration.dagster_defs.warehouse import warehouse_from_env
 
 WRITER_TAGS = {"warehouse/writer": settings.target()}
 
 raw_assets = demo_raw_assets() if settings.raw_mode() == "demo" else external_raw_assets()
-reports = dg.AssetSelection.assets(REPORTS)
+reports = dg.AssetSelection.assets(REPORTS, PERIOD_REPORTS)
 clickstream = build_dbt_asset_selection([warehouse_dbt], dbt_select=CLICKSTREAM_SELECTION)
 messaging_incremental = build_dbt_asset_selection([warehouse_dbt], dbt_select=MESSAGING_INCREMENTAL_SELECTION)
 
@@ -47,7 +48,18 @@ weekly_messaging_full_refresh = dg.define_asset_job(
     description="Rebuilds the incremental messaging models from all history (a changed price seed, rows "
                 "re-delivered invalid, which increments cannot see).")
 executive_report_job = dg.define_asset_job(
-    "executive_reports", selection=reports, description="Per-tenant executive reports from the marts.")
+    "executive_reports", selection=dg.AssetSelection.assets(REPORTS),
+    description="Per-tenant executive reports from the marts.")
+# The four range reports of the last complete day, week or month, each against the one before
+# (docs/periods.md's rule): one asset, one job per cadence.
+PERIOD_NOUNS = {"daily": "day", "weekly": "week", "monthly": "month"}
+period_report_jobs = {
+    cadence: dg.define_asset_job(
+        f"{cadence}_reports", selection=dg.AssetSelection.assets(PERIOD_REPORTS),
+        config={"ops": {"reports__period_reports": {"config": {"cadence": cadence}}}},
+        description=f"Sales, Customer Success, Revenue and Executive reports of the last complete "
+                    f"{PERIOD_NOUNS[cadence]} per tenant, delivered.")
+    for cadence in PERIOD_NOUNS}
 
 SCHEDULE_STATUS = (dg.DefaultScheduleStatus.RUNNING if settings.automation_running()
                    else dg.DefaultScheduleStatus.STOPPED)
@@ -64,15 +76,23 @@ schedules = [
                           cron_schedule="0 6 * * 1", execution_timezone="UTC", default_status=SCHEDULE_STATUS),
     dg.ScheduleDefinition(name="monthly_executive_reports", job=executive_report_job,
                           cron_schedule="0 6 1 * *", execution_timezone="UTC", default_status=SCHEDULE_STATUS),
+    # after the 02:00 build: yesterday, the week to last Sunday, the month to its last day
+    dg.ScheduleDefinition(job=period_report_jobs["daily"], cron_schedule="15 6 * * *", execution_timezone="UTC",
+                          default_status=SCHEDULE_STATUS),
+    dg.ScheduleDefinition(job=period_report_jobs["weekly"], cron_schedule="30 6 * * 1", execution_timezone="UTC",
+                          default_status=SCHEDULE_STATUS),
+    dg.ScheduleDefinition(job=period_report_jobs["monthly"], cron_schedule="45 6 1 * *", execution_timezone="UTC",
+                          default_status=SCHEDULE_STATUS),
 ]
 
 defs = dg.Definitions(
-    assets=[raw_assets, warehouse_dbt, revenue_forecast, customer_churn_risk, executive_reports],
+    assets=[raw_assets, warehouse_dbt, revenue_forecast, customer_churn_risk, executive_reports,
+            period_reports],
     # dbt_source_freshness checks raw assets: only the daily job selects them (not the clickstream jobs)
     asset_checks=[*raw_quality_checks(), dbt_source_freshness, latest_day_has_no_anomaly,
                   every_tenant_has_its_three_files],
     jobs=[daily_full_build, hourly_clickstream, weekly_clickstream_full_refresh, weekly_messaging_full_refresh,
-          executive_report_job],
+          executive_report_job, *period_report_jobs.values()],
     schedules=schedules,
     sensors=[alert_on_run_failure, api_cache_refresh],
     resources={"dbt": dbt_resource(), "warehouse": warehouse_from_env()},

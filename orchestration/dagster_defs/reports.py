@@ -9,9 +9,10 @@ before that date (built with another as-of date) fail the run rather than be pub
 from datetime import date
 
 import dagster as dg
+from pydantic import Field
 
 from orchestration.dagster_defs import retries, settings
-from orchestration.dagster_defs.warehouse import WarehouseResource
+from orchestration.dagster_defs.warehouse import WarehouseResource, frame_reader
 from orchestration.reports import report_paths, write_tenant_report
 from orchestration.reports.content import (
     BRIDGE_COLUMNS,
@@ -22,6 +23,11 @@ from orchestration.reports.content import (
     last_complete_month,
     mart_column,
 )
+from orchestration.reports.delivery import DeliveryError
+from orchestration.reports.kinds import REPORT_KINDS, all_marts
+from orchestration.reports.periodic import headline
+from orchestration.reports.ranges import CADENCES, last_complete_range
+from orchestration.reports.runner import deliver_reports, write_reports
 
 REPORTS = dg.AssetKey(["reports", "executive_reports"])
 MARTS = ("executive_kpis", "period_kpis", "mrr_monthly", "fct_mrr", "dim_customers", "targets_vs_actuals")
@@ -124,3 +130,79 @@ def every_tenant_has_its_three_files(warehouse: WarehouseResource) -> dg.AssetCh
             if rows != months:
                 problems.append(f"{xlsx.name}: {rows} months, executive_kpis has {months}")
     return dg.AssetCheckResult(passed=not problems, description="; ".join(problems) or "all reports present")
+
+
+# The Sales, Customer Success, Revenue and Executive reports of the last complete day, week or month
+# (orchestration/reports/kinds.py says what each shows), written and delivered by one asset; the jobs
+# daily_reports, weekly_reports and monthly_reports run it with their cadence.
+PERIOD_REPORTS = dg.AssetKey(["reports", "period_reports"])
+PERIOD_REPORT_MARTS = tuple(sorted({*all_marts(), "executive_kpis"}))   # executive_kpis: the as-of check
+FILES_CHECK = "every_tenant_has_its_report_files"
+
+
+class PeriodReportsConfig(dg.Config):
+    cadence: str = "weekly"                          # daily | weekly | monthly (ranges.CADENCES)
+    kinds: list[str] = Field(default_factory=lambda: list(REPORT_KINDS))
+
+
+@dg.asset(key=PERIOD_REPORTS, group_name="reports", owners=["team:data-platform"], kinds={"pdf", "excel", "csv"},
+          retry_policy=retries.retry_policy(),        # a dropped read; a failed delivery is not retried here
+          deps=[dg.AssetKey(["marts", name]) for name in PERIOD_REPORT_MARTS],
+          check_specs=[dg.AssetCheckSpec(FILES_CHECK, asset=PERIOD_REPORTS, blocking=False,
+                                         description="Each tenant has a CSV, an XLSX and a PDF of every kind, "
+                                                     "none empty, each PDF readable.")],
+          description="Sales, Customer Success, Revenue and Executive reports per tenant (CSV, XLSX, PDF) for "
+                      "the last complete day, week or month against the one before, under "
+                      "WAREHOUSE_REPORTS_DIR/<cadence>/; e-mailed (REPORTS_SMTP_*) and posted to Slack "
+                      "(REPORTS_SLACK_WEBHOOK_URL) when configured.")
+def period_reports(context: dg.AssetExecutionContext, config: PeriodReportsConfig, warehouse: WarehouseResource):
+    as_of = settings.run_as_of_date(context)
+    if config.cadence not in CADENCES:
+        raise dg.Failure(f"cadence must be one of {', '.join(CADENCES)}, got {config.cadence!r}", allow_retries=False)
+    unknown = [kind for kind in config.kinds if kind not in REPORT_KINDS]
+    if unknown or not config.kinds:
+        raise dg.Failure(f"kinds must be some of {', '.join(REPORT_KINDS)}, got {config.kinds}", allow_retries=False)
+    check_marts_month(warehouse, as_of)
+    rng = last_complete_range(config.cadence, as_of)
+    out = settings.reports_dir()
+    with warehouse.session() as con:
+        outputs = write_reports(frame_reader(con), rng, out, tuple(config.kinds), as_of)
+    problems = report_file_problems(outputs, len(config.kinds))
+    files = [str(path) for output in outputs.values() for path in output.files]
+    context.log.info(f"wrote {len(files)} {config.cadence} report files for {rng.days.label('day')} to {out}")
+    preview = [f"| {tenant} | {report.spec.title} | " + "; ".join(f"{label}: {value} ({change})"
+                                                                    for label, value, change in headline(report, 2))
+               + " |" for tenant, output in outputs.items() for report in output.reports]
+    delivery, failure = [], None
+    try:
+        delivery = deliver_reports(outputs)
+    except (DeliveryError, ValueError) as e:
+        failure = str(e)
+    yield dg.MaterializeResult(metadata={
+        "cadence": dg.MetadataValue.text(config.cadence),
+        "period": dg.MetadataValue.text(f"{rng.start.isoformat()} to {rng.end.isoformat()}"),
+        "previous_period": dg.MetadataValue.text(rng.previous_days.label("day")),
+        "as_of_date": dg.MetadataValue.text(as_of.isoformat()),
+        "report_dir": dg.MetadataValue.path(str(out / rng.cadence)),
+        "files": dg.MetadataValue.json(files),
+        "delivered": dg.MetadataValue.json(delivery),
+        "preview": dg.MetadataValue.md("| tenant | report | first figures |\n|---|---|---|\n" + "\n".join(preview)),
+    }, check_results=[dg.AssetCheckResult(check_name=FILES_CHECK, passed=not problems,
+                                          description="; ".join(problems) or "all files present")])
+    if failure:
+        # the files are written and recorded above; a retry of the run would write them again
+        raise dg.Failure(f"report delivery failed: {failure}", allow_retries=False)
+
+
+def report_file_problems(outputs, kinds: int) -> list[str]:
+    from pypdf import PdfReader
+    problems = []
+    for tenant, output in outputs.items():
+        if len(output.files) != 3 * kinds:
+            problems.append(f"{tenant}: {len(output.files)} files, expected {3 * kinds}")
+        for path in output.files:
+            if not path.exists() or path.stat().st_size == 0:
+                problems.append(f"{path.name} missing or empty")
+            elif path.suffix == ".pdf" and not PdfReader(path).pages:
+                problems.append(f"{path.name} has no page")
+    return problems

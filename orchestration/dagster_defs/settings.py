@@ -8,8 +8,10 @@
     WAREHOUSE_AS_OF_DATE   the one clock of a run (YYYY-MM-DD): the generator's history end, the GX
                         freshness windows, dbt's var as_of_date, the anomaly check's day and the
                         reports' as-of date; empty = the UTC date the run was created (run_as_of_date)
-    WAREHOUSE_REPORTS_DIR  where executive reports are written (default: reports/ in the repo)
+    WAREHOUSE_REPORTS_DIR  where the reports are written (default: reports/ in the repo)
     ALERT_WEBHOOK_URL   optional: alerts are also POSTed here as JSON
+    REPORTS_SMTP_*, REPORTS_SLACK_WEBHOOK_URL   optional: where the range reports are delivered
+                        (orchestration/reports/delivery.py)
     WAREHOUSE_AUTOMATION   running: the schedules and the failure sensor start switched on (`make
                         dagster` sets it); anything else (default): they start off, as Dagster's are
 """

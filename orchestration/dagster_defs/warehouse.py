@@ -76,5 +76,14 @@ class _BigQueryConnection:
         return self._rows
 
 
+def frame_reader(con):
+    """A function SQL -> DataFrame over one open connection (a session's): many small reads, one open."""
+    def read(sql: str):
+        import pandas as pd
+        cur = con.execute(sql)
+        return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+    return read
+
+
 def warehouse_from_env() -> WarehouseResource:
     return WarehouseResource(target=settings.target(), duckdb_path=str(settings.duckdb_path()))

@@ -24,7 +24,7 @@ TOP_MOVEMENTS_PDF = 8     # the rows that fit the page under the charts
 AMOUNT_IN_FULL = 10_000   # a tile's change of this much or more is shown as $12.3k: the cents do not fit the tile
 TOP_MOVEMENTS_XLSX = 25   # the workbook has room for more; beyond this the movements are small change
 
-Kind = Literal["date", "text", "money", "rate", "count"]
+Kind = Literal["date", "text", "money", "rate", "count", "number"]
 Change = Literal["relative", "points", "amount"]
 Tone = Literal["good", "bad", "flat", "na"]
 
@@ -228,6 +228,8 @@ def fmt_value(value, kind: Kind) -> str:
         return fmt_rate(value)
     if kind == "count":
         return fmt_count(value)
+    if kind == "number":                    # a score or a ratio of two amounts: two decimals
+        return f"{rounded(value, 2):,.2f}"
     if kind == "date":
         return as_date(value).isoformat()
     return str(value)

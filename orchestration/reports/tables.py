@@ -39,6 +39,7 @@ NUMBER_FORMATS: dict[Kind, str] = {
     "money": '"$"#,##0.00;[Red]-"$"#,##0.00',
     "rate": "0.0%",
     "count": "#,##0",
+    "number": "#,##0.00",
     "date": "yyyy-mm-dd",
     "text": "@",
 }
@@ -60,6 +61,8 @@ def csv_value(value, kind: Kind) -> str:
         return f"{rounded(value, RATE_PLACES):.{RATE_PLACES}f}"
     if kind == "count":
         return str(int(rounded(value, 0)))
+    if kind == "number":
+        return f"{rounded(value, RATE_PLACES):.{RATE_PLACES}f}"
     if kind == "date":
         return as_date(value).isoformat()
     return str(value)
@@ -80,7 +83,7 @@ def cell_value(value, kind: Kind):
         return None
     if kind == "money":
         return float(money(value))
-    if kind == "rate":
+    if kind in ("rate", "number"):
         return float(value)
     if kind == "count":
         return int(rounded(value, 0))
