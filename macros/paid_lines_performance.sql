@@ -3,7 +3,7 @@
     month and the given dimensions (['product_id', 'category'] for products,
     ['category'] for categories): units, distinct orders, revenue, cost, gross
     margin and its rate, and the return rate (distinct refunded or partly
-    refunded orders / distinct orders). Orders are counted distinct at each
+    refunded orders / distinct orders, both kept as columns so months roll up). Orders are counted distinct at each
     grain, so a category's figures are not a sum of its products' (an order
     holding two products of one category is one order of it); the running
     month is kept with is_complete false. -#}
@@ -17,6 +17,7 @@
         {%- endfor %}
         by_grain.units,
         by_grain.orders,
+        by_grain.refunded_orders,
         {{ as_money('by_grain.revenue_usd') }} as revenue_usd,
         {{ as_money('by_grain.cost_usd') }} as cost_usd,
         {{ as_money('by_grain.revenue_usd - by_grain.cost_usd') }} as gross_margin_usd,

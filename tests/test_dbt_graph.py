@@ -51,6 +51,14 @@ def test_the_manifest_has_every_layer(edges):
     assert ("fct_opportunities", "marts", "int_opportunities_enriched", "intermediate") in edges
 
 
+def test_the_lead_stages_have_one_home_that_no_mart_reads_through_fct_leads(edges):
+    """int_leads_enriched decides a lead's stages; fct_leads publishes it and the marts that count
+    stages read it, never the mart."""
+    for reader in ("fct_leads", "sales_funnel", "period_kpis"):
+        assert (reader, "marts", "int_leads_enriched", "intermediate") in edges, reader
+    assert [e for e in edges if e[2] == "fct_leads" and e[1] == "marts"] == []
+
+
 def _ancestors(manifest: dict, uid: str) -> set[str]:
     seen, todo = set(), [uid]
     while todo:

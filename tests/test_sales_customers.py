@@ -143,12 +143,14 @@ SALES_MARTS = {
 }
 
 
-def test_period_kpis_sales_figures_equal_a_recount_from_staging(warehouse: Warehouse):
-    """Month rows of period_kpis against staging: leads created, of them qualified (qualified_at set or
-    an opportunity, which implies it), their scores, opportunities created, and deals won."""
-    off = query(warehouse, """
+@pytest.mark.parametrize("grain", ["month", "quarter", "year"])
+def test_period_kpis_sales_figures_equal_a_recount_from_staging(warehouse: Warehouse, grain: str):
+    """Month, quarter and year rows of period_kpis against staging: leads created, of them qualified
+    (qualified_at set or an opportunity, which implies it), their scores, opportunities created, deals
+    won, and every lead created up to the period's last day (leads_to_date)."""
+    off = query(warehouse, f"""
         with lead_truth as (
-            select l.tenant_id, cast(date_trunc('month', l.created_at) as date) as month,
+            select l.tenant_id, cast(date_trunc('{grain}', l.created_at) as date) as period_start,
                    count(*) as leads,
                    sum(case when l.qualified_at is not null
                                  or exists (select 1 from staging.stg_crm__opportunities o
@@ -158,26 +160,37 @@ def test_period_kpis_sales_figures_equal_a_recount_from_staging(warehouse: Wareh
             from staging.stg_crm__leads l group by 1, 2
         ),
         proposal_truth as (
-            select tenant_id, cast(date_trunc('month', created_at) as date) as month, count(*) as proposals
+            select tenant_id, cast(date_trunc('{grain}', created_at) as date) as period_start,
+                   count(*) as proposals
             from staging.stg_crm__opportunities group by 1, 2
         ),
         won_truth as (
-            select tenant_id, cast(date_trunc('month', closed_at) as date) as month, count(*) as won
+            select tenant_id, cast(date_trunc('{grain}', closed_at) as date) as period_start, count(*) as won
             from staging.stg_crm__opportunities where stage = 'closed_won' group by 1, 2
+        ),
+        to_date_truth as (
+            select k.tenant_id, k.period_start, count(l.lead_id) as leads_to_date
+            from marts.period_kpis k
+            left join staging.stg_crm__leads l
+                on k.tenant_id = l.tenant_id and cast(l.created_at as date) <= k.period_end
+            where k.period_type = '{grain}'
+            group by 1, 2
         )
         select count(*),
                sum(case when k.leads = coalesce(l.leads, 0) and k.qualified_leads = coalesce(l.qualified, 0)
                          and k.lead_score_sum = coalesce(l.score_sum, 0) and k.scored_leads = coalesce(l.scored, 0)
                          and k.proposals_created = coalesce(p.proposals, 0) and k.deals_won = coalesce(w.won, 0)
+                         and k.leads_to_date = t.leads_to_date
                         then 1 else 0 end),
                sum(k.qualified_leads), sum(k.proposals_created)
         from marts.period_kpis k
-        left join lead_truth l on k.tenant_id = l.tenant_id and k.period_start = l.month
-        left join proposal_truth p on k.tenant_id = p.tenant_id and k.period_start = p.month
-        left join won_truth w on k.tenant_id = w.tenant_id and k.period_start = w.month
-        where k.period_type = 'month'""")
-    months, matching, qualified, proposals = off[0]
-    assert months > 30 and matching == months
+        left join lead_truth l on k.tenant_id = l.tenant_id and k.period_start = l.period_start
+        left join proposal_truth p on k.tenant_id = p.tenant_id and k.period_start = p.period_start
+        left join won_truth w on k.tenant_id = w.tenant_id and k.period_start = w.period_start
+        inner join to_date_truth t on k.tenant_id = t.tenant_id and k.period_start = t.period_start
+        where k.period_type = '{grain}'""")
+    periods, matching, qualified, proposals = off[0]
+    assert periods >= {"month": 30, "quarter": 9, "year": 3}[grain] and matching == periods
     assert qualified > 0 and proposals > 0
 
 

@@ -39,7 +39,8 @@ closed_in_month as (
         sum(lost_opportunities) as lost_opportunities,
         sum(won_amount_usd) as won_amount_usd,
         sum(lost_amount_usd) as lost_amount_usd,
-        {{ safe_divide('sum(won_sales_cycle_days)', 'sum(won_with_sales_cycle)') }} as avg_sales_cycle_days
+        sum(won_sales_cycle_days) as won_sales_cycle_days,
+        sum(won_with_sales_cycle) as won_with_sales_cycle
     from closed_deals
     group by 1, 2, 3
 ),
@@ -67,7 +68,11 @@ final as (
             as win_rate_by_amount,
         {{ safe_divide('closed_in_month.won_amount_usd', 'closed_in_month.won_opportunities') }}
             as average_deal_size_usd,
-        cast(closed_in_month.avg_sales_cycle_days as {{ type_double() }}) as avg_sales_cycle_days
+        -- the average's parts, so months and types roll up as sum / sum
+        coalesce(closed_in_month.won_sales_cycle_days, 0) as won_sales_cycle_days,
+        coalesce(closed_in_month.won_with_sales_cycle, 0) as won_with_sales_cycle,
+        {{ safe_divide('closed_in_month.won_sales_cycle_days', 'closed_in_month.won_with_sales_cycle') }}
+            as avg_sales_cycle_days
     from keys
     left join open_at_month_end
         on {{ keys_match('keys', 'open_at_month_end', ['tenant_id', 'month', 'opportunity_type']) }}
