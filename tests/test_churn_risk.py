@@ -122,6 +122,27 @@ def test_sbg_fit_recovers_the_parameters_of_a_simulated_cohort():
     assert fitted.alpha == pytest.approx(2.0, rel=0.1) and fitted.beta == pytest.approx(8.0, rel=0.1)
 
 
+def test_sbg_fit_of_customers_who_all_churn_alike_is_the_geometric_limit():
+    """Every customer churns with probability 0.05 a month: no spread of theta to fit, so alpha and
+    beta would grow without end; the model is the geometric one, with the observed monthly rate."""
+    rng = np.random.default_rng(12)
+    lifetime = rng.geometric(0.05, size=20_000)
+    tenure, churned = [], []
+    for months in range(24):
+        at_risk = lifetime > months
+        tenure.append(np.full(at_risk.sum(), months))
+        churned.append(lifetime[at_risk] == months + 1)
+    churned_all = np.concatenate(churned)
+    fitted = clv.fit_sbg(np.concatenate(tenure), churned_all)
+    assert fitted.alpha is None and fitted.beta is None
+    assert fitted.geometric_churn == pytest.approx(churned_all.mean()) and fitted.geometric_churn == pytest.approx(
+        0.05, rel=0.05)
+    assert list(fitted.churn_probability(np.array([0, 12, 60]))) == [fitted.geometric_churn] * 3
+    # undiscounted, a geometric lifetime has 1 / p - 1 months ahead of any tenure
+    assert fitted.expected_remaining_months(np.array([0, 30]), discounted=False) == pytest.approx(
+        [1 / fitted.geometric_churn - 1] * 2, rel=1e-6)
+
+
 def _frame(cutoffs: int, customers: int = 4) -> pd.DataFrame:
     months = pd.date_range("2020-01-01", periods=cutoffs, freq="MS")
     rows = [dict(tenant_id="t1", customer_id=f"c{c}", cutoff_month=m, churned_next_month=bool((i + c) % 5 == 0),

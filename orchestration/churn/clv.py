@@ -9,7 +9,13 @@ which counts customers still active and censored ones correctly.
 
 The expected remaining lifetime of a customer with tenure n is the sum over the months ahead of the
 chance to still be there; discounted at DISCOUNT_RATE_ANNUAL and multiplied by the customer's MRR it
-is the value of the future subscription revenue (flat MRR: expansion is not projected)."""
+is the value of the future subscription revenue (flat MRR: expansion is not projected).
+
+When the customers' churn does not vary between them (every tenure churns at about the same rate),
+the likelihood keeps rising as alpha and beta grow together at a fixed ratio, and the fit runs into
+its bounds: the model is then its limit, the geometric one, where every customer churns each month
+with the same probability (the churners over the customer-months). It is reported as that, never as
+the arbitrary alpha and beta the bounds stopped at."""
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,14 +26,24 @@ MONTHS_AHEAD = 600                   # 50 years: the discounted tail beyond it i
 MONTHLY_DISCOUNT = (1 + DISCOUNT_RATE_ANNUAL) ** (1 / 12) - 1
 
 
+LOG_BOUNDS = [(-9.0, 9.0), (-9.0, 12.0)]      # log alpha, log beta
+
+
 @dataclass(frozen=True)
 class ShiftedBetaGeometric:
-    alpha: float
-    beta: float
+    alpha: float | None
+    beta: float | None
+    geometric_churn: float | None = None      # the geometric limit's one monthly churn probability
+
+    @classmethod
+    def geometric(cls, churn: float) -> "ShiftedBetaGeometric":
+        return cls(None, None, churn)
 
     def churn_probability(self, tenure_months: np.ndarray) -> np.ndarray:
         """P(churn in month n + 1 | stayed through month n), n = tenure_months."""
         n = np.asarray(tenure_months, dtype=float)
+        if self.geometric_churn is not None:
+            return np.full(n.shape, self.geometric_churn)
         return self.alpha / (self.alpha + self.beta + n)
 
     def expected_remaining_months(self, tenure_months: np.ndarray, discounted: bool) -> np.ndarray:
@@ -36,7 +52,10 @@ class ShiftedBetaGeometric:
         n = np.asarray(tenure_months, dtype=float)[:, None]
         t = np.arange(1, MONTHS_AHEAD + 1, dtype=float)[None, :]
         # retention in month n + t given survival to n + t - 1
-        retention = (self.beta + n + t - 1) / (self.alpha + self.beta + n + t - 1)
+        if self.geometric_churn is not None:
+            retention = np.full(np.broadcast_shapes(n.shape, t.shape), 1 - self.geometric_churn)
+        else:
+            retention = (self.beta + n + t - 1) / (self.alpha + self.beta + n + t - 1)
         survival = np.cumprod(retention, axis=1)
         if discounted:
             survival = survival / (1 + MONTHLY_DISCOUNT) ** t
@@ -45,7 +64,8 @@ class ShiftedBetaGeometric:
 
 def fit_sbg(tenure_months: np.ndarray, churned: np.ndarray) -> ShiftedBetaGeometric:
     """Maximum likelihood of alpha, beta (> 0, fitted on their logs) from each customer-month: its
-    tenure n and whether it churned the month after."""
+    tenure n and whether it churned the month after; the geometric limit when the fit runs into the
+    bounds (no variation in churn between customers to fit)."""
     n = np.asarray(tenure_months, dtype=float)
     y = np.asarray(churned, dtype=float)
     if len(y) == 0 or y.sum() == 0:
@@ -60,7 +80,9 @@ def fit_sbg(tenure_months: np.ndarray, churned: np.ndarray) -> ShiftedBetaGeomet
 
     rate = y.mean()
     start = np.log([1.0, max((1 - rate) / rate, 1e-3)])      # theta ~ Beta(1, b) with mean = the churn rate
-    result = minimize(negative_log_likelihood, start, method="L-BFGS-B", bounds=[(-9, 9), (-9, 12)])
+    result = minimize(negative_log_likelihood, start, method="L-BFGS-B", bounds=LOG_BOUNDS)
+    if any(value >= upper - 1e-3 for value, (_, upper) in zip(result.x, LOG_BOUNDS, strict=True)):
+        return ShiftedBetaGeometric.geometric(float(rate))
     alpha, beta = np.exp(result.x)
     return ShiftedBetaGeometric(float(alpha), float(beta))
 

@@ -212,7 +212,9 @@ def score_tenant(tenant_id: str, frame: pd.DataFrame, model: LogisticModel, simp
     survival_rows = labelled(frame, HORIZONS[0])
     survival_labels = _labels(survival_rows, HORIZONS[0].label)
     retention = clv.fit_sbg(survival_rows["tenure_months"].to_numpy(dtype=float), survival_labels)
-    for metric, value in (("sbg_alpha", retention.alpha), ("sbg_beta", retention.beta)):
+    parameters = ((("sbg_geometric_churn", retention.geometric_churn),) if retention.geometric_churn is not None
+                  else (("sbg_alpha", retention.alpha), ("sbg_beta", retention.beta)))
+    for metric, value in parameters:
         result.evaluation.append(dict(tenant_id=tenant_id, horizon_months=1, metric=metric, decile=0, value=value,
                                       rows=len(survival_rows), churners=int(survival_labels.sum()),
                                       model="shifted_beta_geometric"))
