@@ -16,7 +16,7 @@ SUPERSET_PORT ?= 8088
 BIGQUERY_EMULATOR_PORT ?= 9050
 
 .PHONY: demo test install profiles browser lint docs dagster dagster-job dagster-home superset clean \
-	bigquery-emulator bigquery-emulator-venv bouncer-venv
+	bigquery-emulator bigquery-emulator-venv bouncer-venv metricflow-venv
 
 $(BIN)/activate: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
@@ -44,7 +44,7 @@ demo: install
 
 # Superset's and the BigQuery emulator's venvs are installed here, before the tests, so no test
 # reaches the package index.
-test: install browser bigquery-emulator-venv bouncer-venv
+test: install browser bigquery-emulator-venv bouncer-venv metricflow-venv
 	@echo "Installing Superset into .superset/venv for the dashboard tests (about 3 minutes the first time)"
 	$(BIN)/warehouse superset install
 	$(MAKE) --no-print-directory lint
@@ -120,6 +120,17 @@ $(BOUNCER): tests/bouncer_requirements.txt
 	$(PYTHON) -m venv --clear .bouncer/venv
 	.bouncer/venv/bin/pip install --quiet -r tests/bouncer_requirements.txt
 	touch $(BOUNCER)
+
+# MetricFlow (`mf query`, the semantic layer: README "Semantic layer"; pinned in
+# tests/metricflow_requirements.txt) in its own venv, .metricflow/venv, so its dependencies never
+# move the project's. About 20 s the first time; reinstalled only when the pins change.
+MF := .metricflow/venv/bin/mf
+metricflow-venv: $(MF)
+$(MF): tests/metricflow_requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv --clear .metricflow/venv
+	.metricflow/venv/bin/pip install --quiet -r tests/metricflow_requirements.txt
+	touch $(MF)
 
 # The emulator on http://127.0.0.1:$(BIGQUERY_EMULATOR_PORT) until Ctrl-C, for `--target bigquery_emulator`
 # (README, "BigQuery"). In memory: everything is gone when it stops.
