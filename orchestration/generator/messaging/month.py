@@ -29,12 +29,12 @@ class MonthSimulation:
         t_cust, contact_cust = t_cust[keep_c], contact_cust[keep_c]
         t_outr, contact_outr = t_outr[keep_o], contact_outr[keep_o]
         c_t, c_contact, c_camp = [], [], []
-        for ci in np.flatnonzero((self.camp_started >= lo) & (self.camp_started < hi)):
-            r = self.camp_rows[ci]
-            eligible = self._eligible(r["started_at"])
-            audience = rng.choice(eligible, min(r["audience"], eligible.size), replace=False)[:r["sends"]]
+        for ci in np.flatnonzero((self.campaign_started >= lo) & (self.campaign_started < hi)):
+            plan = self.campaign_plans[ci]
+            eligible = self._eligible(plan.started_at)
+            audience = rng.choice(eligible, min(plan.audience_size, eligible.size), replace=False)[:plan.send_count]
             k = audience.size
-            sends = r["started_at"] + np.arange(k) * r["spacing"] + rng.integers(0, r["spacing"], k)
+            sends = plan.started_at + np.arange(k) * plan.send_spacing_us + rng.integers(0, plan.send_spacing_us, k)
             keep = sends < now
             c_t.append(sends[keep])
             c_contact.append(audience[keep])
@@ -52,16 +52,17 @@ class MonthSimulation:
         n = start.size
         account = self._pick_accounts(rng, start)
         has_camp = campaign >= 0
-        account[has_camp] = np.array([self.camp_rows[c]["account"] for c in campaign[has_camp]], np.int64)
+        account[has_camp] = np.array([self.campaign_plans[c].number_index for c in campaign[has_camp]],
+                                     np.int64)
         # 2. template openings: delivery, read, and the customer's answer
         opened = kind != CUSTOMER
         opening_idx = np.flatnonzero(opened)
         # 1 (utility) pads the lookup so a tenant with no campaign yet (a tiny scale) still indexes it
-        camp_cat = np.append(self.camp_cat, 1)
+        camp_cat = np.append(self.campaign_category, 1)
         opening_category = np.where(has_camp[opening_idx], camp_cat[campaign[opening_idx]], 1)
         opening_events = self._delivery(rng, start[opening_idx], opening_category,
                                         np.full(opening_idx.size, NEVER, np.int64))
-        camp_reply = np.array([r["reply"] for r in self.camp_rows] + [0.0])
+        camp_reply = np.array([plan.reply_probability for plan in self.campaign_plans] + [0.0])
         p_reply = np.where(has_camp[opening_idx], camp_reply[campaign[opening_idx]], profiles.P_OUTREACH_REPLY)
         answered = (opening_events.read < NEVER) & (rng.random(opening_idx.size) < p_reply)
         reply_at = (np.where(opening_events.read < NEVER, opening_events.read, 0)

@@ -110,22 +110,30 @@ class RawRows:
                                   self.c_created, rng)
 
     def _campaign_rows(self, rng) -> pa.Table:
-        rows = self.camp_rows
-        n = len(rows)
-        col = lambda k: np.array([r[k] if r[k] is not None else 0 for r in rows], np.int64)  # noqa: E731
-        valid = lambda k: np.array([r[k] is not None for r in rows], bool)                  # noqa: E731
-        created, updated = col("created_at"), col("updated_at")
+        plans = self.campaign_plans
+        n = len(plans)
+
+        def times(name: str) -> tuple[np.ndarray, np.ndarray]:
+            """A time field of every plan as microseconds (0 where None) and whether it is set."""
+            values = [getattr(plan, name) for plan in plans]
+            return (np.array([0 if v is None else v for v in values], np.int64),
+                    np.array([v is not None for v in values], bool))
+
+        created, _ = times("created_at")
+        updated, _ = times("updated_at")
+        started, has_started = times("started_at")
+        scheduled, has_scheduled = times("scheduled_at")
+        completed, has_completed = times("completed_at")
+        status = np.array([plan.status for plan in plans], dtype=object)
         cols = dict(id=str_ids("cmp_", np.arange(1, n + 1)), tenant_id=self._tenant(n),
-                    whatsapp_account_id=str_ids("wa_", col("account") + 1),
-                    name=text_column([r["name"] for r in rows]), template_name=text_column([r["template_name"] for r in rows]),
-                    category=text_column([r["category"] for r in rows]), status=text_column([r["status"] for r in rows]),
-                    audience_size=pa.array(col("audience").astype(np.int32)),
-                    scheduled_at=ts_column(col("scheduled_at"), valid("scheduled_at")),
-                    started_at=ts_column(col("started_at"), valid("started_at")),
-                    completed_at=ts_column(col("completed_at"), valid("completed_at")),
+                    whatsapp_account_id=str_ids("wa_", np.array([plan.number_index for plan in plans], np.int64) + 1),
+                    name=text_column([plan.name for plan in plans]),
+                    template_name=text_column([plan.template_name for plan in plans]),
+                    category=text_column([plan.category for plan in plans]), status=text_column(status),
+                    audience_size=pa.array(np.array([plan.audience_size for plan in plans], np.int64).astype(np.int32)),
+                    scheduled_at=ts_column(scheduled, has_scheduled), started_at=ts_column(started, has_started),
+                    completed_at=ts_column(completed, has_completed),
                     created_at=ts_column(created), updated_at=ts_column(updated), _loaded_at=self._lag(rng, updated))
-        started = col("started_at")
-        status = np.array([r["status"] for r in rows], dtype=object)
         early = (status == "completed") & (rng.random(n) < profiles.EARLIER_VERSION_RATE)
         return self._with_earlier("campaigns", cols, early, {
             "status": text_column(np.full(n, "running", dtype=object)),
