@@ -1,13 +1,30 @@
-"""Tenant profiles and every rate, probability and share that shapes the synthetic data.
+"""Tenant profiles and every rate, probability, share and timing shape of the synthetic data.
 
-They live here, so the README and the tests can point at one place. Sections: tenant
-profiles, B2B behaviour (funnel, churn, billing events), CRM, billing, commerce, messaging,
-and last the planted mess. Shapes of delays (the lognormal response and delivery times of the
-messaging model, for instance) stay beside the code that draws them, commented there.
+Every number that shapes what is generated lives here, so the README and the tests can point at
+one place; the simulation code reads each by name. Sections: tenant profiles and the history,
+B2B behaviour (funnel, churn, billing events), CRM, billing, commerce, messaging (its timing
+shapes last: the lognormal response and delivery delays, the gaps between messages, token
+counts, the load lags of its rows) and last the planted mess. A delay is either a
+ClippedLognormal (median, sigma, clipped to a range) or a uniform (low, high) range, in the unit
+its name ends with.
 """
 from dataclasses import dataclass
 
 import numpy as np
+
+from .timeutil import DAY, HOUR
+
+
+@dataclass(frozen=True)
+class ClippedLognormal:
+    """A lognormal draw around a median, clipped to [low, high] (same unit as the median)."""
+    median: float
+    sigma: float
+    low: float
+    high: float
+
+    def draw(self, rng, size=None):
+        return np.clip(rng.lognormal(np.log(self.median), self.sigma, size), self.low, self.high)
 
 
 @dataclass(frozen=True)
@@ -326,6 +343,70 @@ P_CLOCK_SKEW = 0.03            # sent webhook stamped after the delivered one
 P_LATE = 0.03                  # webhooks landing 1 h to 7 days late
 P_SENT_LANDS_LATE = 0.03       # sent webhook landing after the later events of its message
 P_DUPLICATED = 0.07            # webhooks delivered again (1 + Poisson(0.5) copies, new ids)
+
+# timing shapes (seconds unless the name says otherwise)
+# tenant set-up
+SYSTEM_PROMPT_TOKENS = (400, 1600)       # the bot's system prompt, uniform integer per tenant
+AGENT_WORKLOAD_SIGMA = 0.6               # agents share the hand-offs by lognormal(0, sigma) weights
+FIRST_NUMBER_OPENED_DAYS_BEFORE_LAUNCH = (1, 20)   # uniform integer days (plus a random time of day)
+NUMBER_RENAMED_SHARE = (0.05, 0.9)       # a renamed number changes its name this far into its life, uniform
+IMPORTED_CONTACTS_BEFORE_LAUNCH_US = (HOUR, 14 * DAY)   # uniform integer microseconds
+CONTACT_STATUS_CHANGE_SHARE = (0.02, 1.0)  # blocking or opting out this far into the contact's life, uniform
+# campaigns
+CAMPAIGN_SIZE_SIGMA = 0.5                # a campaign's audience target ~ mean x lognormal(0, sigma)
+CAMPAIGN_START_AFTER_SCHEDULE_S = (0, 90)          # uniform integer seconds
+CAMPAIGN_CREATED_BEFORE_SCHEDULE_S = (10 * 60, 7 * 86400)   # uniform integer seconds
+RUNNING_CAMPAIGN_CREATED_BEFORE_SCHEDULE_S = (10 * 60, 3 * 86400)
+RUNNING_CAMPAIGN_DONE_SHARE = (0.2, 0.8)  # the campaign sending right now is this far through its sends, uniform
+PLANNED_CAMPAIGN_CREATED_BEFORE_NOW_US = (HOUR, 5 * DAY)   # uniform integer microseconds
+DRAFT_EDITED_AFTER_CREATION_S = (60, 3600)          # uniform integer seconds
+CAMPAIGN_STOP_SHARE = (0.05, 0.7)         # a campaign failing or cancelled part way stops after this share of sends
+CAMPAIGN_STOP_EXTRA_S = (1, 600)          # ... and this many seconds, uniform integer
+CAMPAIGN_COMPLETED_AFTER_LAST_SEND_S = (1, 30)      # uniform integer seconds
+# conversations
+MONTH_VOLUME_SIGMA = 0.08                 # a month's expected conversations x lognormal(0, sigma)
+TEMPLATE_REPLY_DELAY_S = ClippedLognormal(360, 1.4, 5, 20 * 3600)    # from reading a template to answering it
+HANDOFF_ACCEPT_DELAY_S = ClippedLognormal(240, 0.9, 30, 3 * 3600)    # request to acceptance, office hours
+MANUAL_TAKEOVER_DELAY_S = (5, 90)         # an agent takes over manually this long after the last message
+NEXT_TURN_WITHIN_HOUR_DELAY_S = ClippedLognormal(50, 0.9, 5, 3600)
+NEXT_TURN_SAME_DAY_DELAY_S = (3600, 20 * 3600)
+NEXT_TURN_NEXT_DAY_DELAY_S = (24 * 3600, 40 * 3600)
+INBOUND_MESSAGE_GAP_S = (3, 60)           # between a customer's messages of one turn
+BOT_ANSWER_DELAY_S = ClippedLognormal(2.5, 0.5, 0.8, 15)             # the bot's first message of an answer
+BOT_MESSAGE_GAP_S = (1, 4)                # between the bot's further messages
+SYSTEM_MESSAGE_GAP_S = (1, 3)             # the system's hand-off notice
+AGENT_FIRST_RESPONSE_S = (15, 120)        # an agent's first message after accepting a hand-off
+AGENT_ANSWER_DELAY_S = ClippedLognormal(90, 0.8, 10, 1800)           # an agent's answer to a later turn, office hours
+AGENT_MESSAGE_GAP_S = (8, 60)             # between an agent's further messages
+TIMED_OUT_CLOSE_AFTER_S = (0, 600)        # closing after the 24-hour window without a customer message
+BOT_RESOLVES_AFTER_S = (900, 2700)
+UNACCEPTED_HANDOFF_TICKET_AFTER_S = (2 * 3600, 24 * 3600)   # a hand-off nobody accepted becomes a ticket
+AGENT_RESOLVES_AFTER_S = (120, 1800)
+AGENT_TICKET_AFTER_S = (600, 7200)        # an accepted hand-off the agent moves to a ticket
+# delivery
+SENT_DELAY_S = ClippedLognormal(0.8, 0.6, 0.1, 20)
+DELIVERED_DELAY_S = ClippedLognormal(2.0, 1.0, 0.2, 120)
+RECIPIENT_OFFLINE_DELAY_S = (300, 36 * 3600)   # added to the delivery of P_RECIPIENT_OFFLINE messages
+READ_DELAY_RANGE_S = (1, 6 * 86400)       # read delays (READ_DELAY_MEDIAN_S, READ_DELAY_SIGMA) clipped to it
+READ_BEFORE_ANSWER_SHARE = (0.1, 0.9)     # an answered message is read this far between delivery and answer
+FAILED_AFTER_SENT_S = (2, 900)
+FAILED_WITHOUT_SENT_S = (0.5, 60)
+# llm tokens: system prompt + the conversation so far (a fixed count per earlier message, capped) + completion
+PROMPT_TOKENS_PER_EARLIER_MESSAGE = 55
+PROMPT_MAX_EARLIER_MESSAGES = 60
+COMPLETION_TOKENS = ClippedLognormal(110, 0.5, 8, 1500)
+# load lags of the raw rows: uniform, seconds
+ROW_LOAD_LAG_S = (300, 6 * 3600)          # accounts, contacts, campaigns, conversations
+HANDOFF_LOAD_LAG_S = (60, 3 * 3600)
+EARLY_HANDOFF_LOAD_LAG_S = (60, 1800)     # the hand-off as first landed, before an agent took it
+MESSAGE_LOAD_LAG_S = (30, 90 * 60)
+OUT_OF_ORDER_LOAD_LAG_S = (3600, 9 * 3600)   # an earlier version landing after the latest one
+CLOCK_SKEW_S = (0.1, 3)                   # a skewed sent webhook is stamped this long after the delivered one
+WEBHOOK_LOAD_LAG_S = (20, 40 * 60)
+LATE_WEBHOOK_EXTRA_S = (3600, 7 * 86400 - 2400)
+LATE_SENT_WEBHOOK_EXTRA_S = (300, 3 * 3600)
+DUPLICATE_EXTRA_COPIES = 0.5              # a duplicated webhook lands 1 + Poisson(mean) more times ...
+DUPLICATE_LOAD_LAG_S = (1, 12 * 3600)     # ... each this long after the first
 
 # --- Mess (documented in README "Generated data") ---------------------------
 DUPLICATE_LOAD_RATE = 0.02       # rows loaded twice (same content, later _loaded_at)

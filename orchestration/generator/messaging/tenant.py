@@ -21,19 +21,20 @@ class TenantSetup:
         self.day0 = self.launch_us // DAY - 30
         self.n_days = self.now_us // DAY - self.day0 + 1
         self.fail_factor = rng.uniform(*profiles.MESSAGE_FAILURE_FACTOR)
-        self.system_prompt_tokens = int(rng.integers(400, 1600))
+        self.system_prompt_tokens = int(rng.integers(*profiles.SYSTEM_PROMPT_TOKENS))
         self.model_switch_us = self.launch_us + int(rng.uniform(*profiles.LLM_MODEL_SWITCH_SHARE)
                                                     * (self.now_us - self.launch_us))
         # agents: a few CRM users answer hand-offs, unevenly
         k = min(mix.agents, self.crm_user_ids.size)
         self.agents = rng.choice(self.crm_user_ids, k, replace=False) if k else np.empty(0, dtype=object)
-        w = rng.lognormal(0, 0.6, k)
+        w = rng.lognormal(0, profiles.AGENT_WORKLOAD_SIGMA, k)
         self.agent_p = w / w.sum() if k else w
         # WhatsApp numbers
         n_acc = int(rng.integers(1, 4)) if self.size > 0 else 0
         created = np.empty(n_acc, np.int64)
         if n_acc:
-            created[0] = self.launch_us - int(rng.integers(1, 20)) * DAY + int(rng.integers(0, DAY))
+            created[0] = (self.launch_us - int(rng.integers(*profiles.FIRST_NUMBER_OPENED_DAYS_BEFORE_LAUNCH)) * DAY
+                          + int(rng.integers(0, DAY)))
             later = rng.uniform(*profiles.LATER_NUMBER_SHARE, n_acc - 1) * (self.now_us - self.launch_us)
             created[1:] = self.launch_us + later.astype(np.int64)
         self.acc_created = created
@@ -53,7 +54,7 @@ class TenantSetup:
         self.acc_outlet = np.array([self.mix.outlets[i][0] for i in range(n_acc)], dtype=object)
         self.acc_name = np.array([f"{brand} {self.mix.outlets[i][1]}" for i in range(n_acc)], dtype=object)
         self.acc_renamed = rng.random(n_acc) < profiles.P_NUMBER_RENAMED
-        self.acc_rename_at = self.acc_created + (rng.uniform(0.05, 0.9, n_acc) * np.maximum(
+        self.acc_rename_at = self.acc_created + (rng.uniform(*profiles.NUMBER_RENAMED_SHARE, n_acc) * np.maximum(
             self.now_us - self.acc_created, 0)).astype(np.int64)
 
     def _day_weight(self, days: np.ndarray) -> np.ndarray:
@@ -89,7 +90,7 @@ class TenantSetup:
             t = np.sort(rng.choice(t, n, replace=False))
         n = t.size
         imported = min(n, max(1, int(n * profiles.IMPORTED_CONTACTS_SHARE)))   # imported when the number went live
-        t[:imported] = np.sort(self.launch_us - rng.integers(HOUR, 14 * DAY, imported))
+        t[:imported] = np.sort(self.launch_us - rng.integers(*profiles.IMPORTED_CONTACTS_BEFORE_LAUNCH_US, imported))
         self.c_created = np.sort(t)
         status_draw = rng.random(n)
         status = np.full(n, "active", dtype=object)
@@ -97,7 +98,7 @@ class TenantSetup:
         status[(status_draw >= mix.blocked) & (status_draw < mix.blocked + mix.opted_out)] = "opted_out"
         changed = status != "active"
         change = np.full(n, NEVER, np.int64)
-        change[changed] = self.c_created[changed] + (rng.uniform(0.02, 1.0, changed.sum()) * (
+        change[changed] = self.c_created[changed] + (rng.uniform(*profiles.CONTACT_STATUS_CHANGE_SHARE, changed.sum()) * (
             self.now_us - HOUR - self.c_created[changed])).astype(np.int64)
         self.c_status, self.c_change = status, change
         first, last = rng.choice(np.array(FIRST, dtype=str), n), rng.choice(np.array(LAST, dtype=str), n)
@@ -162,7 +163,8 @@ class TenantSetup:
             when = rng.permutation(when)[:n]
             for t in when:
                 cat = cats[pick_keys(rng, mix.campaign_categories, 1)[0]]
-                target = mix.campaign_sends_per_conversation * expected / max(n, 1) * rng.lognormal(0, 0.5)
+                target = (mix.campaign_sends_per_conversation * expected / max(n, 1)
+                          * rng.lognormal(0, profiles.CAMPAIGN_SIZE_SIGMA))
                 plans.append(self._plan_campaign(rng, int(t), cat, target, mi))
         # a campaign sending right now
         if plans:
@@ -188,20 +190,20 @@ class TenantSetup:
             eligible = self._eligible(self.now_us - HOUR).size
             plan.audience_size = int(min(eligible, max(1, round(target))))
             duration = int(plan.audience_size / rate * SECOND) + MINUTE
-            start = self.now_us - int(rng.uniform(0.2, 0.8) * duration)
-            plan.scheduled_at = start - int(rng.integers(0, 90)) * SECOND
+            start = self.now_us - int(rng.uniform(*profiles.RUNNING_CAMPAIGN_DONE_SHARE) * duration)
+            plan.scheduled_at = start - int(rng.integers(*profiles.CAMPAIGN_START_AFTER_SCHEDULE_S)) * SECOND
             plan.started_at, plan.status = start, "running"
             plan.send_spacing_us = max(1, duration // max(plan.audience_size, 1))
             plan.send_count = plan.audience_size
-            plan.created_at = plan.scheduled_at - int(rng.integers(10 * 60, 3 * 86400)) * SECOND
+            plan.created_at = plan.scheduled_at - int(rng.integers(*profiles.RUNNING_CAMPAIGN_CREATED_BEFORE_SCHEDULE_S)) * SECOND
             plan.updated_at = plan.started_at
             return plan
         scheduled = rng.random() < profiles.P_CAMPAIGN_SCHEDULED
-        created = t - int(rng.integers(10 * 60, 7 * 86400)) * SECOND
+        created = t - int(rng.integers(*profiles.CAMPAIGN_CREATED_BEFORE_SCHEDULE_S)) * SECOND
         plan.created_at = created
         outcome_draw = rng.random()
         if t >= self.now_us - HOUR:                                    # planned for later: scheduled or draft
-            created = min(created, self.now_us - int(rng.integers(HOUR, 5 * DAY)))
+            created = min(created, self.now_us - int(rng.integers(*profiles.PLANNED_CAMPAIGN_CREATED_BEFORE_NOW_US)))
             plan.created_at = created
             eligible = self._eligible(created).size
             plan.audience_size = int(min(eligible, max(1, round(target))))
@@ -221,26 +223,28 @@ class TenantSetup:
         fails_part_way = cancelled_before_start + profiles.P_CAMPAIGN_FAILS_PART_WAY
         cancelled_part_way = fails_part_way + profiles.P_CAMPAIGN_CANCELLED_PART_WAY
         if outcome_draw < never_scheduled:
-            plan.status, plan.updated_at = "draft", created + int(rng.integers(60, 3600)) * SECOND
+            plan.status, plan.updated_at = "draft", created + int(rng.integers(*profiles.DRAFT_EDITED_AFTER_CREATION_S)) * SECOND
             return plan
         if outcome_draw < cancelled_before_start:
             plan.status, plan.scheduled_at, plan.updated_at = "cancelled", t, created + (t - created) // 2
             return plan
-        start = t + int(rng.integers(0, 90)) * SECOND
+        start = t + int(rng.integers(*profiles.CAMPAIGN_START_AFTER_SCHEDULE_S)) * SECOND
         duration = int(plan.audience_size / rate * SECOND) + MINUTE
         spacing = max(1, duration // plan.audience_size)
         plan.scheduled_at = t if scheduled else None
         plan.started_at, plan.send_spacing_us, plan.send_count = start, spacing, plan.audience_size
         if not scheduled:
             plan.created_at = min(created, start - 5 * MINUTE)
-        stop_share, stop_s = rng.uniform(0.05, 0.7), int(rng.integers(1, 600))
+        stop_share = rng.uniform(*profiles.CAMPAIGN_STOP_SHARE)
+        stop_s = int(rng.integers(*profiles.CAMPAIGN_STOP_EXTRA_S))
         stop = start + int(plan.audience_size * stop_share) * spacing + stop_s * SECOND
         if outcome_draw < cancelled_part_way and stop < self.now_us:     # failed or cancelled part way
             plan.send_count = max(1, int(plan.audience_size * stop_share))
             plan.status = "failed" if outcome_draw < fails_part_way else "cancelled"
             plan.updated_at = stop
         else:
-            done = start + plan.audience_size * spacing + int(rng.integers(1, 30)) * SECOND
+            done = (start + plan.audience_size * spacing
+                    + int(rng.integers(*profiles.CAMPAIGN_COMPLETED_AFTER_LAST_SEND_S)) * SECOND)
             if done >= self.now_us:
                 plan.status, plan.updated_at = "running", start
             else:
