@@ -44,7 +44,7 @@ def money(amounts: np.ndarray) -> pa.Array:
     return pc.cast(pa.array(np.round(amounts, 2)), pa.decimal128(18, 2))
 
 
-def _seasonal_times(rng, n, start_us, now_us, growth=0.8):
+def _seasonal_times(rng, n, start_us, now_us, growth=profiles.HISTORY_GROWTH_EXPONENT):
     """n timestamps in [start, now) with rising density and year-end peaks (thinning)."""
     times = np.empty(0, dtype=np.int64)
     while times.size < n:
@@ -70,7 +70,7 @@ class CommerceSimulation:
         return pa.array(np.full(n, self.tenant_id, dtype=object), pa.string())
 
     def _loaded(self, t_us):
-        lag = self.rng.integers(5 * 60, 6 * 3600, t_us.size) * US
+        lag = self.rng.integers(*profiles.STORE_LOAD_LAG_S, t_us.size) * US
         return np.minimum(t_us + lag, self.now_us - US)
 
     def run(self) -> dict:
@@ -89,12 +89,15 @@ class CommerceSimulation:
         self.n_products = n_products
         categories = np.array(self.prof.product_categories, dtype=object)
         self.product_category = rng.integers(0, categories.size, n_products)
-        self.product_price = np.round(rng.lognormal(np.log(30), 0.6, n_products) * self.fx, 0 if self.fx > 50 else 2)
+        price_usd = rng.lognormal(np.log(profiles.PRODUCT_PRICE_USD_MEDIAN), profiles.PRODUCT_PRICE_SIGMA, n_products)
+        self.product_price = np.round(price_usd * self.fx, 0 if self.fx > 50 else 2)
         self.product_cost = np.round(self.product_price * rng.uniform(*profiles.PRODUCT_COST_SHARE, n_products), 2)
         self.popularity = 1.0 / np.arange(1, n_products + 1) ** 0.9
         self.popularity /= self.popularity.sum()
-        created = np.full(n_products, self.start_us - 60 * DAY) + rng.integers(0, 30, n_products) * DAY
-        updated = created + (rng.random(n_products) < profiles.P_PRODUCT_UPDATED) * rng.integers(1, 400, n_products) * DAY
+        created = (np.full(n_products, self.start_us - profiles.CATALOGUE_OPENS_DAYS_BEFORE_HISTORY * DAY)
+                   + rng.integers(*profiles.PRODUCT_LISTED_AFTER_OPENING_DAYS, n_products) * DAY)
+        updated = created + ((rng.random(n_products) < profiles.P_PRODUCT_UPDATED)
+                             * rng.integers(*profiles.PRODUCT_UPDATED_AFTER_DAYS, n_products) * DAY)
         updated = np.minimum(updated, self.now_us - DAY)
         return pa.table({
             "id": ids("prd_", n_products), "tenant_id": self._tenant_col(n_products),
@@ -131,7 +134,7 @@ class CommerceSimulation:
         countries = np.array(list(self.prof.countries), dtype=object)
         country_share = np.array(list(self.prof.countries.values()))
         updated = np.minimum(created + (rng.random(n_customers) < profiles.P_SHOPPER_UPDATED)
-                             * rng.integers(1, 300, n_customers) * DAY, self.now_us - US)
+                             * rng.integers(*profiles.SHOPPER_UPDATED_AFTER_DAYS, n_customers) * DAY, self.now_us - US)
         return pa.table({
             "id": ids("cust_", n_customers), "tenant_id": self._tenant_col(n_customers),
             "email": pa.array(emails, pa.string()),
@@ -154,8 +157,10 @@ class CommerceSimulation:
         customer = np.repeat(np.arange(n_customers), orders_per_customer)
         first_order_pos = np.cumsum(orders_per_customer) - orders_per_customer
         order_seq = np.arange(customer.size) - np.repeat(first_order_pos, orders_per_customer)  # 0 = first order
-        gap = rng.exponential(40, customer.size) * np.minimum(1.4 ** np.minimum(order_seq, 30), 60.0) * DAY
-        gap[order_seq == 0] = rng.exponential(1.5, (order_seq == 0).sum()) * DAY
+        # each repeat waits longer than the one before (the exponent's cap only guards the power)
+        gap = (rng.exponential(profiles.REPEAT_ORDER_GAP_DAYS_MEAN, customer.size)
+               * np.minimum(profiles.REPEAT_GAP_GROWTH ** np.minimum(order_seq, 30), profiles.REPEAT_GAP_MAX_FACTOR) * DAY)
+        gap[order_seq == 0] = rng.exponential(profiles.FIRST_ORDER_AFTER_SIGNUP_DAYS_MEAN, (order_seq == 0).sum()) * DAY
         gap_sum = np.cumsum(gap)
         # the running sum of gaps restarts at each customer: subtract what came before their first order
         gap_sum_before_customer = (np.repeat(gap_sum[first_order_pos], orders_per_customer)
@@ -202,21 +207,24 @@ class CommerceSimulation:
         refunded_below = cancelled_below + profiles.P_ORDER_REFUNDED
         partially_refunded_below = refunded_below + profiles.P_ORDER_PARTIALLY_REFUNDED
         # payment is captured within hours: a 2-day pending window emptied the latest days of revenue
-        status = np.where(age < 2 * HOUR, "pending", np.where(age < 5 * DAY, "paid", "fulfilled")).astype(object)
+        status = np.where(age < profiles.ORDER_PENDING_HOURS * HOUR, "pending",
+                          np.where(age < profiles.ORDER_FULFILLED_AT_AGE_DAYS * DAY, "paid", "fulfilled")).astype(object)
         status[(outcome_draw < cancelled_below)] = "cancelled"
-        refunded = (outcome_draw >= cancelled_below) & (outcome_draw < refunded_below) & (age > 20 * DAY)
-        partially_refunded = (outcome_draw >= refunded_below) & (outcome_draw < partially_refunded_below) & (age > 20 * DAY)
+        refundable = age > profiles.ORDER_REFUNDABLE_AT_AGE_DAYS * DAY
+        refunded = (outcome_draw >= cancelled_below) & (outcome_draw < refunded_below) & refundable
+        partially_refunded = (outcome_draw >= refunded_below) & (outcome_draw < partially_refunded_below) & refundable
         status[refunded] = "refunded"
         status[partially_refunded] = "partially_refunded"
-        cancelled_at = np.where(status == "cancelled", placed + rng.integers(1, 48, n_orders) * HOUR, 0)
+        cancelled_at = np.where(status == "cancelled",
+                                placed + rng.integers(*profiles.ORDER_CANCELLED_AFTER_HOURS, n_orders) * HOUR, 0)
         fulfilled_at = np.where(np.isin(status, ["fulfilled", "refunded", "partially_refunded"]),
-                                placed + rng.integers(1, 4, n_orders) * DAY, 0)
+                                placed + rng.integers(*profiles.ORDER_FULFILLED_AFTER_DAYS, n_orders) * DAY, 0)
         refund_order = np.flatnonzero(refunded | partially_refunded)
         merchandise = subtotal - order_discount
         partial_share = rng.uniform(*profiles.PARTIAL_REFUND_SHARE, refund_order.size)
         refund_amount = np.where(refunded[refund_order], merchandise[refund_order],
                                  np.round(merchandise[refund_order] * partial_share, 2))
-        refunded_at = placed[refund_order] + rng.integers(3, 19, refund_order.size) * DAY
+        refunded_at = placed[refund_order] + rng.integers(*profiles.REFUND_AFTER_DAYS, refund_order.size) * DAY
         updated = np.maximum.reduce([placed, cancelled_at, fulfilled_at])
         updated[refund_order] = np.maximum(updated[refund_order], refunded_at)
         order_ids = ids("ord_", n_orders)
@@ -281,7 +289,7 @@ class CommerceSimulation:
             np.empty(0, np.int64)
         # jitter that would cross either end of the history is mirrored back inside it: clipping piled
         # those sessions onto the first and last hour (a 5x session spike on the latest day)
-        jitter = rng.integers(-15 * DAY, 15 * DAY, n_browse)
+        jitter = rng.integers(-profiles.BROWSE_JITTER_DAYS * DAY, profiles.BROWSE_JITTER_DAYS * DAY, n_browse)
         browse_start = browse_anchor + jitter
         browse_start = np.where(browse_start >= now - HOUR, browse_anchor - np.abs(jitter), browse_start)
         browse_start = np.clip(np.where(browse_start < self.start_us, browse_anchor + np.abs(jitter), browse_start),
@@ -304,7 +312,7 @@ class CommerceSimulation:
             has_purchase = is_buy.copy()
             n_events = 1 + n_product_views + adds_to_cart + starts_checkout + has_purchase
             start = np.empty(n_sessions, np.int64)
-            start[is_buy] = web_orders["placed"][buy_idx] - (n_events[is_buy] - 1) * 60 * US
+            start[is_buy] = web_orders["placed"][buy_idx] - (n_events[is_buy] - 1) * profiles.WEB_EVENT_SPACING_S * US
             start[~is_buy] = browse_start[browse_idx]
             customer = np.full(n_sessions, -1)
             customer[is_buy] = web_orders["customer"][buy_idx]
@@ -326,11 +334,11 @@ class CommerceSimulation:
                 event_pos < cart_pos, "product_view", np.where(
                     event_pos < checkout_pos, "add_to_cart", np.where(
                         event_pos < purchase_pos, "checkout_started", "purchase")))).astype(object)
-            occurred = (start[event_session] + event_pos * 60 * US
-                        + np.where(event_pos > 0, rng.integers(0, 30, event_session.size) * US, 0))
+            occurred = (start[event_session] + event_pos * profiles.WEB_EVENT_SPACING_S * US
+                        + np.where(event_pos > 0, rng.integers(*profiles.WEB_EVENT_JITTER_S, event_session.size) * US, 0))
             late = rng.random(event_session.size) < profiles.P_WEB_EVENT_LATE
-            loaded = (occurred + rng.integers(60, 1800, event_session.size) * US
-                      + late * rng.integers(HOUR, 72 * HOUR, event_session.size))
+            loaded = (occurred + rng.integers(*profiles.WEB_EVENT_LOAD_LAG_S, event_session.size) * US
+                      + late * rng.integers(*profiles.LATE_WEB_EVENT_EXTRA_US, event_session.size))
             keep = loaded < now
             n_rows = event_session.size
             has_prod = (event_type == "product_view") | (event_type == "add_to_cart")
@@ -372,11 +380,11 @@ class CommerceSimulation:
             trend = 1 + 0.5 * (days - days[0]) / max(n_days, 1)
             weekday = np.where(((days + 3) % 7) >= 5, profiles.WEEKEND_SPEND_FACTOR, 1.0)
             month = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
-            spend = np.round(base * trend * weekday * SEASON[month] * rng.lognormal(0, 0.25, n_days), 2)
+            spend = np.round(base * trend * weekday * SEASON[month] * rng.lognormal(0, profiles.DAILY_SPEND_SIGMA, n_days), 2)
             tables.append(pa.table({
                 "tenant_id": self._tenant_col(n_days), "spend_date": pa.array(days.astype(np.int32), pa.date32()),
                 "channel": pa.array(np.full(n_days, channel, dtype=object), pa.string()), "spend": money(spend),
                 "currency": pa.array(np.full(n_days, self.currency, dtype=object), pa.string()),
-                "_loaded_at": ts(np.minimum((days + 1) * DAY + 2 * HOUR, self.now_us - US)),
+                "_loaded_at": ts(np.minimum((days + 1) * DAY + profiles.SPEND_LOADED_HOURS_AFTER_DAY * HOUR, self.now_us - US)),
             }, schema=TABLES["raw_commerce"]["marketing_spend"]))
         return pa.concat_tables(tables)

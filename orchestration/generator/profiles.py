@@ -83,6 +83,11 @@ def tenant_profiles(n: int) -> list[tuple[str, TenantProfile]]:
     return out
 
 
+# The history: leads and store customers arrive at times u ** exponent of the span (u uniform), so
+# their density rises towards now (exponent < 1)
+HISTORY_GROWTH_EXPONENT = 0.8
+
+
 # Approximate FX used only to set list prices in local currency (the marts use
 # the FX seed). Units of currency per USD.
 PRICE_FX = {"USD": 1.0, "EUR": 0.92, "GBP": 0.79, "MXN": 18.0, "JPY": 150.0}
@@ -141,6 +146,14 @@ HEALTH_BASE_SCORE = (55, 92)
 HEALTH_DAILY_NOISE = 5
 HEALTH_DECLINE_DAYS = 60
 HEALTH_DECLINE_POINTS = (35, 60)
+# timing: the funnel's stages (a lead's owner with skill s contacts it after exponential(mean / s) hours)
+USER_CREATED_DAYS_BEFORE_HISTORY = 400   # CRM users were created up to this long before the history starts
+SALES_SKILL = ClippedLognormal(1.0, 0.3, 0.5, 1.6)   # a sales user's skill: multiplies qualify/win odds
+LEAD_CONTACT_HOURS_MEAN = 30
+QUALIFIED_AFTER_CONTACT_DAYS = (2, 20)                # uniform
+PROPOSAL_AFTER_QUALIFIED_DAYS = (3, 25)               # uniform
+CLOSE_AFTER_PROPOSAL_DAYS = ClippedLognormal(35, 0.6, 0, 200)
+DEAL_AMOUNT_SIGMA = 0.4                  # an opportunity's amount x lognormal(0, sigma)
 
 # --- Billing -----------------------------------------------------------------
 TIERS = ("Starter", "Pro", "Enterprise")
@@ -162,6 +175,16 @@ VAT_CURRENCIES = ("EUR", "GBP")
 P_REFUND = 0.01                   # paid invoices refunded in part
 REFUND_SHARE = 0.5
 LOAD_LAG_MINUTES = (5, 360)       # a CRM or billing row reaches the loader 5 minutes to 6 hours after it changed
+SEATS_LOG_SIGMA = 0.5             # seats ~ lognormal(SEATS_LOG_MEAN_BY_TIER, sigma)
+# timing (uniform ranges)
+FIRST_SUBSCRIPTION_AFTER_SIGNUP_DAYS = (0, 4)    # integer days after the customer's creation day
+REACTIVATION_AFTER_CHURN_DAYS = (30, 240)
+ADDON_AFTER_FIRST_PERIOD_DAYS = (20, 200)
+COUPON_DAYS = (30, 365)                          # how long a coupon lasts
+CANCEL_REQUESTED_BEFORE_PERIOD_END_DAYS = (1, 20)
+EXTRA_FAILED_ATTEMPTS = (0, 3)                   # failed payment attempts of an uncollectible invoice: 1 + this
+PAID_AFTER_INVOICE_HOURS = (0.1, 48)
+FAILED_ATTEMPT_WITHIN_DAYS = (0, 10)             # failed payment attempts fall this long after the invoice
 
 # --- Commerce (online store and clickstream) ----------------------------------
 STORE_SEASONALITY = (0.85, 0.8, 0.9, 0.95, 1.0, 0.95, 0.9, 0.95, 1.0, 1.1, 1.45, 1.6)  # Jan..Dec: year-end peak
@@ -205,6 +228,31 @@ P_BROWSER_LOGGED_IN = 0.25             # browsing sessions of a known customer
 P_WEB_EVENT_LATE = 0.02                # events reaching the loader 1-72 hours late
 DAILY_SPEND_USD_PER_CHANNEL = 400      # at size 1, growing with size ** 0.7
 WEEKEND_SPEND_FACTOR = 0.7
+PRODUCT_PRICE_USD_MEDIAN = 30          # list prices ~ lognormal(log median, sigma), in local currency
+PRODUCT_PRICE_SIGMA = 0.6
+DAILY_SPEND_SIGMA = 0.25               # a day's spend x lognormal(0, sigma)
+# timing
+CATALOGUE_OPENS_DAYS_BEFORE_HISTORY = 60
+PRODUCT_LISTED_AFTER_OPENING_DAYS = (0, 30)      # uniform integer days
+PRODUCT_UPDATED_AFTER_DAYS = (1, 400)            # uniform integer days
+SHOPPER_UPDATED_AFTER_DAYS = (1, 300)
+FIRST_ORDER_AFTER_SIGNUP_DAYS_MEAN = 1.5         # exponential
+REPEAT_ORDER_GAP_DAYS_MEAN = 40                  # exponential, x REPEAT_GAP_GROWTH ** (orders before) ...
+REPEAT_GAP_GROWTH = 1.4
+REPEAT_GAP_MAX_FACTOR = 60.0                     # ... at most this factor
+ORDER_PENDING_HOURS = 2                # payment is captured within hours (a 2-day window emptied the latest days)
+ORDER_FULFILLED_AT_AGE_DAYS = 5        # older orders are fulfilled, younger ones paid
+ORDER_REFUNDABLE_AT_AGE_DAYS = 20      # refunds only for older orders
+ORDER_CANCELLED_AFTER_HOURS = (1, 48)            # uniform integer hours
+ORDER_FULFILLED_AFTER_DAYS = (1, 4)              # uniform integer days
+REFUND_AFTER_DAYS = (3, 19)                      # uniform integer days
+STORE_LOAD_LAG_S = (5 * 60, 6 * 3600)            # store rows reach the loader 5 minutes to 6 hours after a change
+BROWSE_JITTER_DAYS = 15                # browsing sessions fall within +- this of an order's time
+WEB_EVENT_SPACING_S = 60               # between the events of a session ...
+WEB_EVENT_JITTER_S = (0, 30)           # ... plus this, uniform integer
+WEB_EVENT_LOAD_LAG_S = (60, 1800)
+LATE_WEB_EVENT_EXTRA_US = (HOUR, 72 * HOUR)      # P_WEB_EVENT_LATE events land this much later
+SPEND_LOADED_HOURS_AFTER_DAY = 2       # a day's spend is loaded the next day at 02:00
 
 # --- Messaging (WhatsApp) ----------------------------------------------------
 # Two tenant mixes: "shop" (a store with a sales bot and regular campaigns) and "support"
@@ -414,4 +462,5 @@ EARLIER_VERSION_RATE = 0.30      # changed rows that also arrive in an earlier v
 OUT_OF_ORDER_RATE = 0.05         # of those earlier versions, loaded after the latest one
 TEXT_NOISE_RATE = 0.10           # whitespace / letter-case noise on text, emails, codes
 BAD_ROW_RATE = 0.003             # per table and reason (at least one when a tenant table has >= 200 rows)
+DUPLICATE_LOAD_AFTER_US = (HOUR, 48 * HOUR)   # a duplicate load lands this much after the first, uniform
 MISSING_CONTACT_TS_RATE = 0.04   # leads past "contacted" with first_contacted_at null
