@@ -111,7 +111,7 @@ MAX_STAGE_PROBABILITY = 0.95    # a skilled owner raises qualify/win odds, never
 CHURN_HAZARD = {"smb": 0.03, "mid_market": 0.018, "enterprise": 0.009}
 CHURN_HAZARD_UNKNOWN = 0.02
 P_UPGRADE, P_DOWNGRADE, P_SEAT_CHANGE = 0.02, 0.012, 0.03
-P_REACTIVATE = 0.25          # churned customers who come back (1-8 months later)
+P_REACTIVATE = 0.25          # churned customers who come back (REACTIVATION_AFTER_CHURN_DAYS later)
 P_TRIAL_SELF_SERVE = 0.6     # self-serve sign-ups that start on a 14-day trial
 P_TRIAL_CONVERTS = 0.55
 P_PAYMENT_FAILS = 0.03       # invoice payment fails; then dunning
@@ -161,10 +161,10 @@ TIER_MONTHLY_USD = {"Starter": 15.0, "Pro": 40.0, "Enterprise": 90.0, "Add-on": 
 INTERVAL_DISCOUNT = {("month", 1): 1.0, ("month", 3): 0.95, ("month", 6): 0.92, ("year", 1): 0.85,
                      ("week", 1): 1.0, ("day", 30): 1.0}
 PRICE_ROUNDING_STEP = {"JPY": 10}   # list prices in whole units of currency, yen in tens
-SEATS_LOG_MEAN_BY_TIER = {"Starter": 1.0, "Pro": 2.0, "Enterprise": 3.5}   # lognormal mu, sigma 0.5
+SEATS_LOG_MEAN_BY_TIER = {"Starter": 1.0, "Pro": 2.0, "Enterprise": 3.5}   # lognormal mu (sigma: SEATS_LOG_SIGMA)
 P_STARTER_BUYS_PRO = 0.3          # small customers who start on Pro anyway
 TRIAL_DAYS = 14
-P_COUPON = 0.2                    # subscriptions with a coupon for their first 30-365 days
+P_COUPON = 0.2                    # subscriptions with a coupon for their first COUPON_DAYS
 COUPON_SHARES = (0.1, 0.2, 0.3)
 P_SETUP_FEE = 0.2                 # first subscriptions with a one-off setup fee
 SETUP_FEE_UNITS = 2               # the fee, in units of the plan's price
@@ -225,7 +225,7 @@ P_BROWSER_VIEWS_PRODUCTS = 0.55        # browsing (non-buying) sessions that vie
 P_BROWSER_ADDS_TO_CART = 0.3
 P_CART_STARTS_CHECKOUT = 0.45
 P_BROWSER_LOGGED_IN = 0.25             # browsing sessions of a known customer
-P_WEB_EVENT_LATE = 0.02                # events reaching the loader 1-72 hours late
+P_WEB_EVENT_LATE = 0.02                # events reaching the loader late (LATE_WEB_EVENT_EXTRA_US)
 DAILY_SPEND_USD_PER_CHANNEL = 400      # at size 1, growing with size ** 0.7
 WEEKEND_SPEND_FACTOR = 0.7
 PRODUCT_PRICE_USD_MEDIAN = 30          # list prices ~ lognormal(log median, sigma), in local currency
@@ -376,7 +376,7 @@ READ_DELAY_SIGMA = (1.6, 1.4, 1.0, 1.2)
 P_FAIL_AFTER_SENT = 0.4        # failed messages that had a sent event first
 P_READ_BEFORE_REPLY = 0.97     # outbound messages the customer answered: delivered and read before the answer
 P_TRANSIENT_FAILURE = 0.004    # delivered messages with an earlier failed webhook (a retry got through)
-P_RECIPIENT_OFFLINE = 0.07     # messages delivered only when the phone comes back (5 min to 36 h)
+P_RECIPIENT_OFFLINE = 0.07     # messages delivered only when the phone comes back (RECIPIENT_OFFLINE_DELAY_S)
 # WhatsApp Cloud API error codes of failed messages, by category (index as above)
 ERROR_CODE_SHARE = {
     0: {"131026": 0.40, "130472": 0.20, "131049": 0.20, "131048": 0.15, "131000": 0.05},  # marketing
@@ -388,9 +388,9 @@ ERROR_CODE_SHARE = {
 P_DELIVERED_LOST = 0.05        # read messages whose delivered webhook never arrives
 P_SENT_LOST = 0.01             # delivered messages whose sent webhook never arrives
 P_CLOCK_SKEW = 0.03            # sent webhook stamped after the delivered one
-P_LATE = 0.03                  # webhooks landing 1 h to 7 days late
+P_LATE = 0.03                  # webhooks landing late (LATE_WEBHOOK_EXTRA_S)
 P_SENT_LANDS_LATE = 0.03       # sent webhook landing after the later events of its message
-P_DUPLICATED = 0.07            # webhooks delivered again (1 + Poisson(0.5) copies, new ids)
+P_DUPLICATED = 0.07            # webhooks delivered again (1 + Poisson(DUPLICATE_EXTRA_COPIES) copies, new ids)
 
 # timing shapes (seconds unless the name says otherwise)
 # tenant set-up

@@ -64,7 +64,7 @@ class Crm:
         for role in roles:
             user_id = ctx.new_id("usr")
             first, last = ctx.pick_one(FIRST_NAMES), ctx.pick_one(LAST_NAMES)
-            created = ctx.random_time(ctx.start - timedelta(days=400), ctx.start)
+            created = ctx.random_time(ctx.start - timedelta(days=profiles.USER_CREATED_DAYS_BEFORE_HISTORY), ctx.start)
             self.rows["users"].add(
                 id=user_id, tenant_id=ctx.tenant_id, full_name=f"{first.title()} {last.title()}",
                 email=f"{first}.{last}@{ctx.profile.name}.example", role=str(role),
@@ -73,7 +73,7 @@ class Crm:
                 _loaded_at=ctx.loaded_at(created))
             if role in SALES_ROLES:
                 self.sales_users.append(user_id)
-                self.skill[user_id] = float(np.clip(rng.lognormal(0, 0.3), 0.5, 1.6))
+                self.skill[user_id] = float(profiles.SALES_SKILL.draw(rng))
             elif role == "customer_success":
                 self.success_users.append(user_id)
 
@@ -117,7 +117,7 @@ class Crm:
         ctx, rng, now = self.context, self.context.rng, self.context.now
         n = max(10, round(profiles.LEADS_PER_SIZE * ctx.size))
         span = (now - ctx.start).total_seconds()
-        created_s = np.sort(rng.random(n) ** 0.8) * span * 0.995
+        created_s = np.sort(rng.random(n) ** profiles.HISTORY_GROWTH_EXPONENT) * span * 0.995
         sources = rng.choice(len(profiles.LEAD_SOURCES), size=n, p=profiles.LEAD_SOURCE_SHARE)
         for i in range(n):
             created = ctx.start + timedelta(seconds=float(created_s[i]))
@@ -125,10 +125,10 @@ class Crm:
             owner = str(ctx.pick_one(self.sales_users))
             skill = self.skill[owner]
             p_contacted, p_qualified, p_proposal, p_won = profiles.LEAD_SOURCE_FUNNEL[source]
-            contacted_at = created + timedelta(hours=float(rng.exponential(30 / skill)))
-            qualified_at = contacted_at + timedelta(days=float(rng.uniform(2, 20)))
-            proposal_at = qualified_at + timedelta(days=float(rng.uniform(3, 25)))
-            closed_at = proposal_at + timedelta(days=float(min(200, rng.lognormal(np.log(35), 0.6))))
+            contacted_at = created + timedelta(hours=float(rng.exponential(profiles.LEAD_CONTACT_HOURS_MEAN / skill)))
+            qualified_at = contacted_at + timedelta(days=float(rng.uniform(*profiles.QUALIFIED_AFTER_CONTACT_DAYS)))
+            proposal_at = qualified_at + timedelta(days=float(rng.uniform(*profiles.PROPOSAL_AFTER_QUALIFIED_DAYS)))
+            closed_at = proposal_at + timedelta(days=float(profiles.CLOSE_AFTER_PROPOSAL_DAYS.draw(rng)))
             stage_draws = rng.random(4)
             contacted = stage_draws[0] < p_contacted and contacted_at < now
             qualified = (contacted and stage_draws[1] < min(profiles.MAX_STAGE_PROBABILITY, p_qualified * skill)
@@ -214,7 +214,7 @@ class Crm:
         ctx, rng = self.context, self.context.rng
         seats = profiles.DEAL_SEATS_BY_SEGMENT.get(segment, profiles.DEAL_SEATS_UNKNOWN_SEGMENT)
         amount = round(seats * profiles.DEAL_USD_PER_SEAT_YEAR * profiles.PRICE_FX[currency]
-                       * rng.lognormal(0, 0.4), 2)
+                       * rng.lognormal(0, profiles.DEAL_AMOUNT_SIGMA), 2)
         if stage is None:   # open: how far it got by now
             progress = (ctx.now - created) / max(close - created, timedelta(days=1))
             stage = "prospecting" if progress < 0.3 else "proposal" if progress < 0.7 else "negotiation"
