@@ -85,14 +85,14 @@ class CommerceSimulation:
 
     def _products(self):
         rng = self.rng
-        n_products = max(20, round(150 * self.size ** 0.3))
+        n_products = max(profiles.MIN_PRODUCTS, round(profiles.PRODUCTS_AT_SIZE_1 * self.size ** profiles.PRODUCT_COUNT_EXPONENT))
         self.n_products = n_products
         categories = np.array(self.prof.product_categories, dtype=object)
         self.product_category = rng.integers(0, categories.size, n_products)
         price_usd = rng.lognormal(np.log(profiles.PRODUCT_PRICE_USD_MEDIAN), profiles.PRODUCT_PRICE_SIGMA, n_products)
         self.product_price = np.round(price_usd * self.fx, 0 if self.fx > 50 else 2)
         self.product_cost = np.round(self.product_price * rng.uniform(*profiles.PRODUCT_COST_SHARE, n_products), 2)
-        self.popularity = 1.0 / np.arange(1, n_products + 1) ** 0.9
+        self.popularity = 1.0 / np.arange(1, n_products + 1) ** profiles.PRODUCT_POPULARITY_EXPONENT
         self.popularity /= self.popularity.sum()
         created = (np.full(n_products, self.start_us - profiles.CATALOGUE_OPENS_DAYS_BEFORE_HISTORY * DAY)
                    + rng.integers(*profiles.PRODUCT_LISTED_AFTER_OPENING_DAYS, n_products) * DAY)
@@ -112,7 +112,7 @@ class CommerceSimulation:
 
     def _customers(self):
         rng = self.rng
-        n_customers = max(30, round(70000 * self.size))
+        n_customers = max(profiles.MIN_SHOPPERS, round(profiles.SHOPPERS_PER_SIZE * self.size))
         self.n_customers = n_customers
         created = _seasonal_times(rng, n_customers, self.start_us, self.now_us - DAY)
         self.customer_created = created
@@ -373,11 +373,12 @@ class CommerceSimulation:
         days = np.arange(self.start_us // DAY, self.now_us // DAY)
         n_days = days.size
         tables = []
-        for channel_pos, channel in enumerate(SPEND_CHANNELS):
-            if channel == "event" and self.prof.b2b < 0.5:
+        for channel in SPEND_CHANNELS:
+            if channel == "event" and self.prof.b2b < profiles.SPEND_EVENT_CHANNEL_MIN_B2B:
                 continue
-            base = profiles.DAILY_SPEND_USD_PER_CHANNEL * self.size ** 0.7 * (1.0 + 0.5 * channel_pos % 2) * self.fx
-            trend = 1 + 0.5 * (days - days[0]) / max(n_days, 1)
+            base = (profiles.DAILY_SPEND_USD_PER_CHANNEL * self.size ** profiles.SPEND_SIZE_EXPONENT
+                    * profiles.SPEND_CHANNEL_FACTOR[channel] * self.fx)
+            trend = 1 + profiles.SPEND_GROWTH_OVER_HISTORY * (days - days[0]) / max(n_days, 1)
             weekday = np.where(((days + 3) % 7) >= 5, profiles.WEEKEND_SPEND_FACTOR, 1.0)
             month = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
             spend = np.round(base * trend * weekday * SEASON[month] * rng.lognormal(0, profiles.DAILY_SPEND_SIGMA, n_days), 2)

@@ -1,12 +1,18 @@
-"""Tenant profiles and every rate, probability, share and timing shape of the synthetic data.
+"""Tenant profiles and every rate, probability, share, volume and timing shape of the synthetic data.
 
-Every number that shapes what is generated lives here, so the README and the tests can point at
-one place; the simulation code reads each by name. Sections: tenant profiles and the history,
-B2B behaviour (funnel, churn, billing events), CRM, billing, commerce, messaging (its timing
-shapes last: the lognormal response and delivery delays, the gaps between messages, token
-counts, the load lags of its rows) and last the planted mess. A delay is either a
-ClippedLognormal (median, sigma, clipped to a range) or a uniform (low, high) range, in the unit
-its name ends with.
+Every number that tunes what is generated lives here, named, so the README and the tests can
+point at one place; the simulation code reads each by name. Sections: tenant profiles and the
+history, B2B behaviour (funnel, churn, billing events), CRM, billing, commerce, messaging (its
+timing shapes last: the lognormal response and delivery delays, the gaps between messages, the
+campaign timings, token counts, the load lags of its rows) and last the planted mess. A delay is
+either a ClippedLognormal (median, sigma, clipped to a range) or a uniform (low, high) range, in
+the unit its name ends with.
+
+What stays in the simulation code is structure, not tuning: vocabularies (names, templates,
+error codes), the fixed rules of the systems the data imitates (WhatsApp's 24-hour window,
+14 days of dunning, an invoice past due after 3 days, a mid-period upgrade prorated at half),
+calendar facts, and oversampling factors, caps and tie-breaks that only keep the draws and the
+arithmetic safe.
 """
 from dataclasses import dataclass
 
@@ -130,7 +136,8 @@ SELF_SERVE_CUSTOMERS_PER_SIZE = 1500
 USER_ROLE_SHARE = {"sales_rep": 0.6, "sales_manager": 0.1, "customer_success": 0.25, "admin": 0.05}
 P_USER_INACTIVE = 0.05
 P_EMPLOYEE_COUNT_UNKNOWN = 0.04   # accounts without an employee count: segment "unknown"
-P_ACCOUNT_OWNER_CHANGES = 0.15    # accounts (older than 30 days) handed to another owner later
+OWNER_CHANGE_MIN_ACCOUNT_AGE_DAYS = 30
+P_ACCOUNT_OWNER_CHANGES = 0.15    # accounts (older than OWNER_CHANGE_MIN_ACCOUNT_AGE_DAYS) handed to another owner later
 P_LEAD_SCORE_MISSING = 0.03
 P_LOST_ATTEMPT_BEFORE_WIN = 0.1   # won leads with an earlier lost opportunity
 P_WON_NEVER_BILLED = 0.05         # won deals that never reach billing
@@ -154,6 +161,20 @@ QUALIFIED_AFTER_CONTACT_DAYS = (2, 20)                # uniform
 PROPOSAL_AFTER_QUALIFIED_DAYS = (3, 25)               # uniform
 CLOSE_AFTER_PROPOSAL_DAYS = ClippedLognormal(35, 0.6, 0, 200)
 DEAL_AMOUNT_SIGMA = 0.4                  # an opportunity's amount x lognormal(0, sigma)
+ACCOUNT_EMPLOYEES_LOG_MEAN, ACCOUNT_EMPLOYEES_LOG_SIGMA = 3.7, 1.6   # employees ~ 1 + lognormal(mu, sigma)
+# lead score: base + points for won and qualified leads + normal(0, noise), clipped to 0-100
+LEAD_SCORE_BASE, LEAD_SCORE_IF_WON, LEAD_SCORE_IF_QUALIFIED, LEAD_SCORE_NOISE = 25, 35, 15, 15
+OPEN_OPPORTUNITY_STAGE_PROGRESS = (0.3, 0.7)   # an open opportunity this far to its close date is at proposal, then negotiation
+ACCOUNT_CONTACTS = (1, 4)                # contacts per account: uniform integer, 1-3
+LEAD_ACTIVITIES_MEAN = (1, 2, 2, 3)      # Poisson mean of a lead's activities: 1, + 2 contacted, + 2 qualified, + 3 proposal
+OWNER_CHANGE_AFTER_DAYS = 7              # an account changes owner at least this long after its creation
+LEAD_UNQUALIFIED_AFTER_DAYS = 10         # a contacted lead not qualified by then is unqualified
+LEAD_ACTIVITY_DAYS_AFTER_LAST_CHANGE = 5  # a lead's activities fall between its creation and this long after its last change
+LOST_ATTEMPT_DAYS_BEFORE_PROPOSAL = (20, 2)   # an earlier lost opportunity opens, and closes, this long before the won one
+SECOND_BILLING_ENTITY_AFTER_DAYS = 40
+RENEWAL_OPENED_DAYS_BEFORE = 60          # before the renewal date
+EXPANSION_OPENED_DAYS_BEFORE = 30        # before the upgrade
+HEALTH_LOAD_LAG_S = (0, 3600)            # a day's health scores load after the next midnight plus this, uniform integer
 
 # --- Billing -----------------------------------------------------------------
 TIERS = ("Starter", "Pro", "Enterprise")
@@ -176,6 +197,8 @@ P_REFUND = 0.01                   # paid invoices refunded in part
 REFUND_SHARE = 0.5
 LOAD_LAG_MINUTES = (5, 360)       # a CRM or billing row reaches the loader 5 minutes to 6 hours after it changed
 SEATS_LOG_SIGMA = 0.5             # seats ~ lognormal(SEATS_LOG_MEAN_BY_TIER, sigma)
+SELF_SERVE_EMPLOYEES_LOG_MEAN, SELF_SERVE_EMPLOYEES_LOG_SIGMA = 2.5, 1.0   # employees ~ 1 + lognormal(mu, sigma)
+BILLING_CATALOGUE_CREATED_DAYS_BEFORE_HISTORY = 30
 # timing (uniform ranges)
 FIRST_SUBSCRIPTION_AFTER_SIGNUP_DAYS = (0, 4)    # integer days after the customer's creation day
 REACTIVATION_AFTER_CHURN_DAYS = (30, 240)
@@ -226,8 +249,15 @@ P_BROWSER_ADDS_TO_CART = 0.3
 P_CART_STARTS_CHECKOUT = 0.45
 P_BROWSER_LOGGED_IN = 0.25             # browsing sessions of a known customer
 P_WEB_EVENT_LATE = 0.02                # events reaching the loader late (LATE_WEB_EVENT_EXTRA_US)
-DAILY_SPEND_USD_PER_CHANNEL = 400      # at size 1, growing with size ** 0.7
+DAILY_SPEND_USD_PER_CHANNEL = 400      # at size 1, growing with size ** SPEND_SIZE_EXPONENT ...
+SPEND_SIZE_EXPONENT = 0.7
+SPEND_CHANNEL_FACTOR = {"paid_search": 1.0, "paid_social": 1.5, "referral": 2.0, "event": 2.5}   # ... x this
+SPEND_EVENT_CHANNEL_MIN_B2B = 0.5      # only tenants with at least this much B2B pay for events
+SPEND_GROWTH_OVER_HISTORY = 0.5        # daily spend rises linearly by this share over the history
 WEEKEND_SPEND_FACTOR = 0.7
+PRODUCTS_AT_SIZE_1, PRODUCT_COUNT_EXPONENT, MIN_PRODUCTS = 150, 0.3, 20   # max(min, n x size ** exponent)
+PRODUCT_POPULARITY_EXPONENT = 0.9      # the k-th product sells in proportion to 1 / k ** exponent
+SHOPPERS_PER_SIZE, MIN_SHOPPERS = 70000, 30
 PRODUCT_PRICE_USD_MEDIAN = 30          # list prices ~ lognormal(log median, sigma), in local currency
 PRODUCT_PRICE_SIGMA = 0.6
 DAILY_SPEND_SIGMA = 0.25               # a day's spend x lognormal(0, sigma)
@@ -337,6 +367,8 @@ MESSAGING_VOLUME_AT_LAUNCH = 0.25        # volume at launch relative to the end,
 MESSAGE_FAILURE_FACTOR = (0.7, 1.3)      # a tenant's failure rates relative to the category's, uniform
 LLM_MODEL_SWITCH_SHARE = (0.3, 0.7)      # the bot switches model this far into WhatsApp's life
 # contacts
+MIN_CONTACTS = 20
+CONTACTS_FROM_DAYS_BEFORE_LAUNCH = 14    # the first contacts (some imported) date from this long before launch
 IMPORTED_CONTACTS_SHARE = 0.03           # contacts imported when the number went live
 P_CONTACT_FULL_NAME = 0.7                # profile name "First Last" (else the first name only ...)
 P_CONTACT_WITHOUT_NAME = 0.1             # ... or no WhatsApp profile name at all
@@ -344,6 +376,8 @@ P_CONTACT_RENAMED = 0.05                 # profile name changed later
 P_FAVOUR_RECENT_CONTACT = 0.5            # customer-started conversations drawn with a bias to recent contacts
 RECENT_CONTACT_BIAS = 4.0                # (position ~ 1 - u ** bias among the contacts so far)
 # campaigns
+CAMPAIGN_SIZE_FACTOR, CAMPAIGN_SIZE_EXPONENT = 2, 0.5   # small tenants: campaigns a month x min(1, factor x size ** exponent)
+TEMPLATE_VERSIONS = 3                    # a campaign's template is version 1-3 of it
 CAMPAIGN_SENDS_PER_SECOND = (8, 40)      # tier throttling, uniform per campaign
 P_CAMPAIGN_SCHEDULED = 0.7               # past campaigns scheduled ahead (else sent right away)
 P_PLANNED_CAMPAIGN_SCHEDULED = 0.7       # future campaigns already scheduled (else still drafts)
@@ -398,7 +432,7 @@ SYSTEM_PROMPT_TOKENS = (400, 1600)       # the bot's system prompt, uniform inte
 AGENT_WORKLOAD_SIGMA = 0.6               # agents share the hand-offs by lognormal(0, sigma) weights
 FIRST_NUMBER_OPENED_DAYS_BEFORE_LAUNCH = (1, 20)   # uniform integer days (plus a random time of day)
 NUMBER_RENAMED_SHARE = (0.05, 0.9)       # a renamed number changes its name this far into its life, uniform
-IMPORTED_CONTACTS_BEFORE_LAUNCH_US = (HOUR, 14 * DAY)   # uniform integer microseconds
+IMPORTED_CONTACTS_BEFORE_LAUNCH_US = (HOUR, CONTACTS_FROM_DAYS_BEFORE_LAUNCH * DAY)   # uniform integer microseconds
 CONTACT_STATUS_CHANGE_SHARE = (0.02, 1.0)  # blocking or opting out this far into the contact's life, uniform
 # campaigns
 CAMPAIGN_SIZE_SIGMA = 0.5                # a campaign's audience target ~ mean x lognormal(0, sigma)
@@ -410,6 +444,7 @@ PLANNED_CAMPAIGN_CREATED_BEFORE_NOW_US = (HOUR, 5 * DAY)   # uniform integer mic
 DRAFT_EDITED_AFTER_CREATION_S = (60, 3600)          # uniform integer seconds
 CAMPAIGN_STOP_SHARE = (0.05, 0.7)         # a campaign failing or cancelled part way stops after this share of sends
 CAMPAIGN_STOP_EXTRA_S = (1, 600)          # ... and this many seconds, uniform integer
+CAMPAIGN_CREATED_MIN_BEFORE_START_S = 5 * 60       # an unscheduled campaign was created at least this long before it sent
 CAMPAIGN_COMPLETED_AFTER_LAST_SEND_S = (1, 30)      # uniform integer seconds
 # conversations
 MONTH_VOLUME_SIGMA = 0.08                 # a month's expected conversations x lognormal(0, sigma)
@@ -462,5 +497,7 @@ EARLIER_VERSION_RATE = 0.30      # changed rows that also arrive in an earlier v
 OUT_OF_ORDER_RATE = 0.05         # of those earlier versions, loaded after the latest one
 TEXT_NOISE_RATE = 0.10           # whitespace / letter-case noise on text, emails, codes
 BAD_ROW_RATE = 0.003             # per table and reason (at least one when a tenant table has >= 200 rows)
+LEAD_EARLIER_VERSION_LATE_HOURS = 7      # an out-of-order earlier version of a lead lands this long after the latest
+INVOICE_EARLIER_VERSION_LATE_HOURS = 9   # ... of an invoice
 DUPLICATE_LOAD_AFTER_US = (HOUR, 48 * HOUR)   # a duplicate load lands this much after the first, uniform
 MISSING_CONTACT_TS_RATE = 0.04   # leads past "contacted" with first_contacted_at null

@@ -50,7 +50,7 @@ class Billing:
     def add_catalogue(self):
         """One product per tier, priced in every plan interval and billing currency of the tenant."""
         ctx = self.context
-        created = ctx.start - timedelta(days=30)
+        created = ctx.start - timedelta(days=profiles.BILLING_CATALOGUE_CREATED_DAYS_BEFORE_HISTORY)
         for tier in (*profiles.TIERS, "Add-on"):
             product_id = ctx.new_id("prod")
             self.rows["products"].add(
@@ -88,7 +88,7 @@ class Billing:
         ctx, rng = self.context, self.context.rng
         for _ in range(round(profiles.SELF_SERVE_CUSTOMERS_PER_SIZE * ctx.size)):
             created = ctx.random_time(ctx.start, ctx.now - timedelta(days=1))
-            employees = int(rng.lognormal(2.5, 1.0)) + 1
+            employees = int(rng.lognormal(profiles.SELF_SERVE_EMPLOYEES_LOG_MEAN, profiles.SELF_SERVE_EMPLOYEES_LOG_SIGMA)) + 1
             self.add_customer(None, ctx.pick_weighted(ctx.profile.billing_currencies), segment_of(employees),
                               created)
 
@@ -268,7 +268,8 @@ class Billing:
             early = dict(row, status="open", amount_paid=0, paid_at=None, updated_at=created)
             late = rng.random() < profiles.OUT_OF_ORDER_RATE
             self.rows["invoices"].add(
-                **early, _loaded_at=ctx.loaded_at(row["updated_at"]) + timedelta(hours=9) if late
+                **early, _loaded_at=(ctx.loaded_at(row["updated_at"])
+                                     + timedelta(hours=profiles.INVOICE_EARLIER_VERSION_LATE_HOURS)) if late
                 else ctx.loaded_at(created))
         self.rows["invoices"].add(**row, _loaded_at=ctx.loaded_at(row["updated_at"]))
         for line in lines:

@@ -30,7 +30,7 @@ class TenantSetup:
         w = rng.lognormal(0, profiles.AGENT_WORKLOAD_SIGMA, k)
         self.agent_p = w / w.sum() if k else w
         # WhatsApp numbers
-        n_acc = int(rng.integers(1, 4)) if self.size > 0 else 0
+        n_acc = int(rng.integers(1, len(profiles.WHATSAPP_NUMBER_WEIGHTS) + 1)) if self.size > 0 else 0
         created = np.empty(n_acc, np.int64)
         if n_acc:
             created[0] = (self.launch_us - int(rng.integers(*profiles.FIRST_NUMBER_OPENED_DAYS_BEFORE_LAUNCH)) * DAY
@@ -43,7 +43,8 @@ class TenantSetup:
         # expected customer conversations over the whole history sets the number of contacts
         days = np.arange(self.launch_us // DAY, self.now_us // DAY + 1)
         total_expected = mix.conversations_per_day * self.size * self._day_weight(days).sum()
-        self._contacts(rng, max(20, round(mix.contacts_per_conversation * total_expected)) if self.size > 0 else 0)
+        n_contacts = max(profiles.MIN_CONTACTS, round(mix.contacts_per_conversation * total_expected)) if self.size > 0 else 0
+        self._contacts(rng, n_contacts)
         self._campaigns(rng)
 
     def _accounts(self, rng, n_acc):
@@ -84,7 +85,7 @@ class TenantSetup:
 
     def _contacts(self, rng, n):
         mix = self.mix
-        lo = self.launch_us - 14 * DAY
+        lo = self.launch_us - profiles.CONTACTS_FROM_DAYS_BEFORE_LAUNCH * DAY
         t = self._times(rng, lo, self.now_us - HOUR, int(n * 1.15) + 10, mix.customer_hours)
         if t.size > n:
             t = np.sort(rng.choice(t, n, replace=False))
@@ -155,7 +156,8 @@ class TenantSetup:
             m_lo, m_hi = max(self.launch_us, month_start_us(mi)), month_start_us(mi + 1)
             if m_lo >= m_hi:
                 continue
-            n = rng.poisson(mix.campaigns_per_month * min(1.0, 2 * self.size ** 0.5) * (m_hi - m_lo) / (30.44 * DAY))
+            size_factor = min(1.0, profiles.CAMPAIGN_SIZE_FACTOR * self.size ** profiles.CAMPAIGN_SIZE_EXPONENT)
+            n = rng.poisson(mix.campaigns_per_month * size_factor * (m_hi - m_lo) / (30.44 * DAY))
             if n == 0:
                 continue
             expected = self._expected_customer_conversations(m_lo, m_hi)
@@ -182,7 +184,7 @@ class TenantSetup:
         ready = np.flatnonzero(self.acc_created <= min(t, self.now_us - HOUR))
         number_index = int(rng.choice(ready)) if ready.size else 0
         rate = rng.uniform(*profiles.CAMPAIGN_SENDS_PER_SECOND)
-        template_name = f"{tmpl}_v{int(rng.integers(1, 4))}"
+        template_name = f"{tmpl}_v{int(rng.integers(1, profiles.TEMPLATE_VERSIONS + 1))}"
         plan = CampaignPlan(category=cat, name=f"{label} {ym}", template_name=template_name, number_index=number_index,
                             reply_probability=rng.uniform(*mix.campaign_reply) * (
                                 profiles.AUTHENTICATION_REPLY_FACTOR if cat == "authentication" else 1.0))
@@ -234,7 +236,7 @@ class TenantSetup:
         plan.scheduled_at = t if scheduled else None
         plan.started_at, plan.send_spacing_us, plan.send_count = start, spacing, plan.audience_size
         if not scheduled:
-            plan.created_at = min(created, start - 5 * MINUTE)
+            plan.created_at = min(created, start - profiles.CAMPAIGN_CREATED_MIN_BEFORE_START_S * SECOND)
         stop_share = rng.uniform(*profiles.CAMPAIGN_STOP_SHARE)
         stop_s = int(rng.integers(*profiles.CAMPAIGN_STOP_EXTRA_S))
         stop = start + int(plan.audience_size * stop_share) * spacing + stop_s * SECOND
