@@ -6,7 +6,7 @@ history, B2B behaviour (funnel, churn, billing events), CRM, billing, commerce, 
 timing shapes last: the lognormal response and delivery delays, the gaps between messages, the
 campaign timings, token counts, the load lags of its rows) and last the planted mess. A delay is
 either a ClippedLognormal (median, sigma, clipped to a range) or a uniform (low, high) range, in
-the unit its name ends with.
+the unit its name ends with; a range drawn as integers excludes its high end (NumPy's integers).
 
 What stays in the simulation code is structure, not tuning: vocabularies (names, templates,
 error codes), the fixed rules of the systems the data imitates (WhatsApp's 24-hour window,
@@ -165,7 +165,7 @@ ACCOUNT_EMPLOYEES_LOG_MEAN, ACCOUNT_EMPLOYEES_LOG_SIGMA = 3.7, 1.6   # employees
 # lead score: base + points for won and qualified leads + normal(0, noise), clipped to 0-100
 LEAD_SCORE_BASE, LEAD_SCORE_IF_WON, LEAD_SCORE_IF_QUALIFIED, LEAD_SCORE_NOISE = 25, 35, 15, 15
 OPEN_OPPORTUNITY_STAGE_PROGRESS = (0.3, 0.7)   # an open opportunity this far to its close date is at proposal, then negotiation
-ACCOUNT_CONTACTS = (1, 4)                # contacts per account: uniform integer, 1-3
+ACCOUNT_CONTACTS = (1, 4)                # contacts per account: 1-3
 LEAD_ACTIVITIES_MEAN = (1, 2, 2, 3)      # Poisson mean of a lead's activities: 1, + 2 contacted, + 2 qualified, + 3 proposal
 OWNER_CHANGE_AFTER_DAYS = 7              # an account changes owner at least this long after its creation
 LEAD_UNQUALIFIED_AFTER_DAYS = 10         # a contacted lead not qualified by then is unqualified
