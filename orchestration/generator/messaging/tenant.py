@@ -178,6 +178,8 @@ class TenantSetup:
         self._campaign_arrays(plans)
 
     def _plan_campaign(self, rng, t: int, cat: str, target: float, mi: int, running: bool = False) -> CampaignPlan:
+        """The plan of a campaign meant to send at t (month index mi) to about `target` contacts; running:
+        the one sending right now. The draws come in a fixed order: reordering them changes the data."""
         mix = self.mix
         tmpl, label = TEMPLATES[cat][int(rng.integers(len(TEMPLATES[cat])))]
         ym = f"{mi // 12}-{mi % 12 + 1:02d}"
