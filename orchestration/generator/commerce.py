@@ -29,8 +29,10 @@ LAST = np.array(["garcia", "smith", "muller", "tanaka", "rossi", "dubois", "lope
                  "sato", "jones", "silva"], dtype=object)
 
 
-def ids(prefix: str, n: np.ndarray | int, start: int = 1) -> pa.Array:
-    nums = np.arange(start, start + n) if isinstance(n, (int, np.integer)) else n
+def ids(prefix: str, count_or_numbers: np.ndarray | int, start: int = 1) -> pa.Array:
+    """prefix + number: of count numbers from start, or of the numbers given."""
+    nums = (np.arange(start, start + count_or_numbers) if isinstance(count_or_numbers, (int, np.integer))
+            else count_or_numbers)
     return pc.binary_join_element_wise(prefix, pc.cast(pa.array(nums), pa.string()), "")
 
 
@@ -38,20 +40,20 @@ def ts(us: np.ndarray) -> pa.Array:
     return pa.array(us.astype(np.int64), pa.timestamp("us"))
 
 
-def money(x: np.ndarray) -> pa.Array:
-    return pc.cast(pa.array(np.round(x, 2)), pa.decimal128(18, 2))
+def money(amounts: np.ndarray) -> pa.Array:
+    return pc.cast(pa.array(np.round(amounts, 2)), pa.decimal128(18, 2))
 
 
-def _seasonal_times(rng, n, start_us, now_us, growth=0.8):
+def _seasonal_times(rng, n, start_us, now_us, growth=profiles.HISTORY_GROWTH_EXPONENT):
     """n timestamps in [start, now) with rising density and year-end peaks (thinning)."""
-    out = np.empty(0, dtype=np.int64)
-    while out.size < n:
-        k = int((n - out.size) * 1.6) + 16
-        t = start_us + (rng.random(k) ** growth * (now_us - start_us)).astype(np.int64)
-        month = t.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64) % 12
-        keep = rng.random(k) < SEASON[month] / SEASON.max()
-        out = np.concatenate([out, t[keep]])
-    return np.sort(out[:n])
+    times = np.empty(0, dtype=np.int64)
+    while times.size < n:
+        n_candidates = int((n - times.size) * 1.6) + 16
+        candidates = start_us + (rng.random(n_candidates) ** growth * (now_us - start_us)).astype(np.int64)
+        month = candidates.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64) % 12
+        in_season = rng.random(n_candidates) < SEASON[month] / SEASON.max()
+        times = np.concatenate([times, candidates[in_season]])
+    return np.sort(times[:n])
 
 
 class CommerceSimulation:
@@ -68,7 +70,7 @@ class CommerceSimulation:
         return pa.array(np.full(n, self.tenant_id, dtype=object), pa.string())
 
     def _loaded(self, t_us):
-        lag = self.rng.integers(5 * 60, 6 * 3600, t_us.size) * US
+        lag = self.rng.integers(*profiles.STORE_LOAD_LAG_S, t_us.size) * US
         return np.minimum(t_us + lag, self.now_us - US)
 
     def run(self) -> dict:
@@ -83,175 +85,192 @@ class CommerceSimulation:
 
     def _products(self):
         rng = self.rng
-        n = max(20, round(150 * self.size ** 0.3))
-        self.n_products = n
-        cats = np.array(self.prof.product_categories, dtype=object)
-        self.product_cat = rng.integers(0, cats.size, n)
-        self.product_price = np.round(rng.lognormal(np.log(30), 0.6, n) * self.fx, 0 if self.fx > 50 else 2)
-        self.product_cost = np.round(self.product_price * rng.uniform(*profiles.PRODUCT_COST_SHARE, n), 2)
-        self.popularity = 1.0 / np.arange(1, n + 1) ** 0.9
+        n_products = max(profiles.MIN_PRODUCTS, round(profiles.PRODUCTS_AT_SIZE_1 * self.size ** profiles.PRODUCT_COUNT_EXPONENT))
+        self.n_products = n_products
+        categories = np.array(self.prof.product_categories, dtype=object)
+        self.product_category = rng.integers(0, categories.size, n_products)
+        price_usd = rng.lognormal(np.log(profiles.PRODUCT_PRICE_USD_MEDIAN), profiles.PRODUCT_PRICE_SIGMA, n_products)
+        self.product_price = np.round(price_usd * self.fx, 0 if self.fx > 50 else 2)
+        self.product_cost = np.round(self.product_price * rng.uniform(*profiles.PRODUCT_COST_SHARE, n_products), 2)
+        self.popularity = 1.0 / np.arange(1, n_products + 1) ** profiles.PRODUCT_POPULARITY_EXPONENT
         self.popularity /= self.popularity.sum()
-        created = np.full(n, self.start_us - 60 * DAY) + rng.integers(0, 30, n) * DAY
-        updated = created + (rng.random(n) < profiles.P_PRODUCT_UPDATED) * rng.integers(1, 400, n) * DAY
+        created = (np.full(n_products, self.start_us - profiles.CATALOGUE_OPENS_DAYS_BEFORE_HISTORY * DAY)
+                   + rng.integers(*profiles.PRODUCT_LISTED_AFTER_OPENING_DAYS, n_products) * DAY)
+        updated = created + ((rng.random(n_products) < profiles.P_PRODUCT_UPDATED)
+                             * rng.integers(*profiles.PRODUCT_UPDATED_AFTER_DAYS, n_products) * DAY)
         updated = np.minimum(updated, self.now_us - DAY)
         return pa.table({
-            "id": ids("prd_", n), "tenant_id": self._tenant_col(n),
-            "title": pa.array([f"{c.replace('_', ' ').title()} item {i + 1}" for i, c in enumerate(cats[self.product_cat])]),
-            "category": pa.array(cats[self.product_cat], pa.string()),
-            "vendor": pa.array(rng.choice(np.array(["acme", "globex", "initech", "umbrella"], dtype=object), n), pa.string()),
+            "id": ids("prd_", n_products), "tenant_id": self._tenant_col(n_products),
+            "title": pa.array([f"{category.replace('_', ' ').title()} item {i + 1}"
+                               for i, category in enumerate(categories[self.product_category])]),
+            "category": pa.array(categories[self.product_category], pa.string()),
+            "vendor": pa.array(rng.choice(np.array(["acme", "globex", "initech", "umbrella"], dtype=object), n_products),
+                               pa.string()),
             "price": money(self.product_price), "cost": money(self.product_cost),
             "created_at": ts(created), "updated_at": ts(updated), "_loaded_at": ts(self._loaded(updated)),
         }, schema=TABLES["raw_commerce"]["products"])
 
     def _customers(self):
         rng = self.rng
-        n = max(30, round(70000 * self.size))
-        self.n_customers = n
-        created = _seasonal_times(rng, n, self.start_us, self.now_us - DAY)
+        n_customers = max(profiles.MIN_SHOPPERS, round(profiles.SHOPPERS_PER_SIZE * self.size))
+        self.n_customers = n_customers
+        created = _seasonal_times(rng, n_customers, self.start_us, self.now_us - DAY)
         self.customer_created = created
-        first = rng.choice(FIRST, n)
-        last = rng.choice(LAST, n)
+        first_names = rng.choice(FIRST, n_customers)
+        last_names = rng.choice(LAST, n_customers)
         emails = pc.binary_join_element_wise(
-            pc.binary_join_element_wise(pa.array(first, pa.string()), pa.array(last, pa.string()), "."),
-            ids("", n), "@shopper.example")
+            pc.binary_join_element_wise(pa.array(first_names, pa.string()), pa.array(last_names, pa.string()), "."),
+            ids("", n_customers), "@shopper.example")
         emails = emails.to_numpy(zero_copy_only=False).astype(object)
         # a few shoppers are also billing customers of the tenant (same person, same email)
-        k = min(len(self.billing_emails), int(n * profiles.P_SHOPPER_IS_BILLING_CUSTOMER))
-        if k:
-            pos = rng.choice(n, k, replace=False)
-            emails[pos] = rng.choice(np.array(self.billing_emails, dtype=object), k, replace=False)
+        n_billing_shoppers = min(len(self.billing_emails), int(n_customers * profiles.P_SHOPPER_IS_BILLING_CUSTOMER))
+        if n_billing_shoppers:
+            billing_pos = rng.choice(n_customers, n_billing_shoppers, replace=False)
+            emails[billing_pos] = rng.choice(np.array(self.billing_emails, dtype=object), n_billing_shoppers, replace=False)
         # and a few shoppers registered twice with one email
-        dup = rng.choice(n, max(1, int(n * profiles.P_SHOPPER_REGISTERED_TWICE)), replace=False)
-        emails[dup] = emails[rng.choice(n, dup.size)]
-        self.acq = rng.choice(CHANNELS, n, p=CHANNEL_SHARE)
+        reused_pos = rng.choice(n_customers, max(1, int(n_customers * profiles.P_SHOPPER_REGISTERED_TWICE)), replace=False)
+        emails[reused_pos] = emails[rng.choice(n_customers, reused_pos.size)]
+        self.acquisition_channel = rng.choice(CHANNELS, n_customers, p=CHANNEL_SHARE)
         countries = np.array(list(self.prof.countries), dtype=object)
-        cp = np.array(list(self.prof.countries.values()))
-        updated = np.minimum(created + (rng.random(n) < profiles.P_SHOPPER_UPDATED) * rng.integers(1, 300, n) * DAY,
-                             self.now_us - US)
+        country_share = np.array(list(self.prof.countries.values()))
+        updated = np.minimum(created + (rng.random(n_customers) < profiles.P_SHOPPER_UPDATED)
+                             * rng.integers(*profiles.SHOPPER_UPDATED_AFTER_DAYS, n_customers) * DAY, self.now_us - US)
         return pa.table({
-            "id": ids("cust_", n), "tenant_id": self._tenant_col(n),
+            "id": ids("cust_", n_customers), "tenant_id": self._tenant_col(n_customers),
             "email": pa.array(emails, pa.string()),
-            "first_name": pa.array([f.title() for f in first], pa.string()),
-            "last_name": pa.array([name.title() for name in last], pa.string()),
-            "country_code": pa.array(rng.choice(countries, n, p=cp / cp.sum()), pa.string()),
-            "accepts_marketing": pa.array(rng.random(n) < profiles.P_ACCEPTS_MARKETING),
-            "acquisition_channel": pa.array(self.acq, pa.string()),
+            "first_name": pa.array([first_name.title() for first_name in first_names], pa.string()),
+            "last_name": pa.array([last_name.title() for last_name in last_names], pa.string()),
+            "country_code": pa.array(rng.choice(countries, n_customers, p=country_share / country_share.sum()), pa.string()),
+            "accepts_marketing": pa.array(rng.random(n_customers) < profiles.P_ACCEPTS_MARKETING),
+            "acquisition_channel": pa.array(self.acquisition_channel, pa.string()),
             "created_at": ts(created), "updated_at": ts(updated), "_loaded_at": ts(self._loaded(updated)),
         }, schema=TABLES["raw_commerce"]["customers"])
 
     def _orders(self):
         rng, now = self.rng, self.now_us
-        n_c = self.n_customers
+        n_customers = self.n_customers
         # orders per customer: 1 + geometric repeats (many buy once); loyal customers buy again more
-        k = (1 + rng.geometric(profiles.P_REPEAT_STOPS, n_c) - 1
-             + (rng.random(n_c) < profiles.P_LOYAL_SHOPPER) * rng.geometric(profiles.P_LOYAL_REPEAT_STOPS, n_c))
-        cust = np.repeat(np.arange(n_c), k)
-        offsets = np.cumsum(k) - k
-        j = np.arange(cust.size) - np.repeat(offsets, k)          # order sequence within customer
-        gaps = rng.exponential(40, cust.size) * np.minimum(1.4 ** np.minimum(j, 30), 60.0) * DAY
-        gaps[j == 0] = rng.exponential(1.5, (j == 0).sum()) * DAY
-        csum = np.cumsum(gaps)
-        first_of_cust = np.repeat(csum[offsets], k) - np.repeat(gaps[offsets], k)
-        offset = np.minimum(csum - first_of_cust, 10 * 365 * DAY)  # later orders fall after now and drop
-        placed = self.customer_created[cust] + offset.astype(np.int64)
-        month = placed.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64) % 12
-        keep = (placed < now - HOUR) & ((j == 0) | (rng.random(cust.size) < SEASON[month] / SEASON.max()))
-        cust, placed = cust[keep], placed[keep]
+        orders_per_customer = (1 + rng.geometric(profiles.P_REPEAT_STOPS, n_customers) - 1
+                               + (rng.random(n_customers) < profiles.P_LOYAL_SHOPPER)
+                               * rng.geometric(profiles.P_LOYAL_REPEAT_STOPS, n_customers))
+        # one row per planned order, customer by customer; first_order_pos: where each customer's rows start
+        customer = np.repeat(np.arange(n_customers), orders_per_customer)
+        first_order_pos = np.cumsum(orders_per_customer) - orders_per_customer
+        order_seq = np.arange(customer.size) - np.repeat(first_order_pos, orders_per_customer)  # 0 = first order
+        # each repeat waits longer than the one before (the exponent's cap only guards the power)
+        gap = (rng.exponential(profiles.REPEAT_ORDER_GAP_DAYS_MEAN, customer.size)
+               * np.minimum(profiles.REPEAT_GAP_GROWTH ** np.minimum(order_seq, 30), profiles.REPEAT_GAP_MAX_FACTOR) * DAY)
+        gap[order_seq == 0] = rng.exponential(profiles.FIRST_ORDER_AFTER_SIGNUP_DAYS_MEAN, (order_seq == 0).sum()) * DAY
+        gap_sum = np.cumsum(gap)
+        # the running sum of gaps restarts at each customer: subtract what came before their first order
+        gap_sum_before_customer = (np.repeat(gap_sum[first_order_pos], orders_per_customer)
+                                   - np.repeat(gap[first_order_pos], orders_per_customer))
+        since_created = np.minimum(gap_sum - gap_sum_before_customer, 10 * 365 * DAY)  # later orders fall after now and drop
+        placed = self.customer_created[customer] + since_created.astype(np.int64)
+        placed_month = placed.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64) % 12
+        keep = (placed < now - HOUR) & ((order_seq == 0) | (rng.random(customer.size) < SEASON[placed_month] / SEASON.max()))
+        customer, placed = customer[keep], placed[keep]
         # guest checkouts
-        n_guest = int(cust.size * profiles.GUEST_ORDERS_PER_CUSTOMER_ORDER)
-        g_placed = _seasonal_times(rng, n_guest, self.start_us, now - HOUR)
-        cust = np.concatenate([cust, np.full(n_guest, -1)])
-        placed = np.concatenate([placed, g_placed])
-        order = np.argsort(placed, kind="stable")
-        cust, placed = cust[order], placed[order]
-        n = placed.size
-        channel = rng.choice(ORDER_CHANNELS, n, p=list(profiles.ORDER_CHANNEL_SHARE.values()))
+        n_guest_orders = int(customer.size * profiles.GUEST_ORDERS_PER_CUSTOMER_ORDER)
+        guest_placed = _seasonal_times(rng, n_guest_orders, self.start_us, now - HOUR)
+        customer = np.concatenate([customer, np.full(n_guest_orders, -1)])
+        placed = np.concatenate([placed, guest_placed])
+        by_time = np.argsort(placed, kind="stable")
+        customer, placed = customer[by_time], placed[by_time]
+        n_orders = placed.size
+        channel = rng.choice(ORDER_CHANNELS, n_orders, p=list(profiles.ORDER_CHANNEL_SHARE.values()))
         # items
-        n_items = np.minimum(1 + rng.poisson(profiles.EXTRA_ITEMS_PER_ORDER, n), profiles.MAX_ITEMS_PER_ORDER)
-        item_order = np.repeat(np.arange(n), n_items)
-        pos = np.arange(item_order.size) - np.repeat(np.cumsum(n_items) - n_items, n_items)
-        prod = rng.choice(self.n_products, item_order.size, p=self.popularity)
-        first_prod = np.repeat(prod[np.cumsum(n_items) - n_items], n_items)
-        pair = (pos == 1) & (rng.random(item_order.size) < profiles.P_COMPLEMENT_SECOND_ITEM)
-        prod = np.where(pair, first_prod ^ 1, prod)                # complements bought together
-        prod = np.minimum(prod, self.n_products - 1)
-        qty = 1 + rng.poisson(profiles.EXTRA_UNITS_PER_ITEM, item_order.size)
-        unit = self.product_price[prod]
-        item_disc = np.where(rng.random(item_order.size) < profiles.P_ITEM_DISCOUNT,
-                             np.round(unit * qty * profiles.ITEM_DISCOUNT_SHARE, 2), 0.0)
-        line = unit * qty - item_disc
-        subtotal = np.round(np.bincount(item_order, line, minlength=n), 2)
-        discount = np.where(rng.random(n) < profiles.P_ORDER_DISCOUNT, np.round(subtotal * profiles.ORDER_DISCOUNT_SHARE, 2), 0.0)
-        shipping = np.where(subtotal - discount >= profiles.FREE_SHIPPING_FROM_USD * self.fx, 0.0,
+        n_items = np.minimum(1 + rng.poisson(profiles.EXTRA_ITEMS_PER_ORDER, n_orders), profiles.MAX_ITEMS_PER_ORDER)
+        item_order = np.repeat(np.arange(n_orders), n_items)
+        item_pos = np.arange(item_order.size) - np.repeat(np.cumsum(n_items) - n_items, n_items)
+        product = rng.choice(self.n_products, item_order.size, p=self.popularity)
+        first_product = np.repeat(product[np.cumsum(n_items) - n_items], n_items)
+        is_complement = (item_pos == 1) & (rng.random(item_order.size) < profiles.P_COMPLEMENT_SECOND_ITEM)
+        product = np.where(is_complement, first_product ^ 1, product)  # complements bought together
+        product = np.minimum(product, self.n_products - 1)
+        quantity = 1 + rng.poisson(profiles.EXTRA_UNITS_PER_ITEM, item_order.size)
+        unit_price = self.product_price[product]
+        item_discount = np.where(rng.random(item_order.size) < profiles.P_ITEM_DISCOUNT,
+                                 np.round(unit_price * quantity * profiles.ITEM_DISCOUNT_SHARE, 2), 0.0)
+        line_amount = unit_price * quantity - item_discount
+        subtotal = np.round(np.bincount(item_order, line_amount, minlength=n_orders), 2)
+        order_discount = np.where(rng.random(n_orders) < profiles.P_ORDER_DISCOUNT,
+                                  np.round(subtotal * profiles.ORDER_DISCOUNT_SHARE, 2), 0.0)
+        shipping = np.where(subtotal - order_discount >= profiles.FREE_SHIPPING_FROM_USD * self.fx, 0.0,
                             round(profiles.SHIPPING_USD * self.fx, 2))
-        tax = np.round((subtotal - discount) * profiles.STORE_SALES_TAX_RATE, 2)
-        total = np.round(subtotal - discount + shipping + tax, 2)
+        tax = np.round((subtotal - order_discount) * profiles.STORE_SALES_TAX_RATE, 2)
+        total = np.round(subtotal - order_discount + shipping + tax, 2)
         # status
         age = now - placed
-        outcome_draw = rng.random(n)
+        outcome_draw = rng.random(n_orders)
         cancelled_below = profiles.P_ORDER_CANCELLED
         refunded_below = cancelled_below + profiles.P_ORDER_REFUNDED
         partially_refunded_below = refunded_below + profiles.P_ORDER_PARTIALLY_REFUNDED
         # payment is captured within hours: a 2-day pending window emptied the latest days of revenue
-        status = np.where(age < 2 * HOUR, "pending", np.where(age < 5 * DAY, "paid", "fulfilled")).astype(object)
+        status = np.where(age < profiles.ORDER_PENDING_HOURS * HOUR, "pending",
+                          np.where(age < profiles.ORDER_FULFILLED_AT_AGE_DAYS * DAY, "paid", "fulfilled")).astype(object)
         status[(outcome_draw < cancelled_below)] = "cancelled"
-        refunded = (outcome_draw >= cancelled_below) & (outcome_draw < refunded_below) & (age > 20 * DAY)
-        partial = (outcome_draw >= refunded_below) & (outcome_draw < partially_refunded_below) & (age > 20 * DAY)
+        refundable = age > profiles.ORDER_REFUNDABLE_AT_AGE_DAYS * DAY
+        refunded = (outcome_draw >= cancelled_below) & (outcome_draw < refunded_below) & refundable
+        partially_refunded = (outcome_draw >= refunded_below) & (outcome_draw < partially_refunded_below) & refundable
         status[refunded] = "refunded"
-        status[partial] = "partially_refunded"
-        cancelled_at = np.where(status == "cancelled", placed + rng.integers(1, 48, n) * HOUR, 0)
+        status[partially_refunded] = "partially_refunded"
+        cancelled_at = np.where(status == "cancelled",
+                                placed + rng.integers(*profiles.ORDER_CANCELLED_AFTER_HOURS, n_orders) * HOUR, 0)
         fulfilled_at = np.where(np.isin(status, ["fulfilled", "refunded", "partially_refunded"]),
-                                placed + rng.integers(1, 4, n) * DAY, 0)
-        ref_idx = np.flatnonzero(refunded | partial)
-        merch = subtotal - discount
-        ref_amount = np.where(refunded[ref_idx], merch[ref_idx],
-                              np.round(merch[ref_idx] * rng.uniform(*profiles.PARTIAL_REFUND_SHARE, ref_idx.size), 2))
-        ref_at = placed[ref_idx] + rng.integers(3, 19, ref_idx.size) * DAY
+                                placed + rng.integers(*profiles.ORDER_FULFILLED_AFTER_DAYS, n_orders) * DAY, 0)
+        refund_order = np.flatnonzero(refunded | partially_refunded)
+        merchandise = subtotal - order_discount
+        partial_share = rng.uniform(*profiles.PARTIAL_REFUND_SHARE, refund_order.size)
+        refund_amount = np.where(refunded[refund_order], merchandise[refund_order],
+                                 np.round(merchandise[refund_order] * partial_share, 2))
+        refunded_at = placed[refund_order] + rng.integers(*profiles.REFUND_AFTER_DAYS, refund_order.size) * DAY
         updated = np.maximum.reduce([placed, cancelled_at, fulfilled_at])
-        updated[ref_idx] = np.maximum(updated[ref_idx], ref_at)
-        order_ids = ids("ord_", n)
-        cust_ids = pc.if_else(pa.array(cust < 0), pa.scalar(None, pa.string()), ids("cust_", np.maximum(cust, 0) + 1))
-        def null_ts(a):  # 0 means "not set"
-            return pc.if_else(pa.array(a > 0), ts(a), pa.scalar(None, pa.timestamp("us")))
+        updated[refund_order] = np.maximum(updated[refund_order], refunded_at)
+        order_ids = ids("ord_", n_orders)
+        customer_ids = pc.if_else(pa.array(customer < 0), pa.scalar(None, pa.string()),
+                                  ids("cust_", np.maximum(customer, 0) + 1))
+        def null_ts(times_us):  # 0 means "not set"
+            return pc.if_else(pa.array(times_us > 0), ts(times_us), pa.scalar(None, pa.timestamp("us")))
 
         orders = pa.table({
-            "id": order_ids, "tenant_id": self._tenant_col(n), "customer_id": cust_ids,
-            "order_number": pa.array(np.arange(1001, 1001 + n, dtype=np.int64)),
-            "status": pa.array(status, pa.string()), "currency": pa.array(np.full(n, self.currency, dtype=object), pa.string()),
-            "subtotal": money(subtotal), "discount_total": money(discount), "shipping_total": money(shipping),
+            "id": order_ids, "tenant_id": self._tenant_col(n_orders), "customer_id": customer_ids,
+            "order_number": pa.array(np.arange(1001, 1001 + n_orders, dtype=np.int64)),
+            "status": pa.array(status, pa.string()),
+            "currency": pa.array(np.full(n_orders, self.currency, dtype=object), pa.string()),
+            "subtotal": money(subtotal), "discount_total": money(order_discount), "shipping_total": money(shipping),
             "tax_total": money(tax), "total": money(total), "channel": pa.array(channel, pa.string()),
             "placed_at": ts(placed), "cancelled_at": null_ts(cancelled_at), "fulfilled_at": null_ts(fulfilled_at),
             "updated_at": ts(updated), "_loaded_at": ts(self._loaded(updated)),
         }, schema=TABLES["raw_commerce"]["orders"])
         # earlier versions: fulfilled orders were first loaded as paid
-        early_mask = (status == "fulfilled") & (rng.random(n) < profiles.EARLIER_VERSION_RATE)
+        early_mask = (status == "fulfilled") & (rng.random(n_orders) < profiles.EARLIER_VERSION_RATE)
         if early_mask.any():
-            e = orders.filter(pa.array(early_mask))
-            e_placed = placed[early_mask]
-            paid = pa.array(np.full(e.num_rows, "paid", dtype=object), pa.string())
-            e = e.set_column(e.schema.get_field_index("status"), "status", paid)
-            e = e.set_column(e.schema.get_field_index("fulfilled_at"), "fulfilled_at", pa.nulls(e.num_rows, pa.timestamp("us")))
-            e = e.set_column(e.schema.get_field_index("updated_at"), "updated_at", ts(e_placed))
-            e = e.set_column(e.schema.get_field_index("_loaded_at"), "_loaded_at", ts(self._loaded(e_placed)))
-            orders = pa.concat_tables([e, orders])
+            earlier = orders.filter(pa.array(early_mask))
+            earlier_placed = placed[early_mask]
+            paid = pa.array(np.full(earlier.num_rows, "paid", dtype=object), pa.string())
+            for name, values in (("status", paid), ("fulfilled_at", pa.nulls(earlier.num_rows, pa.timestamp("us"))),
+                                 ("updated_at", ts(earlier_placed)), ("_loaded_at", ts(self._loaded(earlier_placed)))):
+                earlier = earlier.set_column(earlier.schema.get_field_index(name), name, values)
+            orders = pa.concat_tables([earlier, orders])
         items = pa.table({
             "id": ids("oi_", item_order.size), "tenant_id": self._tenant_col(item_order.size),
-            "order_id": order_ids.take(pa.array(item_order)), "product_id": ids("prd_", prod + 1),
-            "quantity": pa.array(qty.astype(np.int32)), "unit_price": money(unit), "discount": money(item_disc),
+            "order_id": order_ids.take(pa.array(item_order)), "product_id": ids("prd_", product + 1),
+            "quantity": pa.array(quantity.astype(np.int32)), "unit_price": money(unit_price), "discount": money(item_discount),
             "_loaded_at": ts(self._loaded(placed[item_order])),
         }, schema=TABLES["raw_commerce"]["order_items"])
         refunds = pa.table({
-            "id": ids("re_", ref_idx.size), "tenant_id": self._tenant_col(ref_idx.size),
-            "order_id": order_ids.take(pa.array(ref_idx)), "amount": money(ref_amount),
+            "id": ids("re_", refund_order.size), "tenant_id": self._tenant_col(refund_order.size),
+            "order_id": order_ids.take(pa.array(refund_order)), "amount": money(refund_amount),
             "reason": pa.array(rng.choice(np.array(["damaged", "wrong_item", "not_as_described", "changed_mind"],
-                                                   dtype=object), ref_idx.size), pa.string()),
-            "created_at": ts(ref_at), "_loaded_at": ts(self._loaded(ref_at)),
+                                                   dtype=object), refund_order.size), pa.string()),
+            "created_at": ts(refunded_at), "_loaded_at": ts(self._loaded(refunded_at)),
         }, schema=TABLES["raw_commerce"]["refunds"])
         # keep what the clickstream needs
-        web = np.isin(channel, ["web", "mobile"])
-        self.web_orders = dict(idx=np.flatnonzero(web), placed=placed[web], cust=cust[web],
-                               mobile=channel[web] == "mobile",
-                               first_prod=prod[np.cumsum(n_items) - n_items][web])
+        is_web = np.isin(channel, ["web", "mobile"])
+        self.web_orders = dict(idx=np.flatnonzero(is_web), placed=placed[is_web], customer=customer[is_web],
+                               mobile=channel[is_web] == "mobile",
+                               first_product=product[np.cumsum(n_items) - n_items][is_web])
         self.order_ids = order_ids
         self.all_placed = placed
         return {("raw_commerce", "orders"): orders, ("raw_commerce", "order_items"): items,
@@ -266,20 +285,20 @@ class CommerceSimulation:
         n_buy = web_orders["placed"].size
         n_browse = n_buy * (profiles.WEB_SESSIONS_PER_PURCHASE - 1)
         # browsing sessions follow the order-time distribution (growth, seasonality)
-        base = self.all_placed[rng.integers(0, self.all_placed.size, n_browse)] if self.all_placed.size else \
+        browse_anchor = self.all_placed[rng.integers(0, self.all_placed.size, n_browse)] if self.all_placed.size else \
             np.empty(0, np.int64)
         # jitter that would cross either end of the history is mirrored back inside it: clipping piled
         # those sessions onto the first and last hour (a 5x session spike on the latest day)
-        jitter = rng.integers(-15 * DAY, 15 * DAY, n_browse)
-        browse_start = base + jitter
-        browse_start = np.where(browse_start >= now - HOUR, base - np.abs(jitter), browse_start)
-        browse_start = np.clip(np.where(browse_start < self.start_us, base + np.abs(jitter), browse_start),
+        jitter = rng.integers(-profiles.BROWSE_JITTER_DAYS * DAY, profiles.BROWSE_JITTER_DAYS * DAY, n_browse)
+        browse_start = browse_anchor + jitter
+        browse_start = np.where(browse_start >= now - HOUR, browse_anchor - np.abs(jitter), browse_start)
+        browse_start = np.clip(np.where(browse_start < self.start_us, browse_anchor + np.abs(jitter), browse_start),
                                self.start_us, now - HOUR)
-        total = n_buy + n_browse
-        order = rng.permutation(total)
+        n_sessions_total = n_buy + n_browse
+        session_order = rng.permutation(n_sessions_total)
         next_event = 1
-        for lo in range(0, total, chunk_sessions):
-            sessions = np.sort(order[lo:lo + chunk_sessions])
+        for chunk_start in range(0, n_sessions_total, chunk_sessions):
+            sessions = np.sort(session_order[chunk_start:chunk_start + chunk_sessions])
             is_buy = sessions < n_buy
             buy_idx = sessions[is_buy]
             browse_idx = sessions[~is_buy] - n_buy
@@ -290,20 +309,20 @@ class CommerceSimulation:
                                        1 + rng.poisson(profiles.EXTRA_PRODUCT_VIEWS_BROWSING, n_sessions), n_product_views)
             adds_to_cart = is_buy | (browses_products & (rng.random(n_sessions) < profiles.P_BROWSER_ADDS_TO_CART))
             starts_checkout = is_buy | (adds_to_cart & (rng.random(n_sessions) < profiles.P_CART_STARTS_CHECKOUT))
-            buy = is_buy.copy()
-            n_events = 1 + n_product_views + adds_to_cart + starts_checkout + buy
+            has_purchase = is_buy.copy()
+            n_events = 1 + n_product_views + adds_to_cart + starts_checkout + has_purchase
             start = np.empty(n_sessions, np.int64)
-            start[is_buy] = web_orders["placed"][buy_idx] - (n_events[is_buy] - 1) * 60 * US
+            start[is_buy] = web_orders["placed"][buy_idx] - (n_events[is_buy] - 1) * profiles.WEB_EVENT_SPACING_S * US
             start[~is_buy] = browse_start[browse_idx]
-            cust = np.full(n_sessions, -1)
-            cust[is_buy] = web_orders["cust"][buy_idx]
+            customer = np.full(n_sessions, -1)
+            customer[is_buy] = web_orders["customer"][buy_idx]
             known = ~is_buy & (rng.random(n_sessions) < profiles.P_BROWSER_LOGGED_IN)
-            cust[known] = rng.integers(0, self.n_customers, known.sum())
+            customer[known] = rng.integers(0, self.n_customers, known.sum())
             device = rng.choice(DEVICES, n_sessions, p=list(profiles.DEVICE_SHARE.values()))
             device[is_buy] = np.where(web_orders["mobile"][buy_idx], "mobile", device[is_buy])
             utm = rng.choice(UTM, n_sessions, p=UTM_SHARE)
             product = rng.choice(self.n_products, n_sessions, p=self.popularity)
-            product[is_buy] = web_orders["first_prod"][buy_idx]
+            product[is_buy] = web_orders["first_product"][buy_idx]
             session_number = sessions + 1
             # expand to events: position 0 page view, then product views, cart, checkout, purchase
             event_session = np.repeat(np.arange(n_sessions), n_events)
@@ -315,11 +334,11 @@ class CommerceSimulation:
                 event_pos < cart_pos, "product_view", np.where(
                     event_pos < checkout_pos, "add_to_cart", np.where(
                         event_pos < purchase_pos, "checkout_started", "purchase")))).astype(object)
-            occurred = (start[event_session] + event_pos * 60 * US
-                        + np.where(event_pos > 0, rng.integers(0, 30, event_session.size) * US, 0))
+            occurred = (start[event_session] + event_pos * profiles.WEB_EVENT_SPACING_S * US
+                        + np.where(event_pos > 0, rng.integers(*profiles.WEB_EVENT_JITTER_S, event_session.size) * US, 0))
             late = rng.random(event_session.size) < profiles.P_WEB_EVENT_LATE
-            loaded = (occurred + rng.integers(60, 1800, event_session.size) * US
-                      + late * rng.integers(HOUR, 72 * HOUR, event_session.size))
+            loaded = (occurred + rng.integers(*profiles.WEB_EVENT_LOAD_LAG_S, event_session.size) * US
+                      + late * rng.integers(*profiles.LATE_WEB_EVENT_EXTRA_US, event_session.size))
             keep = loaded < now
             n_rows = event_session.size
             has_prod = (event_type == "product_view") | (event_type == "add_to_cart")
@@ -329,12 +348,12 @@ class CommerceSimulation:
                 buy_order = np.zeros(n_sessions, np.int64)
                 buy_order[is_buy] = web_orders["idx"][buy_idx]
                 order_idx = buy_order[event_session]
-            event_customer = cust[event_session]
+            event_customer = customer[event_session]
             events = pa.table({
                 "event_id": ids("evt_", np.arange(next_event, next_event + n_rows)),
                 "tenant_id": self._tenant_col(n_rows),
                 "session_id": ids("ses_", session_number[event_session]),
-                "anonymous_id": ids("anon_", (session_number[event_session] * 7919) % (total // 2 + 1) + 1),
+                "anonymous_id": ids("anon_", (session_number[event_session] * 7919) % (n_sessions_total // 2 + 1) + 1),
                 "customer_id": pc.if_else(pa.array(event_customer < 0), pa.scalar(None, pa.string()),
                                           ids("cust_", np.maximum(event_customer, 0) + 1)),
                 "event_type": pa.array(event_type, pa.string()),
@@ -352,20 +371,21 @@ class CommerceSimulation:
     def _spend(self):
         rng = self.rng
         days = np.arange(self.start_us // DAY, self.now_us // DAY)
-        n = days.size
-        rows = []
-        for c_i, ch in enumerate(SPEND_CHANNELS):
-            if ch == "event" and self.prof.b2b < 0.5:
+        n_days = days.size
+        tables = []
+        for channel in SPEND_CHANNELS:
+            if channel == "event" and self.prof.b2b < profiles.SPEND_EVENT_CHANNEL_MIN_B2B:
                 continue
-            base = profiles.DAILY_SPEND_USD_PER_CHANNEL * self.size ** 0.7 * (1.0 + 0.5 * c_i % 2) * self.fx
-            trend = 1 + 0.5 * (days - days[0]) / max(n, 1)
+            base = (profiles.DAILY_SPEND_USD_PER_CHANNEL * self.size ** profiles.SPEND_SIZE_EXPONENT
+                    * profiles.SPEND_CHANNEL_FACTOR[channel] * self.fx)
+            trend = 1 + profiles.SPEND_GROWTH_OVER_HISTORY * (days - days[0]) / max(n_days, 1)
             weekday = np.where(((days + 3) % 7) >= 5, profiles.WEEKEND_SPEND_FACTOR, 1.0)
             month = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
-            spend = np.round(base * trend * weekday * SEASON[month] * rng.lognormal(0, 0.25, n), 2)
-            rows.append(pa.table({
-                "tenant_id": self._tenant_col(n), "spend_date": pa.array(days.astype(np.int32), pa.date32()),
-                "channel": pa.array(np.full(n, ch, dtype=object), pa.string()), "spend": money(spend),
-                "currency": pa.array(np.full(n, self.currency, dtype=object), pa.string()),
-                "_loaded_at": ts(np.minimum((days + 1) * DAY + 2 * HOUR, self.now_us - US)),
+            spend = np.round(base * trend * weekday * SEASON[month] * rng.lognormal(0, profiles.DAILY_SPEND_SIGMA, n_days), 2)
+            tables.append(pa.table({
+                "tenant_id": self._tenant_col(n_days), "spend_date": pa.array(days.astype(np.int32), pa.date32()),
+                "channel": pa.array(np.full(n_days, channel, dtype=object), pa.string()), "spend": money(spend),
+                "currency": pa.array(np.full(n_days, self.currency, dtype=object), pa.string()),
+                "_loaded_at": ts(np.minimum((days + 1) * DAY + profiles.SPEND_LOADED_HOURS_AFTER_DAY * HOUR, self.now_us - US)),
             }, schema=TABLES["raw_commerce"]["marketing_spend"]))
-        return pa.concat_tables(rows)
+        return pa.concat_tables(tables)

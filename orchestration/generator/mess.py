@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from orchestration import contract
 
 from . import profiles
-from .timeutil import DAY, HOUR
+from .timeutil import DAY
 
 
 def _neg(col: pa.ChunkedArray) -> pa.Array:
@@ -133,7 +133,7 @@ def add_duplicate_loads(t: pa.Table, rng: np.random.Generator, now_us: int) -> p
     pick = np.flatnonzero(rng.random(n) < profiles.DUPLICATE_LOAD_RATE)
     dup = t.take(pa.array(pick))
     loaded = pc.cast(dup["_loaded_at"], pa.int64()).to_numpy(zero_copy_only=False)
-    loaded = loaded + rng.integers(HOUR, 48 * HOUR, pick.size)
+    loaded = loaded + rng.integers(*profiles.DUPLICATE_LOAD_AFTER_US, pick.size)
     keep = loaded < now_us
     dup = _replace(dup, "_loaded_at", pa.array(loaded, pa.timestamp("us"))).filter(pa.array(keep))
     return pa.concat_tables([t, dup])

@@ -1,13 +1,36 @@
-"""Tenant profiles and every rate, probability and share that shapes the synthetic data.
+"""Tenant profiles and every rate, probability, share, volume and timing shape of the synthetic data.
 
-They live here, so the README and the tests can point at one place. Sections: tenant
-profiles, B2B behaviour (funnel, churn, billing events), CRM, billing, commerce, messaging,
-and last the planted mess. Shapes of delays (the lognormal response and delivery times of the
-messaging model, for instance) stay beside the code that draws them, commented there.
+Every number that tunes what is generated lives here, named, so the README and the tests can
+point at one place; the simulation code reads each by name. Sections: tenant profiles and the
+history, B2B behaviour (funnel, churn, billing events), CRM, billing, commerce, messaging (its
+timing shapes last: the lognormal response and delivery delays, the gaps between messages, the
+campaign timings, token counts, the load lags of its rows) and last the planted mess. A delay is
+either a ClippedLognormal (median, sigma, clipped to a range) or a uniform (low, high) range, in
+the unit its name ends with; a range drawn as integers excludes its high end (NumPy's integers).
+
+What stays in the simulation code is structure, not tuning: vocabularies (names, templates,
+error codes), the fixed rules of the systems the data imitates (WhatsApp's 24-hour window,
+14 days of dunning, an invoice past due after 3 days, a mid-period upgrade prorated at half),
+calendar facts, and oversampling factors, caps and tie-breaks that only keep the draws and the
+arithmetic safe.
 """
 from dataclasses import dataclass
 
 import numpy as np
+
+from .timeutil import DAY, HOUR
+
+
+@dataclass(frozen=True)
+class ClippedLognormal:
+    """A lognormal draw around a median, clipped to [low, high] (same unit as the median)."""
+    median: float
+    sigma: float
+    low: float
+    high: float
+
+    def draw(self, rng, size=None):
+        return np.clip(rng.lognormal(np.log(self.median), self.sigma, size), self.low, self.high)
 
 
 @dataclass(frozen=True)
@@ -66,6 +89,11 @@ def tenant_profiles(n: int) -> list[tuple[str, TenantProfile]]:
     return out
 
 
+# The history: leads and store customers arrive at times u ** exponent of the span (u uniform), so
+# their density rises towards now (exponent < 1)
+HISTORY_GROWTH_EXPONENT = 0.8
+
+
 # Approximate FX used only to set list prices in local currency (the marts use
 # the FX seed). Units of currency per USD.
 PRICE_FX = {"USD": 1.0, "EUR": 0.92, "GBP": 0.79, "MXN": 18.0, "JPY": 150.0}
@@ -89,7 +117,7 @@ MAX_STAGE_PROBABILITY = 0.95    # a skilled owner raises qualify/win odds, never
 CHURN_HAZARD = {"smb": 0.03, "mid_market": 0.018, "enterprise": 0.009}
 CHURN_HAZARD_UNKNOWN = 0.02
 P_UPGRADE, P_DOWNGRADE, P_SEAT_CHANGE = 0.02, 0.012, 0.03
-P_REACTIVATE = 0.25          # churned customers who come back (1-8 months later)
+P_REACTIVATE = 0.25          # churned customers who come back (REACTIVATION_AFTER_CHURN_DAYS later)
 P_TRIAL_SELF_SERVE = 0.6     # self-serve sign-ups that start on a 14-day trial
 P_TRIAL_CONVERTS = 0.55
 P_PAYMENT_FAILS = 0.03       # invoice payment fails; then dunning
@@ -108,7 +136,8 @@ SELF_SERVE_CUSTOMERS_PER_SIZE = 1500
 USER_ROLE_SHARE = {"sales_rep": 0.6, "sales_manager": 0.1, "customer_success": 0.25, "admin": 0.05}
 P_USER_INACTIVE = 0.05
 P_EMPLOYEE_COUNT_UNKNOWN = 0.04   # accounts without an employee count: segment "unknown"
-P_ACCOUNT_OWNER_CHANGES = 0.15    # accounts (older than 30 days) handed to another owner later
+OWNER_CHANGE_MIN_ACCOUNT_AGE_DAYS = 30
+P_ACCOUNT_OWNER_CHANGES = 0.15    # accounts (older than OWNER_CHANGE_MIN_ACCOUNT_AGE_DAYS) handed to another owner later
 P_LEAD_SCORE_MISSING = 0.03
 P_LOST_ATTEMPT_BEFORE_WIN = 0.1   # won leads with an earlier lost opportunity
 P_WON_NEVER_BILLED = 0.05         # won deals that never reach billing
@@ -124,6 +153,28 @@ HEALTH_BASE_SCORE = (55, 92)
 HEALTH_DAILY_NOISE = 5
 HEALTH_DECLINE_DAYS = 60
 HEALTH_DECLINE_POINTS = (35, 60)
+# timing: the funnel's stages (a lead's owner with skill s contacts it after exponential(mean / s) hours)
+USER_CREATED_DAYS_BEFORE_HISTORY = 400   # CRM users were created up to this long before the history starts
+SALES_SKILL = ClippedLognormal(1.0, 0.3, 0.5, 1.6)   # a sales user's skill: multiplies qualify/win odds
+LEAD_CONTACT_HOURS_MEAN = 30
+QUALIFIED_AFTER_CONTACT_DAYS = (2, 20)                # uniform
+PROPOSAL_AFTER_QUALIFIED_DAYS = (3, 25)               # uniform
+CLOSE_AFTER_PROPOSAL_DAYS = ClippedLognormal(35, 0.6, 0, 200)
+DEAL_AMOUNT_SIGMA = 0.4                  # an opportunity's amount x lognormal(0, sigma)
+ACCOUNT_EMPLOYEES_LOG_MEAN, ACCOUNT_EMPLOYEES_LOG_SIGMA = 3.7, 1.6   # employees ~ 1 + lognormal(mu, sigma)
+# lead score: base + points for won and qualified leads + normal(0, noise), clipped to 0-100
+LEAD_SCORE_BASE, LEAD_SCORE_IF_WON, LEAD_SCORE_IF_QUALIFIED, LEAD_SCORE_NOISE = 25, 35, 15, 15
+OPEN_OPPORTUNITY_STAGE_PROGRESS = (0.3, 0.7)   # an open opportunity this far to its close date is at proposal, then negotiation
+ACCOUNT_CONTACTS = (1, 4)                # contacts per account: 1-3
+LEAD_ACTIVITIES_MEAN = (1, 2, 2, 3)      # Poisson mean of a lead's activities: 1, + 2 contacted, + 2 qualified, + 3 proposal
+OWNER_CHANGE_AFTER_DAYS = 7              # an account changes owner at least this long after its creation
+LEAD_UNQUALIFIED_AFTER_DAYS = 10         # a contacted lead not qualified by then is unqualified
+LEAD_ACTIVITY_DAYS_AFTER_LAST_CHANGE = 5  # a lead's activities fall between its creation and this long after its last change
+LOST_ATTEMPT_DAYS_BEFORE_PROPOSAL = (20, 2)   # an earlier lost opportunity opens, and closes, this long before the won one
+SECOND_BILLING_ENTITY_AFTER_DAYS = 40
+RENEWAL_OPENED_DAYS_BEFORE = 60          # before the renewal date
+EXPANSION_OPENED_DAYS_BEFORE = 30        # before the upgrade
+HEALTH_LOAD_LAG_S = (0, 3600)            # a day's health scores load after the next midnight plus this, uniform integer
 
 # --- Billing -----------------------------------------------------------------
 TIERS = ("Starter", "Pro", "Enterprise")
@@ -131,10 +182,10 @@ TIER_MONTHLY_USD = {"Starter": 15.0, "Pro": 40.0, "Enterprise": 90.0, "Add-on": 
 INTERVAL_DISCOUNT = {("month", 1): 1.0, ("month", 3): 0.95, ("month", 6): 0.92, ("year", 1): 0.85,
                      ("week", 1): 1.0, ("day", 30): 1.0}
 PRICE_ROUNDING_STEP = {"JPY": 10}   # list prices in whole units of currency, yen in tens
-SEATS_LOG_MEAN_BY_TIER = {"Starter": 1.0, "Pro": 2.0, "Enterprise": 3.5}   # lognormal mu, sigma 0.5
+SEATS_LOG_MEAN_BY_TIER = {"Starter": 1.0, "Pro": 2.0, "Enterprise": 3.5}   # lognormal mu (sigma: SEATS_LOG_SIGMA)
 P_STARTER_BUYS_PRO = 0.3          # small customers who start on Pro anyway
 TRIAL_DAYS = 14
-P_COUPON = 0.2                    # subscriptions with a coupon for their first 30-365 days
+P_COUPON = 0.2                    # subscriptions with a coupon for their first COUPON_DAYS
 COUPON_SHARES = (0.1, 0.2, 0.3)
 P_SETUP_FEE = 0.2                 # first subscriptions with a one-off setup fee
 SETUP_FEE_UNITS = 2               # the fee, in units of the plan's price
@@ -145,6 +196,18 @@ VAT_CURRENCIES = ("EUR", "GBP")
 P_REFUND = 0.01                   # paid invoices refunded in part
 REFUND_SHARE = 0.5
 LOAD_LAG_MINUTES = (5, 360)       # a CRM or billing row reaches the loader 5 minutes to 6 hours after it changed
+SEATS_LOG_SIGMA = 0.5             # seats ~ lognormal(SEATS_LOG_MEAN_BY_TIER, sigma)
+SELF_SERVE_EMPLOYEES_LOG_MEAN, SELF_SERVE_EMPLOYEES_LOG_SIGMA = 2.5, 1.0   # employees ~ 1 + lognormal(mu, sigma)
+BILLING_CATALOGUE_CREATED_DAYS_BEFORE_HISTORY = 30
+# timing (uniform ranges)
+FIRST_SUBSCRIPTION_AFTER_SIGNUP_DAYS = (0, 4)    # integer days after the customer's creation day
+REACTIVATION_AFTER_CHURN_DAYS = (30, 240)
+ADDON_AFTER_FIRST_PERIOD_DAYS = (20, 200)
+COUPON_DAYS = (30, 365)                          # how long a coupon lasts
+CANCEL_REQUESTED_BEFORE_PERIOD_END_DAYS = (1, 20)
+EXTRA_FAILED_ATTEMPTS = (0, 3)                   # failed payment attempts of an uncollectible invoice: 1 + this
+PAID_AFTER_INVOICE_HOURS = (0.1, 48)
+FAILED_ATTEMPT_WITHIN_DAYS = (0, 10)             # failed payment attempts fall this long after the invoice
 
 # --- Commerce (online store and clickstream) ----------------------------------
 STORE_SEASONALITY = (0.85, 0.8, 0.9, 0.95, 1.0, 0.95, 0.9, 0.95, 1.0, 1.1, 1.45, 1.6)  # Jan..Dec: year-end peak
@@ -185,9 +248,41 @@ P_BROWSER_VIEWS_PRODUCTS = 0.55        # browsing (non-buying) sessions that vie
 P_BROWSER_ADDS_TO_CART = 0.3
 P_CART_STARTS_CHECKOUT = 0.45
 P_BROWSER_LOGGED_IN = 0.25             # browsing sessions of a known customer
-P_WEB_EVENT_LATE = 0.02                # events reaching the loader 1-72 hours late
-DAILY_SPEND_USD_PER_CHANNEL = 400      # at size 1, growing with size ** 0.7
+P_WEB_EVENT_LATE = 0.02                # events reaching the loader late (LATE_WEB_EVENT_EXTRA_US)
+DAILY_SPEND_USD_PER_CHANNEL = 400      # at size 1, growing with size ** SPEND_SIZE_EXPONENT ...
+SPEND_SIZE_EXPONENT = 0.7
+SPEND_CHANNEL_FACTOR = {"paid_search": 1.0, "paid_social": 1.5, "referral": 2.0, "event": 2.5}   # ... x this
+SPEND_EVENT_CHANNEL_MIN_B2B = 0.5      # only tenants with at least this much B2B pay for events
+SPEND_GROWTH_OVER_HISTORY = 0.5        # daily spend rises linearly by this share over the history
 WEEKEND_SPEND_FACTOR = 0.7
+PRODUCTS_AT_SIZE_1, PRODUCT_COUNT_EXPONENT, MIN_PRODUCTS = 150, 0.3, 20   # max(min, n x size ** exponent)
+PRODUCT_POPULARITY_EXPONENT = 0.9      # the k-th product sells in proportion to 1 / k ** exponent
+SHOPPERS_PER_SIZE, MIN_SHOPPERS = 70000, 30
+PRODUCT_PRICE_USD_MEDIAN = 30          # list prices ~ lognormal(log median, sigma), in local currency
+PRODUCT_PRICE_SIGMA = 0.6
+DAILY_SPEND_SIGMA = 0.25               # a day's spend x lognormal(0, sigma)
+# timing
+CATALOGUE_OPENS_DAYS_BEFORE_HISTORY = 60
+PRODUCT_LISTED_AFTER_OPENING_DAYS = (0, 30)      # uniform integer days
+PRODUCT_UPDATED_AFTER_DAYS = (1, 400)            # uniform integer days
+SHOPPER_UPDATED_AFTER_DAYS = (1, 300)
+FIRST_ORDER_AFTER_SIGNUP_DAYS_MEAN = 1.5         # exponential
+REPEAT_ORDER_GAP_DAYS_MEAN = 40                  # exponential, x REPEAT_GAP_GROWTH ** (orders before) ...
+REPEAT_GAP_GROWTH = 1.4
+REPEAT_GAP_MAX_FACTOR = 60.0                     # ... at most this factor
+ORDER_PENDING_HOURS = 2                # payment is captured within hours (a 2-day window emptied the latest days)
+ORDER_FULFILLED_AT_AGE_DAYS = 5        # older orders are fulfilled, younger ones paid
+ORDER_REFUNDABLE_AT_AGE_DAYS = 20      # refunds only for older orders
+ORDER_CANCELLED_AFTER_HOURS = (1, 48)            # uniform integer hours
+ORDER_FULFILLED_AFTER_DAYS = (1, 4)              # uniform integer days
+REFUND_AFTER_DAYS = (3, 19)                      # uniform integer days
+STORE_LOAD_LAG_S = (5 * 60, 6 * 3600)            # store rows reach the loader 5 minutes to 6 hours after a change
+BROWSE_JITTER_DAYS = 15                # browsing sessions fall within +- this of an order's time
+WEB_EVENT_SPACING_S = 60               # between the events of a session ...
+WEB_EVENT_JITTER_S = (0, 30)           # ... plus this, uniform integer
+WEB_EVENT_LOAD_LAG_S = (60, 1800)
+LATE_WEB_EVENT_EXTRA_US = (HOUR, 72 * HOUR)      # P_WEB_EVENT_LATE events land this much later
+SPEND_LOADED_HOURS_AFTER_DAY = 2       # a day's spend is loaded the next day at 02:00
 
 # --- Messaging (WhatsApp) ----------------------------------------------------
 # Two tenant mixes: "shop" (a store with a sales bot and regular campaigns) and "support"
@@ -272,6 +367,8 @@ MESSAGING_VOLUME_AT_LAUNCH = 0.25        # volume at launch relative to the end,
 MESSAGE_FAILURE_FACTOR = (0.7, 1.3)      # a tenant's failure rates relative to the category's, uniform
 LLM_MODEL_SWITCH_SHARE = (0.3, 0.7)      # the bot switches model this far into WhatsApp's life
 # contacts
+MIN_CONTACTS = 20
+CONTACTS_FROM_DAYS_BEFORE_LAUNCH = 14    # the first contacts (some imported) date from this long before launch
 IMPORTED_CONTACTS_SHARE = 0.03           # contacts imported when the number went live
 P_CONTACT_FULL_NAME = 0.7                # profile name "First Last" (else the first name only ...)
 P_CONTACT_WITHOUT_NAME = 0.1             # ... or no WhatsApp profile name at all
@@ -279,6 +376,8 @@ P_CONTACT_RENAMED = 0.05                 # profile name changed later
 P_FAVOUR_RECENT_CONTACT = 0.5            # customer-started conversations drawn with a bias to recent contacts
 RECENT_CONTACT_BIAS = 4.0                # (position ~ 1 - u ** bias among the contacts so far)
 # campaigns
+CAMPAIGN_SIZE_FACTOR, CAMPAIGN_SIZE_EXPONENT = 2, 0.5   # small tenants: campaigns a month x min(1, factor x size ** exponent)
+TEMPLATE_VERSIONS = 3                    # a campaign's template is version 1-3 of it
 CAMPAIGN_SENDS_PER_SECOND = (8, 40)      # tier throttling, uniform per campaign
 P_CAMPAIGN_SCHEDULED = 0.7               # past campaigns scheduled ahead (else sent right away)
 P_PLANNED_CAMPAIGN_SCHEDULED = 0.7       # future campaigns already scheduled (else still drafts)
@@ -311,7 +410,7 @@ READ_DELAY_SIGMA = (1.6, 1.4, 1.0, 1.2)
 P_FAIL_AFTER_SENT = 0.4        # failed messages that had a sent event first
 P_READ_BEFORE_REPLY = 0.97     # outbound messages the customer answered: delivered and read before the answer
 P_TRANSIENT_FAILURE = 0.004    # delivered messages with an earlier failed webhook (a retry got through)
-P_RECIPIENT_OFFLINE = 0.07     # messages delivered only when the phone comes back (5 min to 36 h)
+P_RECIPIENT_OFFLINE = 0.07     # messages delivered only when the phone comes back (RECIPIENT_OFFLINE_DELAY_S)
 # WhatsApp Cloud API error codes of failed messages, by category (index as above)
 ERROR_CODE_SHARE = {
     0: {"131026": 0.40, "130472": 0.20, "131049": 0.20, "131048": 0.15, "131000": 0.05},  # marketing
@@ -323,9 +422,74 @@ ERROR_CODE_SHARE = {
 P_DELIVERED_LOST = 0.05        # read messages whose delivered webhook never arrives
 P_SENT_LOST = 0.01             # delivered messages whose sent webhook never arrives
 P_CLOCK_SKEW = 0.03            # sent webhook stamped after the delivered one
-P_LATE = 0.03                  # webhooks landing 1 h to 7 days late
+P_LATE = 0.03                  # webhooks landing late (LATE_WEBHOOK_EXTRA_S)
 P_SENT_LANDS_LATE = 0.03       # sent webhook landing after the later events of its message
-P_DUPLICATED = 0.07            # webhooks delivered again (1 + Poisson(0.5) copies, new ids)
+P_DUPLICATED = 0.07            # webhooks delivered again (1 + Poisson(DUPLICATE_EXTRA_COPIES) copies, new ids)
+
+# timing shapes (seconds unless the name says otherwise)
+# tenant set-up
+SYSTEM_PROMPT_TOKENS = (400, 1600)       # the bot's system prompt, uniform integer per tenant
+AGENT_WORKLOAD_SIGMA = 0.6               # agents share the hand-offs by lognormal(0, sigma) weights
+FIRST_NUMBER_OPENED_DAYS_BEFORE_LAUNCH = (1, 20)   # uniform integer days (plus a random time of day)
+NUMBER_RENAMED_SHARE = (0.05, 0.9)       # a renamed number changes its name this far into its life, uniform
+IMPORTED_CONTACTS_BEFORE_LAUNCH_US = (HOUR, CONTACTS_FROM_DAYS_BEFORE_LAUNCH * DAY)   # uniform integer microseconds
+CONTACT_STATUS_CHANGE_SHARE = (0.02, 1.0)  # blocking or opting out this far into the contact's life, uniform
+# campaigns
+CAMPAIGN_SIZE_SIGMA = 0.5                # a campaign's audience target ~ mean x lognormal(0, sigma)
+CAMPAIGN_START_AFTER_SCHEDULE_S = (0, 90)          # uniform integer seconds
+CAMPAIGN_CREATED_BEFORE_SCHEDULE_S = (10 * 60, 7 * 86400)   # uniform integer seconds
+RUNNING_CAMPAIGN_CREATED_BEFORE_SCHEDULE_S = (10 * 60, 3 * 86400)
+RUNNING_CAMPAIGN_DONE_SHARE = (0.2, 0.8)  # the campaign sending right now is this far through its sends, uniform
+PLANNED_CAMPAIGN_CREATED_BEFORE_NOW_US = (HOUR, 5 * DAY)   # uniform integer microseconds
+DRAFT_EDITED_AFTER_CREATION_S = (60, 3600)          # uniform integer seconds
+CAMPAIGN_STOP_SHARE = (0.05, 0.7)         # a campaign failing or cancelled part way stops after this share of sends
+CAMPAIGN_STOP_EXTRA_S = (1, 600)          # ... and this many seconds, uniform integer
+CAMPAIGN_CREATED_MIN_BEFORE_START_S = 5 * 60       # an unscheduled campaign was created at least this long before it sent
+CAMPAIGN_COMPLETED_AFTER_LAST_SEND_S = (1, 30)      # uniform integer seconds
+# conversations
+MONTH_VOLUME_SIGMA = 0.08                 # a month's expected conversations x lognormal(0, sigma)
+TEMPLATE_REPLY_DELAY_S = ClippedLognormal(360, 1.4, 5, 20 * 3600)    # from reading a template to answering it
+HANDOFF_ACCEPT_DELAY_S = ClippedLognormal(240, 0.9, 30, 3 * 3600)    # request to acceptance, office hours
+MANUAL_TAKEOVER_DELAY_S = (5, 90)         # an agent takes over manually this long after the last message
+NEXT_TURN_WITHIN_HOUR_DELAY_S = ClippedLognormal(50, 0.9, 5, 3600)
+NEXT_TURN_SAME_DAY_DELAY_S = (3600, 20 * 3600)
+NEXT_TURN_NEXT_DAY_DELAY_S = (24 * 3600, 40 * 3600)
+INBOUND_MESSAGE_GAP_S = (3, 60)           # between a customer's messages of one turn
+BOT_ANSWER_DELAY_S = ClippedLognormal(2.5, 0.5, 0.8, 15)             # the bot's first message of an answer
+BOT_MESSAGE_GAP_S = (1, 4)                # between the bot's further messages
+SYSTEM_MESSAGE_GAP_S = (1, 3)             # the system's hand-off notice
+AGENT_FIRST_RESPONSE_S = (15, 120)        # an agent's first message after accepting a hand-off
+AGENT_ANSWER_DELAY_S = ClippedLognormal(90, 0.8, 10, 1800)           # an agent's answer to a later turn, office hours
+AGENT_MESSAGE_GAP_S = (8, 60)             # between an agent's further messages
+TIMED_OUT_CLOSE_AFTER_S = (0, 600)        # closing after the 24-hour window without a customer message
+BOT_RESOLVES_AFTER_S = (900, 2700)
+UNACCEPTED_HANDOFF_TICKET_AFTER_S = (2 * 3600, 24 * 3600)   # a hand-off nobody accepted becomes a ticket
+AGENT_RESOLVES_AFTER_S = (120, 1800)
+AGENT_TICKET_AFTER_S = (600, 7200)        # an accepted hand-off the agent moves to a ticket
+# delivery
+SENT_DELAY_S = ClippedLognormal(0.8, 0.6, 0.1, 20)
+DELIVERED_DELAY_S = ClippedLognormal(2.0, 1.0, 0.2, 120)
+RECIPIENT_OFFLINE_DELAY_S = (300, 36 * 3600)   # added to the delivery of P_RECIPIENT_OFFLINE messages
+READ_DELAY_RANGE_S = (1, 6 * 86400)       # read delays (READ_DELAY_MEDIAN_S, READ_DELAY_SIGMA) clipped to it
+READ_BEFORE_ANSWER_SHARE = (0.1, 0.9)     # an answered message is read this far between delivery and answer
+FAILED_AFTER_SENT_S = (2, 900)
+FAILED_WITHOUT_SENT_S = (0.5, 60)
+# llm tokens: system prompt + the conversation so far (a fixed count per earlier message, capped) + completion
+PROMPT_TOKENS_PER_EARLIER_MESSAGE = 55
+PROMPT_MAX_EARLIER_MESSAGES = 60
+COMPLETION_TOKENS = ClippedLognormal(110, 0.5, 8, 1500)
+# load lags of the raw rows: uniform, seconds
+ROW_LOAD_LAG_S = (300, 6 * 3600)          # accounts, contacts, campaigns, conversations
+HANDOFF_LOAD_LAG_S = (60, 3 * 3600)
+EARLY_HANDOFF_LOAD_LAG_S = (60, 1800)     # the hand-off as first landed, before an agent took it
+MESSAGE_LOAD_LAG_S = (30, 90 * 60)
+OUT_OF_ORDER_LOAD_LAG_S = (3600, 9 * 3600)   # an earlier version landing after the latest one
+CLOCK_SKEW_S = (0.1, 3)                   # a skewed sent webhook is stamped this long after the delivered one
+WEBHOOK_LOAD_LAG_S = (20, 40 * 60)
+LATE_WEBHOOK_EXTRA_S = (3600, 7 * 86400 - 2400)
+LATE_SENT_WEBHOOK_EXTRA_S = (300, 3 * 3600)
+DUPLICATE_EXTRA_COPIES = 0.5              # a duplicated webhook lands 1 + Poisson(mean) more times ...
+DUPLICATE_LOAD_LAG_S = (1, 12 * 3600)     # ... each this long after the first
 
 # --- Mess (documented in README "Generated data") ---------------------------
 DUPLICATE_LOAD_RATE = 0.02       # rows loaded twice (same content, later _loaded_at)
@@ -333,4 +497,7 @@ EARLIER_VERSION_RATE = 0.30      # changed rows that also arrive in an earlier v
 OUT_OF_ORDER_RATE = 0.05         # of those earlier versions, loaded after the latest one
 TEXT_NOISE_RATE = 0.10           # whitespace / letter-case noise on text, emails, codes
 BAD_ROW_RATE = 0.003             # per table and reason (at least one when a tenant table has >= 200 rows)
+LEAD_EARLIER_VERSION_LATE_HOURS = 7      # an out-of-order earlier version of a lead lands this long after the latest
+INVOICE_EARLIER_VERSION_LATE_HOURS = 9   # ... of an invoice
+DUPLICATE_LOAD_AFTER_US = (HOUR, 48 * HOUR)   # a duplicate load lands this much after the first, uniform
 MISSING_CONTACT_TS_RATE = 0.04   # leads past "contacted" with first_contacted_at null

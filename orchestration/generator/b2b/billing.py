@@ -50,7 +50,7 @@ class Billing:
     def add_catalogue(self):
         """One product per tier, priced in every plan interval and billing currency of the tenant."""
         ctx = self.context
-        created = ctx.start - timedelta(days=30)
+        created = ctx.start - timedelta(days=profiles.BILLING_CATALOGUE_CREATED_DAYS_BEFORE_HISTORY)
         for tier in (*profiles.TIERS, "Add-on"):
             product_id = ctx.new_id("prod")
             self.rows["products"].add(
@@ -88,7 +88,7 @@ class Billing:
         ctx, rng = self.context, self.context.rng
         for _ in range(round(profiles.SELF_SERVE_CUSTOMERS_PER_SIZE * ctx.size)):
             created = ctx.random_time(ctx.start, ctx.now - timedelta(days=1))
-            employees = int(rng.lognormal(2.5, 1.0)) + 1
+            employees = int(rng.lognormal(profiles.SELF_SERVE_EMPLOYEES_LOG_MEAN, profiles.SELF_SERVE_EMPLOYEES_LOG_SIGMA)) + 1
             self.add_customer(None, ctx.pick_weighted(ctx.profile.billing_currencies), segment_of(employees),
                               created)
 
@@ -102,21 +102,21 @@ class Billing:
             created_at=customer.created, is_deleted=False, updated_at=customer.created,
             _loaded_at=ctx.loaded_at(customer.created))
         trial = customer.account_id is None and rng.random() < profiles.P_TRIAL_SELF_SERVE
-        start = created_day + timedelta(days=int(rng.integers(0, 4)))
+        start = created_day + timedelta(days=int(rng.integers(*profiles.FIRST_SUBSCRIPTION_AFTER_SIGNUP_DAYS)))
         tier = FIRST_TIER_BY_SEGMENT.get(customer.segment, "Starter")
         if tier == "Starter" and rng.random() < profiles.P_STARTER_BUYS_PRO:
             tier = "Pro"
-        seats = int(max(1, rng.lognormal(profiles.SEATS_LOG_MEAN_BY_TIER[tier], 0.5)))
+        seats = int(max(1, rng.lognormal(profiles.SEATS_LOG_MEAN_BY_TIER[tier], profiles.SEATS_LOG_SIGMA)))
         first = True
         while start < ctx.now:
             ended, churned = self._simulate_subscription(customer, start, tier, seats, trial and first, first)
             first = False
             if ended is None or not churned or rng.random() > profiles.P_REACTIVATE:
                 break
-            start = ended + timedelta(days=int(rng.integers(30, 240)))
+            start = ended + timedelta(days=int(rng.integers(*profiles.REACTIVATION_AFTER_CHURN_DAYS)))
             tier = str(ctx.pick_one(profiles.TIERS[:2]))
         if rng.random() < profiles.P_ADDON and customer.periods:
-            addon_start = customer.periods[0].start + timedelta(days=int(rng.integers(20, 200)))
+            addon_start = customer.periods[0].start + timedelta(days=int(rng.integers(*profiles.ADDON_AFTER_FIRST_PERIOD_DAYS)))
             if addon_start < ctx.now:
                 self._simulate_subscription(customer, addon_start, "Add-on", 1, False, False)
 
@@ -128,7 +128,7 @@ class Billing:
         sub = SubscriptionState(ctx.new_id("sub"), start)
         interval, count = ctx.pick_weighted(ctx.profile.plan_options)
         coupon_share = ctx.pick_one(profiles.COUPON_SHARES) if rng.random() < profiles.P_COUPON else 0.0
-        coupon_until = start + timedelta(days=int(rng.integers(30, 365)))
+        coupon_until = start + timedelta(days=int(rng.integers(*profiles.COUPON_DAYS)))
         status_history: list[tuple[str, datetime]] = []
         anchor = start
         if trial:
@@ -173,7 +173,8 @@ class Billing:
             if status == "paid" and not current and rng.random() < profiles.P_VOID_REISSUE:
                 self._invoice(customer, sub.subscription_id, lines, "void", period_start, record=True)
             self._invoice(customer, sub.subscription_id, lines, status, period_start, record=True,
-                          failed_attempts=1 + int(rng.integers(0, 3)) if status == "uncollectible" else 0)
+                          failed_attempts=(1 + int(rng.integers(*profiles.EXTRA_FAILED_ATTEMPTS))
+                                           if status == "uncollectible" else 0))
             sub.current_period_start, sub.current_period_end = period_start, period_end
             if status == "uncollectible":   # dunning exhausted: service ends, customer lost
                 sub.ended_at = min(period_start + timedelta(days=14), now - timedelta(seconds=1))
@@ -185,7 +186,8 @@ class Billing:
             months = months_in_interval(interval, count)
             hazard = 1 - (1 - profiles.CHURN_HAZARD.get(customer.segment, profiles.CHURN_HAZARD_UNKNOWN)) ** months
             if rng.random() < hazard:
-                cancel_requested = period_end - timedelta(days=int(rng.integers(1, 20)))
+                days_before_end = int(rng.integers(*profiles.CANCEL_REQUESTED_BEFORE_PERIOD_END_DAYS))
+                cancel_requested = period_end - timedelta(days=days_before_end)
                 cancel_requested = max(cancel_requested, period_start)
                 if cancel_requested < now:
                     sub.canceled_at = cancel_requested
@@ -250,7 +252,7 @@ class Billing:
         tax = round((subtotal - discount) * profiles.VAT_RATE) if customer.currency in profiles.VAT_CURRENCIES else 0
         total = subtotal - discount + tax
         paid = status == "paid"
-        paid_at = created + timedelta(hours=float(rng.uniform(0.1, 48))) if paid else None
+        paid_at = created + timedelta(hours=float(rng.uniform(*profiles.PAID_AFTER_INVOICE_HOURS))) if paid else None
         if paid_at is not None and paid_at >= ctx.now:
             paid_at = ctx.now - timedelta(seconds=1)
         updated = paid_at or created
@@ -266,7 +268,8 @@ class Billing:
             early = dict(row, status="open", amount_paid=0, paid_at=None, updated_at=created)
             late = rng.random() < profiles.OUT_OF_ORDER_RATE
             self.rows["invoices"].add(
-                **early, _loaded_at=ctx.loaded_at(row["updated_at"]) + timedelta(hours=9) if late
+                **early, _loaded_at=(ctx.loaded_at(row["updated_at"])
+                                     + timedelta(hours=profiles.INVOICE_EARLIER_VERSION_LATE_HOURS)) if late
                 else ctx.loaded_at(created))
         self.rows["invoices"].add(**row, _loaded_at=ctx.loaded_at(row["updated_at"]))
         for line in lines:
@@ -283,7 +286,7 @@ class Billing:
                     line.period_start, line.period_end, line.price_id, line.interval, line.interval_count,
                     line.amount_minor, line.discount_minor, customer.currency, status))
         for _ in range(failed_attempts):
-            ts = created + timedelta(days=float(rng.uniform(0, 10)))
+            ts = created + timedelta(days=float(rng.uniform(*profiles.FAILED_ATTEMPT_WITHIN_DAYS)))
             if ts < ctx.now:
                 self.rows["payments"].add(
                     id=ctx.new_id("py"), tenant_id=ctx.tenant_id, invoice_id=invoice_id,

@@ -64,7 +64,7 @@ class Crm:
         for role in roles:
             user_id = ctx.new_id("usr")
             first, last = ctx.pick_one(FIRST_NAMES), ctx.pick_one(LAST_NAMES)
-            created = ctx.random_time(ctx.start - timedelta(days=400), ctx.start)
+            created = ctx.random_time(ctx.start - timedelta(days=profiles.USER_CREATED_DAYS_BEFORE_HISTORY), ctx.start)
             self.rows["users"].add(
                 id=user_id, tenant_id=ctx.tenant_id, full_name=f"{first.title()} {last.title()}",
                 email=f"{first}.{last}@{ctx.profile.name}.example", role=str(role),
@@ -73,7 +73,7 @@ class Crm:
                 _loaded_at=ctx.loaded_at(created))
             if role in SALES_ROLES:
                 self.sales_users.append(user_id)
-                self.skill[user_id] = float(np.clip(rng.lognormal(0, 0.3), 0.5, 1.6))
+                self.skill[user_id] = float(profiles.SALES_SKILL.draw(rng))
             elif role == "customer_success":
                 self.success_users.append(user_id)
 
@@ -82,7 +82,7 @@ class Crm:
         """A new account with 1-3 contacts; returns (account_id, segment)."""
         ctx, rng = self.context, self.context.rng
         account_id = ctx.new_id("acc")
-        employees = int(rng.lognormal(3.7, 1.6)) + 1
+        employees = int(rng.lognormal(profiles.ACCOUNT_EMPLOYEES_LOG_MEAN, profiles.ACCOUNT_EMPLOYEES_LOG_SIGMA)) + 1
         if rng.random() < profiles.P_EMPLOYEE_COUNT_UNKNOWN:
             employees = None
         segment = segment_of(employees)
@@ -94,14 +94,15 @@ class Crm:
                    industry=str(ctx.pick_one(INDUSTRIES)), employee_count=employees, country_code=country,
                    owner_user_id=owner, created_at=created, updated_at=created, is_deleted=False)
         # some accounts change owner later: an earlier version arrives too (SCD2 material)
-        if rng.random() < profiles.P_ACCOUNT_OWNER_CHANGES and (ctx.now - created).days > 30:
-            changed = ctx.random_time(created + timedelta(days=7), ctx.now - timedelta(days=1))
+        if (rng.random() < profiles.P_ACCOUNT_OWNER_CHANGES
+                and (ctx.now - created).days > profiles.OWNER_CHANGE_MIN_ACCOUNT_AGE_DAYS):
+            changed = ctx.random_time(created + timedelta(days=profiles.OWNER_CHANGE_AFTER_DAYS), ctx.now - timedelta(days=1))
             self.rows["accounts"].add(**row, _loaded_at=ctx.loaded_at(created))
             row.update(owner_user_id=str(ctx.pick_one(self.sales_users + self.success_users)), updated_at=changed)
             self.rows["accounts"].add(**row, _loaded_at=ctx.loaded_at(changed))
         else:
             self.rows["accounts"].add(**row, _loaded_at=ctx.loaded_at(created))
-        for _ in range(int(rng.integers(1, 4))):
+        for _ in range(int(rng.integers(*profiles.ACCOUNT_CONTACTS))):
             first, last = ctx.pick_one(FIRST_NAMES), ctx.pick_one(LAST_NAMES)
             self.rows["contacts"].add(
                 id=ctx.new_id("con"), tenant_id=ctx.tenant_id, account_id=account_id,
@@ -117,7 +118,7 @@ class Crm:
         ctx, rng, now = self.context, self.context.rng, self.context.now
         n = max(10, round(profiles.LEADS_PER_SIZE * ctx.size))
         span = (now - ctx.start).total_seconds()
-        created_s = np.sort(rng.random(n) ** 0.8) * span * 0.995
+        created_s = np.sort(rng.random(n) ** profiles.HISTORY_GROWTH_EXPONENT) * span * 0.995
         sources = rng.choice(len(profiles.LEAD_SOURCES), size=n, p=profiles.LEAD_SOURCE_SHARE)
         for i in range(n):
             created = ctx.start + timedelta(seconds=float(created_s[i]))
@@ -125,10 +126,10 @@ class Crm:
             owner = str(ctx.pick_one(self.sales_users))
             skill = self.skill[owner]
             p_contacted, p_qualified, p_proposal, p_won = profiles.LEAD_SOURCE_FUNNEL[source]
-            contacted_at = created + timedelta(hours=float(rng.exponential(30 / skill)))
-            qualified_at = contacted_at + timedelta(days=float(rng.uniform(2, 20)))
-            proposal_at = qualified_at + timedelta(days=float(rng.uniform(3, 25)))
-            closed_at = proposal_at + timedelta(days=float(min(200, rng.lognormal(np.log(35), 0.6))))
+            contacted_at = created + timedelta(hours=float(rng.exponential(profiles.LEAD_CONTACT_HOURS_MEAN / skill)))
+            qualified_at = contacted_at + timedelta(days=float(rng.uniform(*profiles.QUALIFIED_AFTER_CONTACT_DAYS)))
+            proposal_at = qualified_at + timedelta(days=float(rng.uniform(*profiles.PROPOSAL_AFTER_QUALIFIED_DAYS)))
+            closed_at = proposal_at + timedelta(days=float(profiles.CLOSE_AFTER_PROPOSAL_DAYS.draw(rng)))
             stage_draws = rng.random(4)
             contacted = stage_draws[0] < p_contacted and contacted_at < now
             qualified = (contacted and stage_draws[1] < min(profiles.MAX_STAGE_PROBABILITY, p_qualified * skill)
@@ -139,13 +140,16 @@ class Crm:
             lead_id = ctx.new_id("lead")
             first, last = ctx.pick_one(FIRST_NAMES), ctx.pick_one(LAST_NAMES)
             company = f"{ctx.pick_one(COMPANY_ADJECTIVES).title()} {ctx.pick_one(COMPANY_NOUNS).title()}"
-            score = int(np.clip(25 + 35 * won + 15 * qualified + rng.normal(0, 15), 0, 100))
+            score = int(np.clip(profiles.LEAD_SCORE_BASE + profiles.LEAD_SCORE_IF_WON * won
+                                + profiles.LEAD_SCORE_IF_QUALIFIED * qualified + rng.normal(0, profiles.LEAD_SCORE_NOISE),
+                                0, 100))
             currency = ctx.pick_weighted(ctx.profile.billing_currencies)
             account_id, segment = None, None
             if qualified:
                 account_id, segment = self.add_account(qualified_at, owner)
+            gave_up = contacted_at + timedelta(days=profiles.LEAD_UNQUALIFIED_AFTER_DAYS) < now
             status = ("converted" if won else "qualified" if qualified else
-                      "unqualified" if contacted and contacted_at + timedelta(days=10) < now else
+                      "unqualified" if contacted and gave_up else
                       "contacted" if contacted else "new")
             last_change = max([t for t, reached in ((created, True), (contacted_at, contacted),
                                                     (qualified_at, qualified), (closed_at, won)) if reached])
@@ -165,17 +169,22 @@ class Crm:
                              updated_at=qualified_at)
                 late_load = rng.random() < profiles.OUT_OF_ORDER_RATE
                 self.rows["leads"].add(**row, _loaded_at=ctx.loaded_at(last_change))
-                self.rows["leads"].add(**early, _loaded_at=(ctx.loaded_at(last_change) + timedelta(hours=7))
+                self.rows["leads"].add(**early, _loaded_at=(ctx.loaded_at(last_change)
+                                                    + timedelta(hours=profiles.LEAD_EARLIER_VERSION_LATE_HOURS))
                                        if late_load else ctx.loaded_at(qualified_at))
             else:
                 self.rows["leads"].add(**row, _loaded_at=ctx.loaded_at(last_change))
-            self._add_lead_activities(lead_id, owner, created, min(now, last_change + timedelta(days=5)),
-                                      1 + 2 * contacted + 2 * qualified + 3 * proposal)
+            activities_until = min(now, last_change + timedelta(days=profiles.LEAD_ACTIVITY_DAYS_AFTER_LAST_CHANGE))
+            base, per_contacted, per_qualified, per_proposal = profiles.LEAD_ACTIVITIES_MEAN
+            self._add_lead_activities(lead_id, owner, created, activities_until,
+                                      base + per_contacted * contacted + per_qualified * qualified
+                                      + per_proposal * proposal)
             customer_account_id = None
             if proposal:
                 if won and rng.random() < profiles.P_LOST_ATTEMPT_BEFORE_WIN:
                     self.add_opportunity(account_id, lead_id, owner, "new_business", currency, segment,
-                                         proposal_at - timedelta(days=20), proposal_at - timedelta(days=2),
+                                         *(proposal_at - timedelta(days=days)
+                                           for days in profiles.LOST_ATTEMPT_DAYS_BEFORE_PROPOSAL),
                                          "closed_lost")
                 stage = "closed_won" if won else ("closed_lost" if closed else None)
                 self.add_opportunity(account_id, lead_id, owner, "new_business", currency, segment,
@@ -185,7 +194,8 @@ class Crm:
                     billing.add_customer(account_id, currency, segment, closed_at)
                     if rng.random() < profiles.P_SECOND_BILLING_ENTITY:
                         other_currency = ctx.pick_weighted(ctx.profile.billing_currencies)
-                        billing.add_customer(account_id, other_currency, segment, closed_at + timedelta(days=40))
+                        billing.add_customer(account_id, other_currency, segment,
+                                             closed_at + timedelta(days=profiles.SECOND_BILLING_ENTITY_AFTER_DAYS))
             self.lead_outcomes.append(LeadOutcome(
                 month_index(created.date()), source, bool(contacted), bool(qualified), bool(proposal), bool(won),
                 customer_account_id))
@@ -214,10 +224,11 @@ class Crm:
         ctx, rng = self.context, self.context.rng
         seats = profiles.DEAL_SEATS_BY_SEGMENT.get(segment, profiles.DEAL_SEATS_UNKNOWN_SEGMENT)
         amount = round(seats * profiles.DEAL_USD_PER_SEAT_YEAR * profiles.PRICE_FX[currency]
-                       * rng.lognormal(0, 0.4), 2)
+                       * rng.lognormal(0, profiles.DEAL_AMOUNT_SIGMA), 2)
         if stage is None:   # open: how far it got by now
             progress = (ctx.now - created) / max(close - created, timedelta(days=1))
-            stage = "prospecting" if progress < 0.3 else "proposal" if progress < 0.7 else "negotiation"
+            to_proposal, to_negotiation = profiles.OPEN_OPPORTUNITY_STAGE_PROGRESS
+            stage = "prospecting" if progress < to_proposal else "proposal" if progress < to_negotiation else "negotiation"
         closed = stage.startswith("closed")
         row = dict(id=ctx.new_id("opp"), tenant_id=ctx.tenant_id, account_id=account_id, lead_id=lead_id,
                    owner_user_id=owner,
@@ -242,7 +253,8 @@ class Crm:
             return
         owner = str(self.context.pick_one(self.sales_users))
         self.add_opportunity(customer.account_id, None, owner, "renewal", customer.currency, customer.segment,
-                             renew_at - timedelta(days=60), renew_at, "closed_won" if won else "closed_lost")
+                             renew_at - timedelta(days=profiles.RENEWAL_OPENED_DAYS_BEFORE), renew_at,
+                             "closed_won" if won else "closed_lost")
 
     def add_expansion(self, customer: Customer, at: datetime):
         """A won expansion opportunity when a CRM customer upgrades."""
@@ -250,7 +262,7 @@ class Crm:
             return
         owner = str(self.context.pick_one(self.sales_users))
         self.add_opportunity(customer.account_id, None, owner, "expansion", customer.currency, customer.segment,
-                             at - timedelta(days=30), at, "closed_won")
+                             at - timedelta(days=profiles.EXPANSION_OPENED_DAYS_BEFORE), at, "closed_won")
 
     # -- health ---------------------------------------------------------------
     def add_health_scores(self, customers: list[Customer]):
@@ -281,7 +293,7 @@ class Crm:
             self.health = pa.table({f.name: pa.array([], f.type) for f in TABLES["raw_crm"]["health_scores"]})
             return
         days = np.concatenate(columns["scored_on"]).astype(np.int32)
-        loaded = days.astype(np.int64) * 86400 * US + (86400 + int(rng.integers(0, 3600))) * US
+        loaded = days.astype(np.int64) * 86400 * US + (86400 + int(rng.integers(*profiles.HEALTH_LOAD_LAG_S))) * US
         loaded = np.minimum(loaded, (now_day * 86400 - 1) * US)
         self.health = pa.table({
             "tenant_id": pa.array(np.full(days.size, ctx.tenant_id, dtype=object), pa.string()),

@@ -4,6 +4,7 @@ from datetime import datetime
 import numpy as np
 import pyarrow as pa
 
+from ..profiles import ClippedLognormal
 from ..timeutil import DAY, US, to_us
 
 SECOND = US
@@ -58,9 +59,9 @@ def pick_keys(rng, options: dict, n: int) -> np.ndarray:
     return rng.choice(keys, n, p=p / p.sum())
 
 
-def lognormal_us(rng, median_s, sigma, n, lo_s, hi_s) -> np.ndarray:
-    x = rng.lognormal(np.log(median_s), sigma, n)
-    return (np.clip(x, lo_s, hi_s) * SECOND).astype(np.int64)
+def lognormal_us(rng, delay_s: ClippedLognormal, n) -> np.ndarray:
+    """n delays in microseconds drawn from a shape in seconds."""
+    return (delay_s.draw(rng, n) * SECOND).astype(np.int64)
 
 
 def uniform_us(rng, lo_s, hi_s, n) -> np.ndarray:

@@ -43,6 +43,27 @@ CUSTOMER, OUTREACH, CAMPAIGN = 0, 1, 2
 
 
 @dataclass
+class CampaignPlan:
+    """One campaign as the tenant set-up planned it: what it sends, to how many, when, and how it
+    ended by now. Times are microseconds since the epoch (None: did not happen); the sends
+    themselves are drawn month by month from the plan."""
+    category: str                    # marketing | utility | authentication
+    name: str                        # display name: template label and year-month
+    template_name: str
+    number_index: int                # the WhatsApp number it sends from (index into the tenant's numbers)
+    reply_probability: float         # P(reply | read) of its recipients
+    status: str = "completed"        # draft | scheduled | running | completed | failed | cancelled
+    audience_size: int = 0           # contacts it targets
+    send_count: int = 0              # template messages it sends (fewer than the audience when it stopped part way)
+    send_spacing_us: int = 0         # time between two sends at its throttled rate
+    scheduled_at: int | None = None
+    started_at: int | None = None
+    completed_at: int | None = None
+    created_at: int = 0
+    updated_at: int = 0
+
+
+@dataclass
 class MessagingMonth:
     """One month of the model: conversations started in it and everything that happened in them."""
     month: int

@@ -20,7 +20,7 @@ class MonthSimulation:
         if hi <= lo:
             return None
         # 1. who starts what, when
-        expected = self._expected_customer_conversations(lo, hi) * rng.lognormal(0, 0.08)
+        expected = self._expected_customer_conversations(lo, hi) * rng.lognormal(0, profiles.MONTH_VOLUME_SIGMA)
         t_cust = self._times(rng, lo, hi, rng.poisson(expected), mix.customer_hours)
         t_outr = self._times(rng, lo, hi, rng.poisson(expected * mix.outreach_per_conversation), SEND_HOURS)
         contact_cust = self._pick_contacts(rng, t_cust, recent=True)
@@ -29,12 +29,12 @@ class MonthSimulation:
         t_cust, contact_cust = t_cust[keep_c], contact_cust[keep_c]
         t_outr, contact_outr = t_outr[keep_o], contact_outr[keep_o]
         c_t, c_contact, c_camp = [], [], []
-        for ci in np.flatnonzero((self.camp_started >= lo) & (self.camp_started < hi)):
-            r = self.camp_rows[ci]
-            eligible = self._eligible(r["started_at"])
-            audience = rng.choice(eligible, min(r["audience"], eligible.size), replace=False)[:r["sends"]]
+        for ci in np.flatnonzero((self.campaign_started >= lo) & (self.campaign_started < hi)):
+            plan = self.campaign_plans[ci]
+            eligible = self._eligible(plan.started_at)
+            audience = rng.choice(eligible, min(plan.audience_size, eligible.size), replace=False)[:plan.send_count]
             k = audience.size
-            sends = r["started_at"] + np.arange(k) * r["spacing"] + rng.integers(0, r["spacing"], k)
+            sends = plan.started_at + np.arange(k) * plan.send_spacing_us + rng.integers(0, plan.send_spacing_us, k)
             keep = sends < now
             c_t.append(sends[keep])
             c_contact.append(audience[keep])
@@ -52,20 +52,21 @@ class MonthSimulation:
         n = start.size
         account = self._pick_accounts(rng, start)
         has_camp = campaign >= 0
-        account[has_camp] = np.array([self.camp_rows[c]["account"] for c in campaign[has_camp]], np.int64)
+        account[has_camp] = np.array([self.campaign_plans[c].number_index for c in campaign[has_camp]],
+                                     np.int64)
         # 2. template openings: delivery, read, and the customer's answer
         opened = kind != CUSTOMER
         opening_idx = np.flatnonzero(opened)
         # 1 (utility) pads the lookup so a tenant with no campaign yet (a tiny scale) still indexes it
-        camp_cat = np.append(self.camp_cat, 1)
+        camp_cat = np.append(self.campaign_category, 1)
         opening_category = np.where(has_camp[opening_idx], camp_cat[campaign[opening_idx]], 1)
         opening_events = self._delivery(rng, start[opening_idx], opening_category,
                                         np.full(opening_idx.size, NEVER, np.int64))
-        camp_reply = np.array([r["reply"] for r in self.camp_rows] + [0.0])
+        camp_reply = np.array([plan.reply_probability for plan in self.campaign_plans] + [0.0])
         p_reply = np.where(has_camp[opening_idx], camp_reply[campaign[opening_idx]], profiles.P_OUTREACH_REPLY)
         answered = (opening_events.read < NEVER) & (rng.random(opening_idx.size) < p_reply)
         reply_at = (np.where(opening_events.read < NEVER, opening_events.read, 0)
-                    + lognormal_us(rng, 360, 1.4, opening_idx.size, 5, 20 * 3600))
+                    + lognormal_us(rng, profiles.TEMPLATE_REPLY_DELAY_S, opening_idx.size))
         answered &= reply_at < start[opening_idx] + 24 * HOUR - SECOND
         opening_agent = np.where((kind[opening_idx] == OUTREACH) & (rng.random(opening_idx.size) < mix.outreach_by_agent),
                            self._pick_agents(rng, opening_idx.size), -1)
@@ -84,9 +85,9 @@ class MonthSimulation:
         after = rng.geometric(profiles.TURNS_P_AFTER_HANDOFF, n_talks) - 1
         n_turns = np.where(has_handoff, handoff_turn + 1 + np.where(accepted, after, 0), n_turns)
         off_hours = ~self._local_office_hours(turn_start[talk])
-        acc_delay = (lognormal_us(rng, 240, 0.9, n_talks, 30, 3 * 3600)
+        acc_delay = (lognormal_us(rng, profiles.HANDOFF_ACCEPT_DELAY_S, n_talks)
                      * np.where(off_hours, profiles.OFF_HOURS_ACCEPT_DELAY_FACTOR, 1))
-        man_off = uniform_us(rng, 5, 90, n_talks)
+        man_off = uniform_us(rng, *profiles.MANUAL_TAKEOVER_DELAY_S, n_talks)
         agent = np.where(has_handoff, self._pick_agents(rng, n_talks), -1)
         # turn table
         turn_talk = np.repeat(np.arange(n_talks), n_turns)
@@ -108,22 +109,24 @@ class MonthSimulation:
                         np.where(slot_pos < system_from, LLM, np.where(slot_pos < agent_from, SYS, AGENT)))
         n_slots = slot_turn.size
         slot_talk = turn_talk[slot_turn]                                                  # local talk index of each slot
-        delay = np.where(rng.random(n_slots) < profiles.P_NEXT_TURN_WITHIN_HOUR, lognormal_us(rng, 50, 0.9, n_slots, 5, 3600),
-                         np.where(rng.random(n_slots) < profiles.P_NEXT_TURN_SAME_DAY, uniform_us(rng, 3600, 20 * 3600, n_slots),
-                                  uniform_us(rng, 24 * 3600, 40 * 3600, n_slots)))
+        delay = np.where(rng.random(n_slots) < profiles.P_NEXT_TURN_WITHIN_HOUR,
+                         lognormal_us(rng, profiles.NEXT_TURN_WITHIN_HOUR_DELAY_S, n_slots),
+                         np.where(rng.random(n_slots) < profiles.P_NEXT_TURN_SAME_DAY,
+                                  uniform_us(rng, *profiles.NEXT_TURN_SAME_DAY_DELAY_S, n_slots),
+                                  uniform_us(rng, *profiles.NEXT_TURN_NEXT_DAY_DELAY_S, n_slots)))
         gap = np.where(slot_pos == 0, np.where(turn_no[slot_turn] == 0, 0, delay), 0)
-        gap = np.where((role == IN) & (slot_pos > 0), uniform_us(rng, 3, 60, n_slots), gap)
-        gap = np.where((role == LLM) & (slot_pos == bot_from), lognormal_us(rng, 2.5, 0.5, n_slots, 0.8, 15), gap)
-        gap = np.where((role == LLM) & (slot_pos > bot_from), uniform_us(rng, 1, 4, n_slots), gap)
-        gap = np.where(role == SYS, uniform_us(rng, 1, 3, n_slots), gap)
-        respond = uniform_us(rng, 15, 120, n_slots)
+        gap = np.where((role == IN) & (slot_pos > 0), uniform_us(rng, *profiles.INBOUND_MESSAGE_GAP_S, n_slots), gap)
+        gap = np.where((role == LLM) & (slot_pos == bot_from), lognormal_us(rng, profiles.BOT_ANSWER_DELAY_S, n_slots), gap)
+        gap = np.where((role == LLM) & (slot_pos > bot_from), uniform_us(rng, *profiles.BOT_MESSAGE_GAP_S, n_slots), gap)
+        gap = np.where(role == SYS, uniform_us(rng, *profiles.SYSTEM_MESSAGE_GAP_S, n_slots), gap)
+        respond = uniform_us(rng, *profiles.AGENT_FIRST_RESPONSE_S, n_slots)
         first_agent = (role == AGENT) & (slot_pos == agent_from)
         handoff_gap = np.where(trigger[slot_talk] == MANUAL, man_off[slot_talk] + acc_delay[slot_talk] + respond,
                                acc_delay[slot_talk] - SECOND + respond)
-        agent_gap = (lognormal_us(rng, 90, 0.8, n_slots, 10, 1800)
+        agent_gap = (lognormal_us(rng, profiles.AGENT_ANSWER_DELAY_S, n_slots)
                      * np.where(off_hours[slot_talk], profiles.OFF_HOURS_AGENT_DELAY_FACTOR, 1))
         gap = np.where(first_agent, np.where(at_h[slot_turn], handoff_gap, agent_gap), gap)
-        gap = np.where((role == AGENT) & (slot_pos > agent_from), uniform_us(rng, 8, 60, n_slots), gap)
+        gap = np.where((role == AGENT) & (slot_pos > agent_from), uniform_us(rng, *profiles.AGENT_MESSAGE_GAP_S, n_slots), gap)
         gap = gap + rng.integers(1, 1000, n_slots) * (slot_pos > 0)             # strictly increasing times
         gap[(slot_pos == 0) & (turn_no[slot_turn] == 0)] = 0
         count = np.bincount(slot_talk, minlength=n_talks)
@@ -147,15 +150,15 @@ class MonthSimulation:
         talk_last = np.full(n_talks, 0, np.int64)
         talk_last[count > 0] = t_slot[first[count > 0] + count[count > 0] - 1]
         last[talk] = np.maximum(last[talk], talk_last)
-        ended = last + 24 * HOUR + uniform_us(rng, 0, 600, n)      # time-out
+        ended = last + 24 * HOUR + uniform_us(rng, *profiles.TIMED_OUT_CLOSE_AFTER_S, n)      # time-out
         status = np.full(n, "closed", dtype=object)
         bot_res = rng.random(n_talks) < mix.bot_resolves
         agent_res = rng.random(n_talks) < mix.agent_resolves
-        t_end = np.where(~has_handoff, np.where(bot_res, talk_last + uniform_us(rng, 900, 2700, n_talks),
+        t_end = np.where(~has_handoff, np.where(bot_res, talk_last + uniform_us(rng, *profiles.BOT_RESOLVES_AFTER_S, n_talks),
                                           talk_last + 24 * HOUR),
-                         np.where(~accepted, requested + uniform_us(rng, 2 * 3600, 24 * 3600, n_talks),
-                                  np.where(agent_res, talk_last + uniform_us(rng, 120, 1800, n_talks),
-                                           talk_last + uniform_us(rng, 600, 7200, n_talks))))
+                         np.where(~accepted, requested + uniform_us(rng, *profiles.UNACCEPTED_HANDOFF_TICKET_AFTER_S, n_talks),
+                                  np.where(agent_res, talk_last + uniform_us(rng, *profiles.AGENT_RESOLVES_AFTER_S, n_talks),
+                                           talk_last + uniform_us(rng, *profiles.AGENT_TICKET_AFTER_S, n_talks))))
         s_end = np.where(~has_handoff, np.where(bot_res, "resolved", "closed"),
                          np.where(~accepted | ~agent_res, "handed_off", "resolved")).astype(object)
         ended[talk], status[talk] = t_end, s_end
@@ -266,19 +269,20 @@ class MonthSimulation:
         delivered = ~fail & ~undelivered
         read = delivered & ((rng.random(n) < P_READ[cat]) | forced)
         fail_sent = fail & (rng.random(n) < profiles.P_FAIL_AFTER_SENT)
-        sent_lag = lognormal_us(rng, 0.8, 0.6, n, 0.1, 20)
-        d_lag = lognormal_us(rng, 2.0, 1.0, n, 0.2, 120)
+        sent_lag = lognormal_us(rng, profiles.SENT_DELAY_S, n)
+        d_lag = lognormal_us(rng, profiles.DELIVERED_DELAY_S, n)
         offline = rng.random(n) < profiles.P_RECIPIENT_OFFLINE
-        d_lag = d_lag + offline * uniform_us(rng, 300, 36 * 3600, n)
-        r_lag = np.clip(rng.lognormal(np.log(READ_MEDIAN_S[cat]), READ_SIGMA[cat]), 1, 6 * 86400)
+        d_lag = d_lag + offline * uniform_us(rng, *profiles.RECIPIENT_OFFLINE_DELAY_S, n)
+        r_lag = np.clip(rng.lognormal(np.log(READ_MEDIAN_S[cat]), READ_SIGMA[cat]), *profiles.READ_DELAY_RANGE_S)
         r_lag = (r_lag * SECOND).astype(np.int64)
         g = np.where(forced, np.maximum(gap, 10 * SECOND), 10 * SECOND)
         answer = np.where(forced, next_in, 0)
         sent_ev = s + np.where(forced, np.maximum(np.minimum(sent_lag, g // 20), 1), sent_lag)
         deliv_ev = sent_ev + np.where(forced, np.maximum(np.minimum(d_lag, g // 5), 1), d_lag)
-        before_answer = deliv_ev + ((answer - deliv_ev) * rng.uniform(0.1, 0.9, n)).astype(np.int64)
+        before_answer = deliv_ev + ((answer - deliv_ev) * rng.uniform(*profiles.READ_BEFORE_ANSWER_SHARE, n)).astype(np.int64)
         read_ev = np.where(forced, np.clip(before_answer, deliv_ev + 1, answer - 1), deliv_ev + r_lag)
-        fail_ev = np.where(fail_sent, sent_ev + uniform_us(rng, 2, 900, n), s + uniform_us(rng, 0.5, 60, n))
+        fail_ev = np.where(fail_sent, sent_ev + uniform_us(rng, *profiles.FAILED_AFTER_SENT_S, n),
+                           s + uniform_us(rng, *profiles.FAILED_WITHOUT_SENT_S, n))
         transient = delivered & ~forced & (rng.random(n) < profiles.P_TRANSIENT_FAILURE)
         fail_ev = np.where(transient, sent_ev + (deliv_ev - sent_ev) // 2, fail_ev)
         return DeliveryEvents(sent=np.where(fail & ~fail_sent, NEVER, sent_ev),

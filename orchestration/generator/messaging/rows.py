@@ -17,8 +17,9 @@ class RawRows:
     def _tokens(self, mo: MessagingMonth) -> np.ndarray:
         """Prompt (system prompt + conversation so far) plus completion tokens of each llm message."""
         rng = self._rng(2, mo.month)
-        completion = np.clip(rng.lognormal(np.log(110), 0.5, mo.msg_time.size), 8, 1500)
-        return (self.system_prompt_tokens + 55 * np.minimum(mo.msg_pos, 60) + completion).astype(np.int64)
+        completion = profiles.COMPLETION_TOKENS.draw(rng, mo.msg_time.size)
+        history = profiles.PROMPT_TOKENS_PER_EARLIER_MESSAGE * np.minimum(mo.msg_pos, profiles.PROMPT_MAX_EARLIER_MESSAGES)
+        return (self.system_prompt_tokens + history + completion).astype(np.int64)
 
     def _message_types(self, mo: MessagingMonth) -> np.ndarray:
         rng = self._rng(8, mo.month)
@@ -55,9 +56,9 @@ class RawRows:
     def _tenant(self, n: int) -> pa.Array:
         return pa.array(np.full(n, self.tenant_id, dtype=object), pa.string())
 
-    def _lag(self, rng, t: np.ndarray, lo_s=300, hi_s=6 * 3600) -> np.ndarray:
+    def _lag(self, rng, t: np.ndarray, lag_s: tuple = profiles.ROW_LOAD_LAG_S) -> np.ndarray:
         """_loaded_at of a row changed at t: minutes to hours later, before now."""
-        return np.minimum(t + uniform_us(rng, lo_s, hi_s, t.size), self.now_us - 1)
+        return np.minimum(t + uniform_us(rng, *lag_s, t.size), self.now_us - 1)
 
     def _with_earlier(self, name: str, cols: dict, early: np.ndarray, changes: dict, early_updated: np.ndarray,
                       rng) -> pa.Table:
@@ -74,7 +75,7 @@ class RawRows:
         upd = early_updated[early]
         late = rng.random(k) < profiles.OUT_OF_ORDER_RATE
         final_loaded = np.asarray(cols["_loaded_at"])[early]
-        loaded = np.where(late, np.minimum(final_loaded + uniform_us(rng, 3600, 9 * 3600, k), self.now_us - 1),
+        loaded = np.where(late, np.minimum(final_loaded + uniform_us(rng, *profiles.OUT_OF_ORDER_LOAD_LAG_S, k), self.now_us - 1),
                           np.minimum(self._lag(rng, upd), final_loaded - SECOND))
         e["updated_at"], e["_loaded_at"] = upd, np.maximum(loaded, upd)
         return pa.concat_tables([self._table(name, e), latest])
@@ -110,22 +111,30 @@ class RawRows:
                                   self.c_created, rng)
 
     def _campaign_rows(self, rng) -> pa.Table:
-        rows = self.camp_rows
-        n = len(rows)
-        col = lambda k: np.array([r[k] if r[k] is not None else 0 for r in rows], np.int64)  # noqa: E731
-        valid = lambda k: np.array([r[k] is not None for r in rows], bool)                  # noqa: E731
-        created, updated = col("created_at"), col("updated_at")
+        plans = self.campaign_plans
+        n = len(plans)
+
+        def times(name: str) -> tuple[np.ndarray, np.ndarray]:
+            """A time field of every plan as microseconds (0 where None) and whether it is set."""
+            values = [getattr(plan, name) for plan in plans]
+            return (np.array([0 if v is None else v for v in values], np.int64),
+                    np.array([v is not None for v in values], bool))
+
+        created, _ = times("created_at")
+        updated, _ = times("updated_at")
+        started, has_started = times("started_at")
+        scheduled, has_scheduled = times("scheduled_at")
+        completed, has_completed = times("completed_at")
+        status = np.array([plan.status for plan in plans], dtype=object)
         cols = dict(id=str_ids("cmp_", np.arange(1, n + 1)), tenant_id=self._tenant(n),
-                    whatsapp_account_id=str_ids("wa_", col("account") + 1),
-                    name=text_column([r["name"] for r in rows]), template_name=text_column([r["template_name"] for r in rows]),
-                    category=text_column([r["category"] for r in rows]), status=text_column([r["status"] for r in rows]),
-                    audience_size=pa.array(col("audience").astype(np.int32)),
-                    scheduled_at=ts_column(col("scheduled_at"), valid("scheduled_at")),
-                    started_at=ts_column(col("started_at"), valid("started_at")),
-                    completed_at=ts_column(col("completed_at"), valid("completed_at")),
+                    whatsapp_account_id=str_ids("wa_", np.array([plan.number_index for plan in plans], np.int64) + 1),
+                    name=text_column([plan.name for plan in plans]),
+                    template_name=text_column([plan.template_name for plan in plans]),
+                    category=text_column([plan.category for plan in plans]), status=text_column(status),
+                    audience_size=pa.array(np.array([plan.audience_size for plan in plans], np.int64).astype(np.int32)),
+                    scheduled_at=ts_column(scheduled, has_scheduled), started_at=ts_column(started, has_started),
+                    completed_at=ts_column(completed, has_completed),
                     created_at=ts_column(created), updated_at=ts_column(updated), _loaded_at=self._lag(rng, updated))
-        started = col("started_at")
-        status = np.array([r["status"] for r in rows], dtype=object)
         early = (status == "completed") & (rng.random(n) < profiles.EARLIER_VERSION_RATE)
         return self._with_earlier("campaigns", cols, early, {
             "status": text_column(np.full(n, "running", dtype=object)),
@@ -152,7 +161,7 @@ class RawRows:
         acc = mo.ho_accepted < NEVER
         agent = np.full(n, None, dtype=object)
         agent[acc & (mo.ho_agent >= 0)] = self.agents[mo.ho_agent[acc & (mo.ho_agent >= 0)]]
-        loaded = self._lag(rng, np.where(acc, mo.ho_accepted, mo.ho_requested), 60, 3 * 3600)
+        loaded = self._lag(rng, np.where(acc, mo.ho_accepted, mo.ho_requested), profiles.HANDOFF_LOAD_LAG_S)
         cols = dict(id=str_ids("ho_", np.arange(ho_off + 1, ho_off + n + 1)), tenant_id=self._tenant(n),
                     conversation_id=str_ids("conv_", conv_off + mo.ho_conv + 1),
                     trigger=text_column(TRIGGERS[mo.ho_trigger]),
@@ -163,8 +172,8 @@ class RawRows:
         early = acc & (rng.random(n) < profiles.EARLIER_VERSION_RATE)
         if not early.any():
             return latest
-        e_loaded = np.minimum(np.minimum(mo.ho_requested + uniform_us(rng, 60, 1800, n), loaded - SECOND),
-                              self.now_us - 1)
+        e_loaded = np.minimum(np.minimum(mo.ho_requested + uniform_us(rng, *profiles.EARLY_HANDOFF_LOAD_LAG_S, n),
+                                         loaded - SECOND), self.now_us - 1)
         e = latest.filter(pa.array(early))
         k = e.num_rows
         e = e.set_column(e.schema.get_field_index("accepted_at"), "accepted_at", pa.nulls(k, pa.timestamp("us")))
@@ -197,7 +206,8 @@ class RawRows:
                     sender_type=text_column(SENDER[role]), sender_user_id=text_column(agent), message_type=text_column(mtype),
                     sent_at=ts_column(mo.msg_time), llm_model=text_column(model),
                     tokens_used=pa.array(tokens.astype(np.int32), pa.int32(), mask=~is_llm),
-                    _loaded_at=ts_column(np.minimum(mo.msg_time + uniform_us(rng, 30, 90 * 60, n), self.now_us - 1)))
+                    _loaded_at=ts_column(np.minimum(mo.msg_time + uniform_us(rng, *profiles.MESSAGE_LOAD_LAG_S, n),
+                                                    self.now_us - 1)))
         return self._table("messages", cols)
 
     def _status_rows(self, mo: MessagingMonth, msg_off: int, ev_off: int) -> pa.Table:
@@ -211,7 +221,7 @@ class RawRows:
         has_d = (deliv < NEVER) | has_read
         sent[(sent < NEVER) & has_d & (rng.random(n) < profiles.P_SENT_LOST)] = NEVER
         skew = (sent < NEVER) & (deliv < NEVER) & (rng.random(n) < profiles.P_CLOCK_SKEW)
-        skewed = deliv + uniform_us(rng, 0.1, 3, n)
+        skewed = deliv + uniform_us(rng, *profiles.CLOCK_SKEW_S, n)
         skew &= skewed < now
         sent = np.where(skew, skewed, sent)
         msg = np.concatenate([np.arange(n)] * 4)
@@ -231,14 +241,15 @@ class RawRows:
         code[text_msg] = "131026"
         code[is_f & mo.transient_failure[msg]] = "131000"
         # landing: minutes later, some 1 h - 7 days late, sent webhooks sometimes after the later ones
-        lag = uniform_us(rng, 20, 40 * 60, k)
-        lag += (rng.random(k) < profiles.P_LATE) * uniform_us(rng, 3600, 7 * 86400 - 2400, k)
-        lag += ((status == 0) & (rng.random(k) < profiles.P_SENT_LANDS_LATE)) * uniform_us(rng, 300, 3 * 3600, k)
+        lag = uniform_us(rng, *profiles.WEBHOOK_LOAD_LAG_S, k)
+        lag += (rng.random(k) < profiles.P_LATE) * uniform_us(rng, *profiles.LATE_WEBHOOK_EXTRA_S, k)
+        lag += ((status == 0) & (rng.random(k) < profiles.P_SENT_LANDS_LATE)) * uniform_us(
+            rng, *profiles.LATE_SENT_WEBHOOK_EXTRA_S, k)
         loaded = np.minimum(occurred + np.minimum(lag, MAX_LATE), now - 1)
         # repeated deliveries of the same webhook (same message, status and time; a new event id)
-        copies = np.where(rng.random(k) < profiles.P_DUPLICATED, 1 + rng.poisson(0.5, k), 0)
+        copies = np.where(rng.random(k) < profiles.P_DUPLICATED, 1 + rng.poisson(profiles.DUPLICATE_EXTRA_COPIES, k), 0)
         src = np.repeat(np.arange(k), copies)
-        d_loaded = np.minimum(loaded[src] + uniform_us(rng, 1, 12 * 3600, src.size), occurred[src] + MAX_LATE)
+        d_loaded = np.minimum(loaded[src] + uniform_us(rng, *profiles.DUPLICATE_LOAD_LAG_S, src.size), occurred[src] + MAX_LATE)
         d_loaded = np.minimum(d_loaded, now - 1)
         msg = np.concatenate([msg, msg[src]])
         status = np.concatenate([status, status[src]])

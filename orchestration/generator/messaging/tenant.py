@@ -6,11 +6,12 @@ from .. import profiles
 from ..commerce import FIRST, LAST
 from ..timeutil import DAY, HOUR
 from .columns import MINUTE, NEVER, SECOND, month_start_us, pick_keys, us_month
-from .model import CATEGORIES, DIAL, SEND_HOURS, TEMPLATES
+from .model import CATEGORIES, DIAL, SEND_HOURS, TEMPLATES, CampaignPlan
 
 
 class TenantSetup:
-    """Part of MessagingSimulation: sets launch_us, agents, acc_* (numbers), c_* (contacts) and camp_* (campaigns)."""
+    """Part of MessagingSimulation: sets launch_us, agents, acc_* (numbers), c_* (contacts) and campaign_*
+    (the campaign plans)."""
 
     def _setup(self):
         rng = self._rng(0)
@@ -20,19 +21,20 @@ class TenantSetup:
         self.day0 = self.launch_us // DAY - 30
         self.n_days = self.now_us // DAY - self.day0 + 1
         self.fail_factor = rng.uniform(*profiles.MESSAGE_FAILURE_FACTOR)
-        self.system_prompt_tokens = int(rng.integers(400, 1600))
+        self.system_prompt_tokens = int(rng.integers(*profiles.SYSTEM_PROMPT_TOKENS))
         self.model_switch_us = self.launch_us + int(rng.uniform(*profiles.LLM_MODEL_SWITCH_SHARE)
                                                     * (self.now_us - self.launch_us))
         # agents: a few CRM users answer hand-offs, unevenly
         k = min(mix.agents, self.crm_user_ids.size)
         self.agents = rng.choice(self.crm_user_ids, k, replace=False) if k else np.empty(0, dtype=object)
-        w = rng.lognormal(0, 0.6, k)
+        w = rng.lognormal(0, profiles.AGENT_WORKLOAD_SIGMA, k)
         self.agent_p = w / w.sum() if k else w
         # WhatsApp numbers
-        n_acc = int(rng.integers(1, 4)) if self.size > 0 else 0
+        n_acc = int(rng.integers(1, len(profiles.WHATSAPP_NUMBER_WEIGHTS) + 1)) if self.size > 0 else 0
         created = np.empty(n_acc, np.int64)
         if n_acc:
-            created[0] = self.launch_us - int(rng.integers(1, 20)) * DAY + int(rng.integers(0, DAY))
+            created[0] = (self.launch_us - int(rng.integers(*profiles.FIRST_NUMBER_OPENED_DAYS_BEFORE_LAUNCH)) * DAY
+                          + int(rng.integers(0, DAY)))
             later = rng.uniform(*profiles.LATER_NUMBER_SHARE, n_acc - 1) * (self.now_us - self.launch_us)
             created[1:] = self.launch_us + later.astype(np.int64)
         self.acc_created = created
@@ -41,7 +43,8 @@ class TenantSetup:
         # expected customer conversations over the whole history sets the number of contacts
         days = np.arange(self.launch_us // DAY, self.now_us // DAY + 1)
         total_expected = mix.conversations_per_day * self.size * self._day_weight(days).sum()
-        self._contacts(rng, max(20, round(mix.contacts_per_conversation * total_expected)) if self.size > 0 else 0)
+        n_contacts = max(profiles.MIN_CONTACTS, round(mix.contacts_per_conversation * total_expected)) if self.size > 0 else 0
+        self._contacts(rng, n_contacts)
         self._campaigns(rng)
 
     def _accounts(self, rng, n_acc):
@@ -52,7 +55,7 @@ class TenantSetup:
         self.acc_outlet = np.array([self.mix.outlets[i][0] for i in range(n_acc)], dtype=object)
         self.acc_name = np.array([f"{brand} {self.mix.outlets[i][1]}" for i in range(n_acc)], dtype=object)
         self.acc_renamed = rng.random(n_acc) < profiles.P_NUMBER_RENAMED
-        self.acc_rename_at = self.acc_created + (rng.uniform(0.05, 0.9, n_acc) * np.maximum(
+        self.acc_rename_at = self.acc_created + (rng.uniform(*profiles.NUMBER_RENAMED_SHARE, n_acc) * np.maximum(
             self.now_us - self.acc_created, 0)).astype(np.int64)
 
     def _day_weight(self, days: np.ndarray) -> np.ndarray:
@@ -82,13 +85,13 @@ class TenantSetup:
 
     def _contacts(self, rng, n):
         mix = self.mix
-        lo = self.launch_us - 14 * DAY
+        lo = self.launch_us - profiles.CONTACTS_FROM_DAYS_BEFORE_LAUNCH * DAY
         t = self._times(rng, lo, self.now_us - HOUR, int(n * 1.15) + 10, mix.customer_hours)
         if t.size > n:
             t = np.sort(rng.choice(t, n, replace=False))
         n = t.size
         imported = min(n, max(1, int(n * profiles.IMPORTED_CONTACTS_SHARE)))   # imported when the number went live
-        t[:imported] = np.sort(self.launch_us - rng.integers(HOUR, 14 * DAY, imported))
+        t[:imported] = np.sort(self.launch_us - rng.integers(*profiles.IMPORTED_CONTACTS_BEFORE_LAUNCH_US, imported))
         self.c_created = np.sort(t)
         status_draw = rng.random(n)
         status = np.full(n, "active", dtype=object)
@@ -96,7 +99,7 @@ class TenantSetup:
         status[(status_draw >= mix.blocked) & (status_draw < mix.blocked + mix.opted_out)] = "opted_out"
         changed = status != "active"
         change = np.full(n, NEVER, np.int64)
-        change[changed] = self.c_created[changed] + (rng.uniform(0.02, 1.0, changed.sum()) * (
+        change[changed] = self.c_created[changed] + (rng.uniform(*profiles.CONTACT_STATUS_CHANGE_SHARE, changed.sum()) * (
             self.now_us - HOUR - self.c_created[changed])).astype(np.int64)
         self.c_status, self.c_change = status, change
         first, last = rng.choice(np.array(FIRST, dtype=str), n), rng.choice(np.array(LAST, dtype=str), n)
@@ -144,16 +147,17 @@ class TenantSetup:
     def _campaigns(self, rng):
         """Campaign plans: schedule, audience, status; sends are made month by month."""
         mix = self.mix
-        rows = []
+        plans = []
         if self.size <= 0:
-            self._camp_arrays(rows)
+            self._campaign_arrays(plans)
             return
         cats = list(mix.campaign_categories)
         for mi in range(us_month(self.launch_us), us_month(self.now_us) + 1):
             m_lo, m_hi = max(self.launch_us, month_start_us(mi)), month_start_us(mi + 1)
             if m_lo >= m_hi:
                 continue
-            n = rng.poisson(mix.campaigns_per_month * min(1.0, 2 * self.size ** 0.5) * (m_hi - m_lo) / (30.44 * DAY))
+            size_factor = min(1.0, profiles.CAMPAIGN_SIZE_FACTOR * self.size ** profiles.CAMPAIGN_SIZE_EXPONENT)
+            n = rng.poisson(mix.campaigns_per_month * size_factor * (m_hi - m_lo) / (30.44 * DAY))
             if n == 0:
                 continue
             expected = self._expected_customer_conversations(m_lo, m_hi)
@@ -161,90 +165,98 @@ class TenantSetup:
             when = rng.permutation(when)[:n]
             for t in when:
                 cat = cats[pick_keys(rng, mix.campaign_categories, 1)[0]]
-                target = mix.campaign_sends_per_conversation * expected / max(n, 1) * rng.lognormal(0, 0.5)
-                rows.append(self._plan_campaign(rng, int(t), cat, target, mi))
+                target = (mix.campaign_sends_per_conversation * expected / max(n, 1)
+                          * rng.lognormal(0, profiles.CAMPAIGN_SIZE_SIGMA))
+                plans.append(self._plan_campaign(rng, int(t), cat, target, mi))
         # a campaign sending right now
-        if rows:
+        if plans:
             cat = cats[pick_keys(rng, mix.campaign_categories, 1)[0]]
             target = mix.campaign_sends_per_conversation * self._expected_customer_conversations(
                 self.now_us - 30 * DAY, self.now_us) / max(mix.campaigns_per_month, 1)
-            rows.append(self._plan_campaign(rng, self.now_us, cat, target, us_month(self.now_us), running=True))
-        rows.sort(key=lambda r: (r["created_at"], r["scheduled_at"] or 0))
-        self._camp_arrays(rows)
+            plans.append(self._plan_campaign(rng, self.now_us, cat, target, us_month(self.now_us), running=True))
+        plans.sort(key=lambda plan: (plan.created_at, plan.scheduled_at or 0))
+        self._campaign_arrays(plans)
 
-    def _plan_campaign(self, rng, t: int, cat: str, target: float, mi: int, running: bool = False) -> dict:
+    def _plan_campaign(self, rng, t: int, cat: str, target: float, mi: int, running: bool = False) -> CampaignPlan:
+        """The plan of a campaign meant to send at t (month index mi) to about `target` contacts; running:
+        the one sending right now. The draws come in a fixed order: reordering them changes the data."""
         mix = self.mix
         tmpl, label = TEMPLATES[cat][int(rng.integers(len(TEMPLATES[cat])))]
         ym = f"{mi // 12}-{mi % 12 + 1:02d}"
         ready = np.flatnonzero(self.acc_created <= min(t, self.now_us - HOUR))
-        account = int(rng.choice(ready)) if ready.size else 0
+        number_index = int(rng.choice(ready)) if ready.size else 0
         rate = rng.uniform(*profiles.CAMPAIGN_SENDS_PER_SECOND)
-        r = dict(category=cat, name=f"{label} {ym}", template_name=f"{tmpl}_v{int(rng.integers(1, 4))}",
-                 account=account, audience=0, sends=0, scheduled_at=None, started_at=None, completed_at=None,
-                 status="completed", spacing=0,
-                 reply=rng.uniform(*mix.campaign_reply) * (profiles.AUTHENTICATION_REPLY_FACTOR
-                                                          if cat == "authentication" else 1.0))
+        template_name = f"{tmpl}_v{int(rng.integers(1, profiles.TEMPLATE_VERSIONS + 1))}"
+        plan = CampaignPlan(category=cat, name=f"{label} {ym}", template_name=template_name, number_index=number_index,
+                            reply_probability=rng.uniform(*mix.campaign_reply) * (
+                                profiles.AUTHENTICATION_REPLY_FACTOR if cat == "authentication" else 1.0))
         if running:
             eligible = self._eligible(self.now_us - HOUR).size
-            r["audience"] = int(min(eligible, max(1, round(target))))
-            duration = int(r["audience"] / rate * SECOND) + MINUTE
-            start = self.now_us - int(rng.uniform(0.2, 0.8) * duration)
-            r.update(scheduled_at=start - int(rng.integers(0, 90)) * SECOND, started_at=start, status="running",
-                     spacing=max(1, duration // max(r["audience"], 1)), sends=r["audience"])
-            r["created_at"] = r["scheduled_at"] - int(rng.integers(10 * 60, 3 * 86400)) * SECOND
-            r["updated_at"] = r["started_at"]
-            return r
+            plan.audience_size = int(min(eligible, max(1, round(target))))
+            duration = int(plan.audience_size / rate * SECOND) + MINUTE
+            start = self.now_us - int(rng.uniform(*profiles.RUNNING_CAMPAIGN_DONE_SHARE) * duration)
+            plan.scheduled_at = start - int(rng.integers(*profiles.CAMPAIGN_START_AFTER_SCHEDULE_S)) * SECOND
+            plan.started_at, plan.status = start, "running"
+            plan.send_spacing_us = max(1, duration // max(plan.audience_size, 1))
+            plan.send_count = plan.audience_size
+            plan.created_at = plan.scheduled_at - int(rng.integers(*profiles.RUNNING_CAMPAIGN_CREATED_BEFORE_SCHEDULE_S)) * SECOND
+            plan.updated_at = plan.started_at
+            return plan
         scheduled = rng.random() < profiles.P_CAMPAIGN_SCHEDULED
-        created = t - int(rng.integers(10 * 60, 7 * 86400)) * SECOND
-        r["created_at"] = created
+        created = t - int(rng.integers(*profiles.CAMPAIGN_CREATED_BEFORE_SCHEDULE_S)) * SECOND
+        plan.created_at = created
         outcome_draw = rng.random()
         if t >= self.now_us - HOUR:                                    # planned for later: scheduled or draft
-            created = min(created, self.now_us - int(rng.integers(HOUR, 5 * DAY)))
-            r["created_at"] = created
+            created = min(created, self.now_us - int(rng.integers(*profiles.PLANNED_CAMPAIGN_CREATED_BEFORE_NOW_US)))
+            plan.created_at = created
             eligible = self._eligible(created).size
-            r["audience"] = int(min(eligible, max(1, round(target))))
+            plan.audience_size = int(min(eligible, max(1, round(target))))
             if outcome_draw < profiles.P_PLANNED_CAMPAIGN_SCHEDULED:
-                r.update(status="scheduled", scheduled_at=max(t, self.now_us + HOUR))
+                plan.status, plan.scheduled_at = "scheduled", max(t, self.now_us + HOUR)
             else:
-                r.update(status="draft")
-            r["updated_at"] = created
-            return r
+                plan.status = "draft"
+            plan.updated_at = created
+            return plan
         eligible = self._eligible(t).size
         if eligible == 0:
-            r.update(status="draft", updated_at=created)
-            return r
-        r["audience"] = int(min(eligible, max(1, round(target))))
+            plan.status, plan.updated_at = "draft", created
+            return plan
+        plan.audience_size = int(min(eligible, max(1, round(target))))
         never_scheduled = profiles.P_CAMPAIGN_NEVER_SCHEDULED
         cancelled_before_start = never_scheduled + profiles.P_CAMPAIGN_CANCELLED_BEFORE_START
         fails_part_way = cancelled_before_start + profiles.P_CAMPAIGN_FAILS_PART_WAY
         cancelled_part_way = fails_part_way + profiles.P_CAMPAIGN_CANCELLED_PART_WAY
         if outcome_draw < never_scheduled:
-            r.update(status="draft", updated_at=created + int(rng.integers(60, 3600)) * SECOND)
-            return r
+            plan.status, plan.updated_at = "draft", created + int(rng.integers(*profiles.DRAFT_EDITED_AFTER_CREATION_S)) * SECOND
+            return plan
         if outcome_draw < cancelled_before_start:
-            r.update(status="cancelled", scheduled_at=t, updated_at=created + (t - created) // 2)
-            return r
-        start = t + int(rng.integers(0, 90)) * SECOND
-        duration = int(r["audience"] / rate * SECOND) + MINUTE
-        spacing = max(1, duration // r["audience"])
-        r.update(scheduled_at=t if scheduled else None, started_at=start, spacing=spacing, sends=r["audience"])
+            plan.status, plan.scheduled_at, plan.updated_at = "cancelled", t, created + (t - created) // 2
+            return plan
+        start = t + int(rng.integers(*profiles.CAMPAIGN_START_AFTER_SCHEDULE_S)) * SECOND
+        duration = int(plan.audience_size / rate * SECOND) + MINUTE
+        spacing = max(1, duration // plan.audience_size)
+        plan.scheduled_at = t if scheduled else None
+        plan.started_at, plan.send_spacing_us, plan.send_count = start, spacing, plan.audience_size
         if not scheduled:
-            r["created_at"] = min(created, start - 5 * MINUTE)
-        stop_share, stop_s = rng.uniform(0.05, 0.7), int(rng.integers(1, 600))
-        stop = start + int(r["audience"] * stop_share) * spacing + stop_s * SECOND
+            plan.created_at = min(created, start - profiles.CAMPAIGN_CREATED_MIN_BEFORE_START_S * SECOND)
+        stop_share = rng.uniform(*profiles.CAMPAIGN_STOP_SHARE)
+        stop_s = int(rng.integers(*profiles.CAMPAIGN_STOP_EXTRA_S))
+        stop = start + int(plan.audience_size * stop_share) * spacing + stop_s * SECOND
         if outcome_draw < cancelled_part_way and stop < self.now_us:     # failed or cancelled part way
-            r["sends"] = max(1, int(r["audience"] * stop_share))
-            r.update(status="failed" if outcome_draw < fails_part_way else "cancelled", updated_at=stop)
+            plan.send_count = max(1, int(plan.audience_size * stop_share))
+            plan.status = "failed" if outcome_draw < fails_part_way else "cancelled"
+            plan.updated_at = stop
         else:
-            done = start + r["audience"] * spacing + int(rng.integers(1, 30)) * SECOND
+            done = (start + plan.audience_size * spacing
+                    + int(rng.integers(*profiles.CAMPAIGN_COMPLETED_AFTER_LAST_SEND_S)) * SECOND)
             if done >= self.now_us:
-                r.update(status="running", updated_at=start)
+                plan.status, plan.updated_at = "running", start
             else:
-                r.update(completed_at=done, updated_at=done)
-        r["updated_at"] = min(r["updated_at"], self.now_us - SECOND)
-        return r
+                plan.completed_at, plan.updated_at = done, done
+        plan.updated_at = min(plan.updated_at, self.now_us - SECOND)
+        return plan
 
-    def _camp_arrays(self, rows):
-        self.camp_rows = rows
-        self.camp_started = np.array([NEVER if r["started_at"] is None else r["started_at"] for r in rows], np.int64)
-        self.camp_cat = np.array([CATEGORIES.index(r["category"]) for r in rows], np.int64)
+    def _campaign_arrays(self, plans: list[CampaignPlan]):
+        self.campaign_plans = plans
+        self.campaign_started = np.array([NEVER if p.started_at is None else p.started_at for p in plans], np.int64)
+        self.campaign_category = np.array([CATEGORIES.index(p.category) for p in plans], np.int64)
