@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import REPO, base_env, duck_query, generate_args, run_dbt, warehouse_cli, Warehouse
+from conftest import REPO, base_env, duck_query, generate_args, run_dbt, warehouse_cli, Warehouse
 
 MF = REPO / ".metricflow" / "venv" / "bin" / "mf"
 # The smallest warehouse that still has a few closed deals and a converted lead.
