@@ -250,9 +250,9 @@ CHART_SQL = {
                               "period_type = 'month'", "period_start"),
     "Churn rate": _monthly("mrr_monthly", "Logo churn rate",
                            "sum(churned_customers) * 1.0 / nullif(sum(starting_customers), 0)"),
-    "Attainment of target, last complete month": ("""select metric, sum(actual) / sum(target) as "Attainment"
+    "Attainment of target, last complete month": ("""select metric_name, sum(actual) / sum(target) as "Attainment"
         from marts.targets_vs_actuals
-        where month = (select max(month) from marts.targets_vs_actuals where is_complete) group by metric""",
+        where month = (select max(month) from marts.targets_vs_actuals where is_complete) group by metric_name""",
                                                    None, 10000),
     "Store revenue, last 90 days": (f"""select period_start, sum(revenue_usd) as "Revenue" from marts.period_kpis
         where period_type = 'day' and {_last("period_kpis", "period_start", "'89 days'", "period_type = 'day'")}

@@ -211,6 +211,13 @@ final as (
             as target_key,
         target_months.tenant_id,
         target_months.metric,
+        -- the name a chart or a report shows for the metric
+        case target_months.metric
+            when 'mrr' then 'MRR'
+            when 'new_mrr' then 'New MRR'
+            when 'won_amount' then 'Won amount'
+            when 'store_revenue' then 'Store revenue'
+        end as metric_name,
         target_months.month,
         target_months.is_complete,
         target_months.currency,
