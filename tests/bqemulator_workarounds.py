@@ -10,7 +10,9 @@ never in the project's: it patches bqemulator in its process, then hands over to
 The bugs: (1) SET OPTIONS(description=...) cut at a ")" inside the string, (2) WEEK(MONDAY)
 truncation lands on Sunday, (3) NUMERIC is DECIMAL(18,3), (4) NUMERIC(p, s) casts lose (p, s) in a
 query that divides, (5) APPROX_QUANTILES offsets read one element too far, (6) ARRAY_AGG(DISTINCT x
-IGNORE NULLS) and (7) SET (v) = (SELECT AS STRUCT ...) break dbt's insert_overwrite script.
+IGNORE NULLS) and (7) SET (v) = (SELECT AS STRUCT ...) break dbt's insert_overwrite script, (8)
+CREATE TABLE t (columns) ... AS (SELECT ...) with the body in parentheses, as dbt writes an enforced
+contract's table, reaches DuckDB unrewritten.
 Each workaround names the emulator bug it covers, carries a probe (True when the emulator behaves
 as BigQuery does on that point) and the smallest patch that makes the probe pass; `check` prints
 {name: [probe before, probe after]} as JSON, so a test proves each bug is still there (else the
@@ -271,6 +273,35 @@ def _set_struct_apply() -> None:
     ScriptInterpreter._exec_set = _exec_set
 
 
+# --- 8. CREATE TABLE t (columns) AS ( SELECT ... ) -----------------------------------------------------
+# A mart with an enforced contract is created by dbt-bigquery as CREATE OR REPLACE TABLE t (name type,
+# ...) [PARTITION BY ...] OPTIONS(...) AS ( SELECT ... ), its body in parentheses. The emulator rewrites
+# the column list into casts of the select (DuckDB cannot take both), but only when the body is a bare
+# SELECT or UNION: a parenthesised one is left as it is and DuckDB fails with 'syntax error at or near
+# "AS"' on every contracted mart.
+
+_CONTRACT_DDL = "create or replace table `p`.`d`.`t` (a INT64, b STRING) as (select 1 as a, 'x' as b)"
+
+
+def _contract_ddl_probe() -> bool:
+    from bqemulator.sql.rewriter.create_table_schema_ctas import rewrite_create_table_schema_ctas
+    return "(a INT64" not in rewrite_create_table_schema_ctas(_CONTRACT_DDL)
+
+
+def _contract_ddl_apply() -> None:
+    from sqlglot import exp
+
+    from bqemulator.sql.rewriter import create_table_schema_ctas
+    first_select = create_table_schema_ctas._first_select
+
+    def first_select_in_parentheses(body):
+        while isinstance(body, exp.Subquery):      # ( SELECT ... ): the select inside
+            body = body.this
+        return first_select(body)
+
+    create_table_schema_ctas._first_select = first_select_in_parentheses
+
+
 WORKAROUNDS = [
     Workaround("set_options_string_with_paren",
                "ALTER TABLE ... SET OPTIONS(description=...) cut at the first ')' inside the string "
@@ -294,6 +325,9 @@ WORKAROUNDS = [
     Workaround("set_from_select_as_struct",
                "SET (v) = (SELECT AS STRUCT ...) assigns the struct, not its field (insert_overwrite runs fail)",
                _set_struct_probe, _set_struct_apply),
+    Workaround("create_table_columns_as_parenthesised_select",
+               "CREATE TABLE t (columns) AS ( SELECT ... ) reaches DuckDB as is (every contracted mart fails)",
+               _contract_ddl_probe, _contract_ddl_apply),
 ]
 
 
