@@ -27,6 +27,12 @@ def ratio(numerator: str, denominator: str) -> str:
     return f"sum({numerator}) * 1.0 / nullif(sum({denominator}), 0)"
 
 
+# The rates more than one report shows, from the parts their marts carry: written once here.
+WIN_RATE = ratio("deals_won", "deals_won + deals_lost")
+LOGO_CHURN_RATE = ratio("churned_customers", "starting_customers")
+NET_REVENUE_RETENTION = ratio("starting_mrr + expansion_mrr + contraction_mrr + churned_mrr", "starting_mrr")
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a group of figures or a table's rows come from: a mart, the rows it keeps (`where`), the
@@ -131,7 +137,7 @@ LEADERBOARD = Table(
      Column("won_amount_usd", "Won (USD)", "money"), Column("deals_lost", "Deals lost", "count"),
      Column("win_rate", "Win rate", "rate")),
     {"deals_won": "sum(deals_won)", "won_amount_usd": "sum(won_amount_usd)", "deals_lost": "sum(deals_lost)",
-     "win_rate": ratio("deals_won", "deals_won + deals_lost")},
+     "win_rate": WIN_RATE},
     group_by=("user_id", "full_name", "team"), order_by=("won_amount_usd desc", "deals_won desc", "user_id"))
 
 SALES = KindSpec("sales", "Sales report", (
@@ -144,7 +150,7 @@ SALES = KindSpec("sales", "Sales report", (
         count("proposals_created", "Proposals created"),
         count("deals_won", "Deals won"),
         count("deals_lost", "Deals lost", better=False),
-        Figure("win_rate", "Win rate (won / closed)", "rate", ratio("deals_won", "deals_won + deals_lost"), "points"),
+        Figure("win_rate", "Win rate (won / closed)", "rate", WIN_RATE, "points"),
         amount("won_amount_usd", "Won amount (USD)"),
         Figure("average_deal_size_usd", "Average deal size (USD)", "money", ratio("won_amount_usd", "deals_won")),
     )),
@@ -183,12 +189,12 @@ CUSTOMER_SUCCESS = KindSpec("customer_success", "Customer Success report", (
     Section("Retention and expansion", MRR, (
         count("churned_customers", "Customers churned (logo churn)", better=False),
         Figure("logo_churn_rate", "Logo churn rate (churned / customers at month start)", "rate",
-               ratio("churned_customers", "starting_customers"), "points", False),
+               LOGO_CHURN_RATE, "points", False),
         Figure("revenue_churn_usd", "Revenue churned (USD)", "money", "-sum(churned_mrr)", "relative", False),
         amount("expansion_mrr", "Expansion MRR (USD)"),
         amount("contraction_mrr", "Contraction MRR (USD)", change="amount"),
         Figure("net_revenue_retention", "Net revenue retention (monthly)", "rate",
-               ratio("starting_mrr + expansion_mrr + contraction_mrr + churned_mrr", "starting_mrr"), "points"),
+               NET_REVENUE_RETENTION, "points"),
     )),
     Section("Renewals in the quarter", RENEWALS, (
         count("renewals_due", "Renewals due"),
@@ -264,10 +270,10 @@ EXECUTIVE = KindSpec("executive", "Executive report", (
     )),
     Section("Growth and retention", MRR, (
         amount("net_new_mrr", "Net new MRR (USD)", change="amount"),
-        Figure("logo_churn_rate", "Logo churn rate", "rate", ratio("churned_customers", "starting_customers"),
+        Figure("logo_churn_rate", "Logo churn rate", "rate", LOGO_CHURN_RATE,
                "points", False),
         Figure("net_revenue_retention", "Net revenue retention (monthly)", "rate",
-               ratio("starting_mrr + expansion_mrr + contraction_mrr + churned_mrr", "starting_mrr"), "points"),
+               NET_REVENUE_RETENTION, "points"),
     )),
     Section("Store and sales", DAY_KPIS, (
         amount("revenue_usd", "Store revenue (USD)", name="store_revenue_usd"),
@@ -276,7 +282,7 @@ EXECUTIVE = KindSpec("executive", "Executive report", (
         Figure("conversion_rate", "Store conversion (purchasing sessions)", "rate",
                ratio("purchase_sessions", "sessions"), "points"),
         count("leads", "New leads"),
-        Figure("win_rate", "Win rate", "rate", ratio("deals_won", "deals_won + deals_lost"), "points"),
+        Figure("win_rate", "Win rate", "rate", WIN_RATE, "points"),
         amount("won_amount_usd", "Won amount (USD)"),
     )),
     Section("Risks at month end", HEALTH_END, (
