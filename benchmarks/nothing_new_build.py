@@ -8,7 +8,7 @@ On one generated DuckDB warehouse, one after the other:
 2. `warehouse build` again with nothing new: reads the record of step 1 and starts no dbt;
 3. `dbt build` again with nothing new: what a second build cost before the record existed (every
    table model rebuilt, every test run);
-4. one raw table gets a few new rows (a new version of five open opportunities), then
+4. one raw table gets a few new rows (a new version of five opportunities), then
    `warehouse build`: only what that table feeds.
 Prints the wall times and their share of the full build; asserts only that each step took the path
 its first line names.
@@ -41,7 +41,7 @@ def timed(cmd: list[str], env: dict, expect: str | None = None) -> float:
 
 
 def append_new_versions(db_path: Path) -> None:
-    """Five open opportunities again, with a doubled amount and a later update and load: a loader's next batch."""
+    """Five opportunities again, with a doubled amount and a later update and load: a loader's next batch."""
     import duckdb
 
     from orchestration.generator.load import append_rows

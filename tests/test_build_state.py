@@ -21,11 +21,14 @@ from orchestration.fingerprint import differences, fingerprint_schema
 
 NEXT_DAY = "2026-11-22"
 BUILD = ("build", "--as-of-date", AS_OF.isoformat())
-# three open opportunities get a new version: amount doubled, updated an hour later, landed a day later
-NEW_VERSIONS = ("select * replace (amount * 2 as amount, updated_at + interval 1 hour as updated_at, "
-                "_loaded_at + interval 1 day as _loaded_at) from raw_crm.opportunities "
-                "where stage not in ('closed_won', 'closed_lost') and amount > 0 "
-                "and updated_at < timestamp '2026-11-20' order by id limit 3")
+LATEST_VERSIONS = ("select * from raw_crm.opportunities qualify row_number() over (partition by tenant_id, id "
+                   "order by updated_at desc, _loaded_at desc) = 1")
+# the latest versions of three opportunities, as the raw table holds them
+LATEST_THREE = (f"select * from ({LATEST_VERSIONS}) where amount > 0 and updated_at < timestamp '2026-11-15' "
+                "order by id limit 3")
+# ... and a new version of each: amount doubled, updated an hour later, landed a day later
+NEW_VERSIONS = (f"select * replace (amount * 2 as amount, updated_at + interval 1 hour as updated_at, "
+                f"_loaded_at + interval 1 day as _loaded_at) from ({LATEST_THREE})")
 
 
 # --- the decision, on hand-made inputs --------------------------------------------------------------
@@ -173,7 +176,7 @@ def test_new_rows_in_one_raw_table_build_what_it_feeds_and_equal_a_full_build(bu
     from orchestration.generator.load import append_rows
     con = duckdb.connect(str(built.db), read_only=True)
     batch = con.sql(NEW_VERSIONS).to_arrow_table()
-    old_amounts = dict(con.execute(f"select id, amount from ({NEW_VERSIONS})").fetchall())
+    old_amounts = dict(con.execute(f"select id, amount from ({LATEST_THREE})").fetchall())
     con.close()
     assert batch.num_rows == 3
     append_rows(batch, "raw_crm", "opportunities", built.db)
