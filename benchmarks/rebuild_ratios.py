@@ -98,14 +98,17 @@ def main():
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--top", type=int, default=12)
     p.add_argument("--out", type=Path)
+    p.add_argument("--keep-database", action="store_true",
+                   help="Postgres: keep the built database (printed) for benchmarks/query_pack.py")
     args = p.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-rebuild-"))
+    report: dict = {"scale": args.scale, "target": args.target, "as_of_date": AS_OF}
     pg_db = f"warehouse_rebuild_{os.getpid()}"
+    report["database"] = pg_db if args.target == "postgres" else None
     env = dict(os.environ, DBT_PROFILES_DIR=str(tmp), DBT_DUCKDB_PATH=str(tmp / "bench.duckdb"), PGDATABASE=pg_db)
     shutil.copy(REPO / "profiles.yml.example", tmp / "profiles.yml")
     target = tmp / "target"
     extra = ["--threads", str(args.threads)] if args.threads else []
-    report: dict = {"scale": args.scale, "target": args.target, "as_of_date": AS_OF}
     try:
         print(f"generating scale {args.scale} into {args.target} ...", flush=True)
         subprocess.run([str(BIN / "warehouse"), "generate", "--scale", str(args.scale), "--seed", "42",
@@ -130,11 +133,13 @@ def main():
         print("build with every test ...", flush=True)
         steps["build"] = timed_dbt(["build", "--full-refresh", "--target", args.target, *extra], env, target)
     finally:
-        if args.target == "postgres":
+        if args.target == "postgres" and not args.keep_database:
             subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", pg_db], check=False)
         shutil.rmtree(tmp, ignore_errors=True)
 
     full = steps["full"][0]
+    if args.keep_database and args.target == "postgres":
+        print(f"kept Postgres database {pg_db}")
     print(f"\nscale {args.scale}, {args.target}: {report['raw_rows']:,} raw rows, "
           f"{report['held_back_rows']:,} of them the last day's loads")
     print("| step | wall (s) | share of the full run | summed model time (s) | CPU steal |")
