@@ -148,8 +148,11 @@ def main():
         models = [r for r in results if r["unique_id"].startswith("model.")]
         summed = sum(r["execution_time"] for r in models)
         print(f"| {name} | {wall:.1f} | {wall / full:.0%} | {summed:.1f} | {steal:.0%} |")
+        others = [r for r in results if not r["unique_id"].startswith("model.")]
         report[name] = {"wall_s": wall, "steal": steal, "summed_model_s": summed,
-                        "models": {r["unique_id"].split(".")[-1]: r["execution_time"] for r in models}}
+                        "models": {r["unique_id"].split(".")[-1]: r["execution_time"] for r in models},
+                        # tests, unit tests, seeds and snapshots: where `dbt build` spends beyond the models
+                        "other_nodes": {r["unique_id"]: r["execution_time"] for r in others}}
     full_models, day_models = report["full"]["models"], report["day"]["models"]
     print(f"\nslowest {args.top} models in the full run, and the same model on a day's new data:")
     print("| model | full (s) | day (s) | day / full |")
@@ -157,6 +160,13 @@ def main():
     for name, secs in sorted(full_models.items(), key=lambda kv: -kv[1])[:args.top]:
         day = day_models.get(name, 0.0)
         print(f"| {name} | {secs:.2f} | {day:.2f} | {day / max(secs, 1e-9):.0%} |")
+    others = report["build"]["other_nodes"]
+    by_kind: dict[str, float] = {}
+    for node, secs in others.items():
+        by_kind[node.split(".")[0]] = by_kind.get(node.split(".")[0], 0.0) + secs
+    print("\n`dbt build` beyond the models, summed: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(by_kind.items())))
+    for node, secs in sorted(others.items(), key=lambda kv: -kv[1])[:args.top]:
+        print(f"  {node}: {secs:.2f}s")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=1))
