@@ -282,6 +282,7 @@ def test_the_record_on_postgres(tmp_path):
         rows = con.execute("select * from raw_crm.opportunities order by id limit 2").fetchall()
         cols = [d.name for d in con.execute("select * from raw_crm.opportunities limit 0").description]
         # a forecast table rewritten in place: same count, same as_of_date, another value
+        con.execute("create schema if not exists marts")
         con.execute("create table marts.revenue_forecast (tenant_id text, as_of_date date, point_forecast double "
                     "precision)")
         con.execute("insert into marts.revenue_forecast values ('tn_001', '2026-11-21', 1.5), "
