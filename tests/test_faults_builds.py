@@ -73,7 +73,7 @@ def faulted(request, tmp_path_factory):
     # early in the build (10-30 % of a clean one's time): the trial must catch the build running even
     # when the machine is quicker than it was for the clean build (the runner draws from 20-80 %)
     out["full"] = faults.run_trial(wh, "full", "kill9", rng.uniform(0.1, 0.3), clean_seconds, clean, clean)
-    out["incremental_clean"] = reference = faults.incremental_reference(wh)
+    out["incremental_clean"] = reference = faults.incremental_reference(wh)[0]
     out["held_back"] = before = faults.incremental_start(wh)
     out["incremental"] = faults.run_trial(wh, "incremental", "kill9", rng.uniform(0.1, 0.3), clean_seconds,
                                           before, reference)

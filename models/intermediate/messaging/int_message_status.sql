@@ -9,12 +9,14 @@
     of those messages' events, so no row is rebuilt from part of its events
     (found by key, not by a time window: a read receipt can happen weeks after
     its message was sent). A
-    message newly loaded touches itself too: its events that landed before it
-    were quarantined as orphan_fk until it came, and the base model has judged
-    them again (the messaging tables land together, so the message is loaded
-    after that watermark). A message whose every event is later re-delivered in
-    a form that breaks the contract keeps its old row until a full refresh (the
-    weekly_messaging_full_refresh job). -#}
+    staged event whose message holds no row here touches its message too: its
+    events that landed before it were quarantined as orphan_fk until it came,
+    and the base model has judged them again. That is found by key, not by the
+    message's _loaded_at: the tables land separately, and a message can become
+    visible after newer status events were built (its load stamped earlier than
+    this model's watermark). A message whose every event is later re-delivered
+    in a form that breaks the contract keeps its old row until a full refresh
+    (the weekly_messaging_full_refresh job). -#}
 -- sqlfluff:indentation:template_blocks_indent:false
 -- (its incremental-only CTEs and joins sit at the indent of the SQL around them)
 {{
@@ -31,7 +33,6 @@
     )
 }}
 -- depends_on: {{ ref('base_messaging__message_status_events') }} (read by incremental runs only)
--- depends_on: {{ ref('base_messaging__messages') }} (read by incremental runs only)
 {%- do assert_incremental_source_unchanged(ref('base_messaging__message_status_events')) %}
 
 with
@@ -48,10 +49,13 @@ touched_messages as (
     where _loaded_at > {{ incremental_watermark('_loaded_at') }} and message_id is not null
     union distinct
     select
-        tenant_id,
-        id as message_id
-    from {{ ref('base_messaging__messages') }}
-    where _loaded_at > {{ incremental_watermark('_loaded_at') }} and id is not null
+        all_status_events.tenant_id,
+        all_status_events.message_id
+    from all_status_events
+    left join {{ this }} as held
+        on all_status_events.tenant_id = held.tenant_id
+        and all_status_events.message_id = held.message_id
+    where held.message_id is null
 ),
 
 {%- endif %}

@@ -9,9 +9,13 @@
     Incremental: a run recomputes the messages of every conversation touched by
     rows loaded after the latest _loaded_at held here: a new or re-delivered
     message (an inbound one changes is_replied of the outbound messages up to
-    24 hours before it), a status event (it changes its message's flags), a new
-    version of a conversation or a campaign (contact, account, category; and the
-    messages that landed before it, quarantined as orphan_fk until it came). A
+    24 hours before it), a new version of a conversation or a campaign (contact,
+    account, category; and the messages that landed before it, quarantined as
+    orphan_fk until it came). Two touches are found by comparing with what is
+    held, not by load stamps, because the messaging tables land separately and
+    a row can become visible after newer rows of another table were built: a
+    message whose status in int_message_status differs from the one held here,
+    and a staged message that holds no row here. A
     row depends only on its message, its status, its conversation, its campaign
     and the messages after it, so a touched conversation is recomputed from the
     earliest message a new row can change, which bounds the scan: 24 hours
@@ -41,7 +45,6 @@
     )
 }}
 -- depends_on: {{ ref('base_messaging__messages') }} (read by incremental runs only)
--- depends_on: {{ ref('base_messaging__message_status_events') }}
 -- depends_on: {{ ref('base_messaging__conversations') }}
 -- depends_on: {{ ref('base_messaging__campaigns') }}
 {%- do assert_incremental_source_unchanged([
@@ -75,14 +78,17 @@ new_messages as (
     where _loaded_at > {{ incremental_watermark('_loaded_at') }}
 ),
 
-new_status_events as (
+-- a staged message not held yet, whatever its load stamp says
+unheld_messages as (
     select
-        tenant_id,
-        message_id,
-        occurred_at,
-        quarantine_reason
-    from {{ ref('base_messaging__message_status_events') }}
-    where _loaded_at > {{ incremental_watermark('_loaded_at') }}
+        messages.tenant_id,
+        messages.conversation_id,
+        messages.sent_at
+    from messages
+    left join {{ this }} as held
+        on messages.tenant_id = held.tenant_id
+        and messages.message_id = held.message_id
+    where held.message_id is null
 ),
 
 new_conversations as (
@@ -105,17 +111,24 @@ new_campaigns as (
     where _loaded_at > {{ incremental_watermark('_loaded_at') }}
 ),
 
--- the messages newly loaded status events are about, found by key: a read receipt can happen weeks
--- after its message was sent, so the message, not the receipt, says how far back to read
+-- the messages whose status (int_message_status, rebuilt before this model) differs from the one held,
+-- found by key: a read receipt can happen weeks after its message was sent, so the message, not the
+-- receipt, says how far back to read
 status_touched_messages as (
     select
-        messages.tenant_id,
-        messages.conversation_id,
-        messages.sent_at
-    from messages
-    inner join new_status_events
-        on messages.tenant_id = new_status_events.tenant_id
-        and messages.message_id = new_status_events.message_id
+        held.tenant_id,
+        held.conversation_id,
+        held.sent_at
+    from {{ this }} as held
+    inner join message_status
+        on held.tenant_id = message_status.tenant_id
+        and held.message_id = message_status.message_id
+    where
+        held.sent_status_at is distinct from message_status.sent_status_at
+        or held.delivered_at is distinct from message_status.delivered_at
+        or held.read_at is distinct from message_status.read_at
+        or held.is_failed != message_status.is_failed
+        or held.error_code is distinct from message_status.error_code
 ),
 
 -- the earliest sent_at a newly loaded row can change (a row out of range has no usable time)
@@ -125,6 +138,9 @@ scan_floor as (
         select {{ dbt.dateadd('hour', -24, 'sent_at') }} as recompute_from
         from new_messages
         where coalesce(quarantine_reason, '') != 'out_of_range'
+        union all
+        select {{ dbt.dateadd('hour', -24, 'sent_at') }} as recompute_from
+        from unheld_messages
         union all
         select sent_at as recompute_from
         from status_touched_messages
@@ -152,6 +168,11 @@ touched_conversations as (
         tenant_id,
         conversation_id
     from new_messages
+    union distinct
+    select
+        tenant_id,
+        conversation_id
+    from unheld_messages
     union distinct
     select
         tenant_id,
