@@ -9,6 +9,7 @@
                                                         # marts (orchestration/forecast, orchestration/churn)
     warehouse report --kind sales --start 2026-11-01 --end 2026-11-30   # reports from the marts (orchestration/reports)
     warehouse api serve --target postgres --port 8000   # the metrics API (orchestration/api)
+    warehouse queue                                     # why each queued Dagster run waits (orchestration/run_queue.py)
 
 Bad arguments or an unreachable target give one line on stderr and exit code 2,
 with nothing written.
@@ -158,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--out", type=Path, default=None, help="default: $WAREHOUSE_REPORTS_DIR or reports/")
     rp.add_argument("--deliver", action="store_true",
                     help="also e-mail and post the files (REPORTS_SMTP_*, REPORTS_SLACK_WEBHOOK_URL)")
+    q = sub.add_parser("queue", help="the Dagster instance's queued runs, one line each: which run-queue limit "
+                                     "holds it and which run in progress holds that limit")
+    q.add_argument("--dagster-home", type=Path, default=None,
+                   help="default: $DAGSTER_HOME, else .dagster_home (the instance of `make dagster`)")
     from orchestration.api.cli import add_parser as add_api_parser
     add_api_parser(sub, _Parser)
     return p
@@ -430,6 +435,21 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_queue(args) -> int:
+    from orchestration.run_queue import open_instance, queue_report
+    home = args.dagster_home or Path(os.environ.get("DAGSTER_HOME") or REPO_ROOT / ".dagster_home")
+    try:
+        instance = open_instance(home)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    try:
+        for line in queue_report(instance):
+            print(line)
+    finally:
+        instance.dispose()
+    return 0
+
+
 def cmd_api(args) -> int:
     from orchestration.api.cli import run
     try:
@@ -444,7 +464,7 @@ def main(argv=None) -> int:
         args = build_parser().parse_args(argv)
         return {"generate": cmd_generate, "load": cmd_load, "build": cmd_build, "contract": cmd_contract,
                 "summary": cmd_summary, "access": cmd_access, "api": cmd_api, "forecast": cmd_forecast,
-                "churn-risk": cmd_forecast, "report": cmd_report,
+                "churn-risk": cmd_forecast, "report": cmd_report, "queue": cmd_queue,
                 "superset": cmd_superset}[args.command](args)
     except (UsageError, LoadError) as e:
         print(f"warehouse: error: {e}", file=sys.stderr)

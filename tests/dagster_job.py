@@ -8,8 +8,13 @@ the warehouse as it is: no asset is materialised.
 
 Runs in its own process so that the environment (DBT_DUCKDB_PATH, WAREHOUSE_AS_OF_DATE, ...) is
 read fresh by the definitions, as in a real deployment.
+
+With DAGSTER_JOB_EVENT_LOG set, every event log entry of the run (what a persistent instance stores:
+messages, step errors, materialisation and check metadata) is also written there, one serialised
+entry per line.
 """
 import json
+import os
 import sys
 
 import dagster as dg
@@ -63,6 +68,10 @@ def main():
             tick = alert_on_run_failure.evaluate_tick(
                 dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs))
             cursor = tick.cursor
+    if os.environ.get("DAGSTER_JOB_EVENT_LOG"):
+        with open(os.environ["DAGSTER_JOB_EVENT_LOG"], "w") as log:
+            for entry in instance.all_logs(result.run_id):
+                log.write(dg.serialize_value(entry) + "\n")
     print("RESULT " + json.dumps(out, default=str))
 
 

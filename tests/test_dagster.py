@@ -5,7 +5,8 @@ clickstream job is incremental and the weekly one rebuilds; raw tables with over
 bad row, or a stale feed, are stopped by their blocking Great Expectations check before any model
 runs (up to 5 % passes) and the failure sensor alerts once; dbt source freshness and the GX freshness
 expectations agree on the continuous feeds, whose windows live once (orchestration/contract.py); the
-run queue admits one writer run; external mode observes row counts and newest loads; the webserver
+run queue admits one writer run, and a second one stays queued, with `warehouse queue` naming the run that
+holds it, until the first ends; external mode observes row counts and newest loads; the webserver
 answers GraphQL on loopback; an alert is a JSON log line and a failing webhook never raises."""
 import json
 import shutil
@@ -235,6 +236,150 @@ def test_the_instance_admits_one_writer_run_at_a_time(definitions, tmp_path):
     assert not counter.is_blocked(daily)
     counter.update_counters_with_launched_item(daily)
     assert counter.is_blocked(hourly) and not counter.is_blocked(reports)
+
+
+# What the UI's "Run queue criteria" dialog of a queued run reads (Dagster 1.13, QueuedRunCriteriaDialog):
+# the instance's run-queue settings and the run's tags; it lists the limits whose tag the run carries.
+QUEUE_CRITERIA_QUERY = """
+query QueueCriteria($runId: ID!) {
+  instance { runQueuingSupported runQueueConfig { maxConcurrentRuns tagConcurrencyLimitsYaml } }
+  runOrError(runId: $runId) { __typename ... on Run { status tags { key value } } }
+}"""
+
+
+@pytest.fixture
+def queue_home(tmp_path) -> Path:
+    """A DAGSTER_HOME holding the project's dagster.yaml as it is, plus one line of difference: Dagster's
+    own MockedRunLauncher, which records the runs the queue daemon dequeues instead of starting them in
+    a code server (which would build the warehouse). The queue's settings are the project's."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    project = (REPO / "orchestration" / "dagster_home" / "dagster.yaml").read_text()
+    (home / "dagster.yaml").write_text(project + "run_launcher: {module: dagster._core.test_utils, class: MockedRunLauncher}\n")
+    return home
+
+
+class RunQueue:
+    """The instance at a DAGSTER_HOME with the project's code location loaded in-process, runs of its jobs
+    submitted as the UI and the schedules submit them (the job's tags, through the instance's run
+    coordinator), and single passes of Dagster's queue daemon, driven as Dagster's own daemon tests do."""
+
+    def __init__(self, home: Path, definitions):
+        import sys
+        from contextlib import ExitStack
+        import dagster as dg
+        from dagster._core.remote_origin import InProcessCodeLocationOrigin
+        from dagster._core.test_utils import create_test_daemon_workspace_context
+        from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+        from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
+        self.definitions = definitions
+        self.stack = ExitStack()
+        self.instance = self.stack.enter_context(dg.DagsterInstance.from_config(str(home)))
+        location = InProcessCodeLocationOrigin(LoadableTargetOrigin(
+            executable_path=sys.executable, module_name="orchestration.dagster_defs.definitions",
+            working_directory=str(REPO)))
+        self.workspace = self.stack.enter_context(create_test_daemon_workspace_context(
+            InProcessWorkspaceLoadTarget(location), self.instance))
+        entry = next(iter(self.workspace.create_request_context().get_code_location_entries().values()))
+        assert entry.code_location, entry.load_error
+        self.repository = next(iter(entry.code_location.get_repositories().values()))
+
+    def submit(self, job: str):
+        from dagster._core.storage.dagster_run import DagsterRunStatus
+        from dagster._core.test_utils import create_run_for_test
+        remote_job = self.repository.get_full_job(job)
+        run = create_run_for_test(self.instance, job_name=job, status=DagsterRunStatus.NOT_STARTED,
+                                  tags=self.definitions.resolve_job_def(job).run_tags,
+                                  remote_job_origin=remote_job.get_remote_origin(),
+                                  job_code_origin=remote_job.get_python_origin())
+        return self.instance.submit_run(run.run_id, self.workspace.create_request_context())
+
+    def daemon_pass(self) -> None:
+        from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
+        list(QueuedRunCoordinatorDaemon(interval_seconds=1).run_iteration(self.workspace))
+
+    def report(self, run, event_type) -> None:
+        """What the run's own process reports when it starts or ends."""
+        from dagster._core.events import DagsterEvent
+        self.instance.report_dagster_event(DagsterEvent(event_type.value, job_name=run.job_name), run_id=run.run_id)
+
+    def status(self, run) -> str:
+        return self.instance.get_run_by_id(run.run_id).status.value
+
+    def dequeued(self) -> list[str]:
+        return [run.run_id for run in self.instance.run_launcher.queue()]
+
+    def close(self) -> None:
+        self.stack.close()
+
+
+def queue_lines(home: Path, capsys) -> list[str]:
+    from orchestration.cli import main
+    capsys.readouterr()
+    assert main(["queue", "--dagster-home", str(home)]) == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def test_a_second_writer_run_stays_queued_and_says_which_run_holds_it(definitions, queue_home, capsys):
+    """A writer run in progress (daily_full_build, dequeued by the daemon and started); a second writer
+    run (hourly_clickstream) submitted through the run coordinator stays QUEUED pass after pass, the
+    reports (no writer tag) go through; the UI's queue criteria show the writer limit it waits on, and
+    `warehouse queue` names the run that holds it; once the first run ends, the second is dequeued."""
+    import yaml
+    from dagster._core.events import DagsterEventType
+    from dagster_graphql.test.utils import execute_dagster_graphql
+    queue = RunQueue(queue_home, definitions)
+    try:
+        daily = queue.submit("daily_full_build")
+        assert queue.status(daily) == "QUEUED"
+        # before the daemon's pass nothing holds it: the line says who would start it
+        assert queue_lines(queue_home, capsys) == [
+            f"run {daily.run_id} (daily_full_build) waits: no run-queue limit holds it: the queue daemon starts "
+            f"it on its next pass (`dagster-daemon run`, which `make dagster` starts)"]
+        queue.daemon_pass()
+        assert queue.dequeued() == [daily.run_id]
+        queue.report(daily, DagsterEventType.RUN_START)
+        hourly, reports = queue.submit("hourly_clickstream"), queue.submit("executive_reports")
+        queue.daemon_pass()
+        queue.daemon_pass()
+        assert (queue.status(daily), queue.status(hourly), queue.status(reports)) == ("STARTED", "QUEUED", "STARTING")
+        assert queue.dequeued() == [daily.run_id, reports.run_id]
+
+        # Dagster's own account of the wait: the queue criteria the UI shows for the queued run
+        result = execute_dagster_graphql(queue.workspace.create_request_context(), QUEUE_CRITERIA_QUERY,
+                                         {"runId": hourly.run_id})
+        assert not result.errors, result.errors
+        shown = result.data["instance"]
+        run_tags = {t["key"]: t["value"] for t in result.data["runOrError"]["tags"]}
+        assert shown["runQueuingSupported"] and shown["runQueueConfig"]["maxConcurrentRuns"] == 4
+        assert result.data["runOrError"]["status"] == "QUEUED"
+        criteria = [limit for limit in yaml.safe_load(shown["runQueueConfig"]["tagConcurrencyLimitsYaml"])
+                    if run_tags.get(limit["key"]) == limit["value"]]
+        assert criteria == [{"key": "warehouse/writer", "value": "duckdb", "limit": 1}]
+
+        # the project's: which run holds the limit, and since when
+        started = datetime.fromtimestamp(queue.instance.get_run_record_by_id(daily.run_id).start_time, UTC)
+        assert queue_lines(queue_home, capsys) == [
+            f"run {hourly.run_id} (hourly_clickstream) waits: warehouse/writer=duckdb is held by run "
+            f"{daily.run_id} (daily_full_build, started {started:%Y-%m-%d %H:%M:%S} UTC)"]
+
+        queue.report(daily, DagsterEventType.RUN_SUCCESS)
+        queue.daemon_pass()
+        assert queue.status(hourly) == "STARTING" and queue.dequeued() == [daily.run_id, reports.run_id, hourly.run_id]
+        lines = queue_lines(queue_home, capsys)
+        assert len(lines) == 1 and lines[0].startswith("no queued runs; 2 in progress: ")
+        assert f"run {reports.run_id} (executive_reports, starting)" in lines[0]
+    finally:
+        queue.close()
+
+
+def test_warehouse_queue_with_nothing_queued_or_no_instance(queue_home, tmp_path, capsys):
+    assert queue_lines(queue_home, capsys) == ["no queued runs; 0 in progress"]
+    from orchestration.cli import main
+    assert main(["queue", "--dagster-home", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no Dagster instance at" in err[0]
+    assert not (tmp_path / "nowhere").exists()
 
 
 def _default_statuses(env: dict) -> dict[str, str]:

@@ -6,10 +6,14 @@ and restarts it with `pg_ctl restart -m fast` the moment dbt, run by Dagster's h
 job, is building a table. The dbt step must fail in one line naming the dbt node and the lost
 connection, its retry policy must run it again once the server is back, and the marts must end equal
 (fingerprint for fingerprint, orchestration/fingerprint.py) to a clean build of the same data.
+A password is in the environment throughout (the server trusts local logins, so it is read and never
+needed): after the run and a set of reports, it is in none of dbt's logs and artifacts, the Dagster
+run's events (messages, errors, metadata) and console, or the report files.
 """
 import glob
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -82,8 +86,9 @@ def restarted(tmp_path_factory):
         server.start()
         with server.connect() as con:
             con.execute(f'create database "{DATABASE}"')
+        secret = "pw-" + secrets.token_hex(12)
         env = {**base_env(tmp), "PGHOST": "127.0.0.1", "PGPORT": str(server.port), "PGUSER": "postgres",
-               "PGDATABASE": DATABASE}
+               "PGDATABASE": DATABASE, "PGPASSWORD": secret, "REPORTS_SMTP_PASSWORD": secret}
         warehouse_cli(env, "generate", "--tenants", str(TENANTS), "--scale", str(SCALE), "--seed", str(SEED),
                       "--as-of-date", AS_OF, "--target", "postgres", "--no-progress")
         run_dbt(env, "postgres", tmp / "target", "build", "--full-refresh", *NO_TESTS)
@@ -92,7 +97,11 @@ def restarted(tmp_path_factory):
         run, restarts = _dagster_run_with_a_restart(server, env, tmp)
         with server.connect(DATABASE) as con:
             after = fingerprint_schema(con, "marts")
-        yield {"clean": clean, "after": after, "run": run, "restarts": restarts, "log": server.log.read_text()}
+        # after the faults, the reports of the same warehouse, written where the Dagster run writes them
+        warehouse_cli(env, "report", "--kind", "all", "--cadence", "monthly", "--as-of-date", AS_OF,
+                      "--target", "postgres", "--out", str(tmp / "reports"))
+        yield {"clean": clean, "after": after, "run": run, "restarts": restarts, "log": server.log.read_text(),
+               "tmp": tmp, "secret": secret}
     finally:
         server.stop()
 
@@ -105,7 +114,10 @@ def _dagster_run_with_a_restart(server: Server, env: dict, tmp: Path) -> tuple[d
            # target and vars) lets each dbt attempt of the run parse partially, not the whole project again
            "DBT_TARGET_PATH": str(tmp / "target"),
            # the first retry waits this long: the restarted server is up again within it
-           "WAREHOUSE_RETRY_DELAY_SECONDS": "5", "WAREHOUSE_REPORTS_DIR": str(tmp / "reports")}
+           "WAREHOUSE_RETRY_DELAY_SECONDS": "5", "WAREHOUSE_REPORTS_DIR": str(tmp / "reports"),
+           # the Dagster run's dbt artifacts beside the build's (its manifest is there), inside the scanned tmp
+           "DBT_TARGET_PATH": str(tmp / "target"),
+           "DAGSTER_JOB_EVENT_LOG": str(tmp / "dagster_home" / "event_log.jsonl")}
     (tmp / "dagster_home").mkdir(exist_ok=True)
     restarts: list[str] = []
     done = threading.Event()
@@ -131,6 +143,8 @@ def _dagster_run_with_a_restart(server: Server, env: dict, tmp: Path) -> tuple[d
     finally:
         done.set()
         watcher.join(timeout=180)
+    # the run's console (Dagster logs each event there), kept for the scan for secrets
+    (tmp / "dagster_home" / "console.log").write_text(proc.stdout + proc.stderr)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     assert lines, proc.stderr[-4000:]
     return json.loads(lines[-1][len("RESULT "):]), restarts
@@ -156,3 +170,25 @@ def test_the_dbt_step_failed_in_one_line_naming_the_node_and_its_retry_succeeded
 def test_after_the_retry_every_mart_equals_a_clean_build(restarted):
     assert restarted["clean"], "no mart was fingerprinted"
     assert differences(restarted["clean"], restarted["after"]) == {}
+
+
+def _files_holding(root: Path, secret: str) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file() and secret.encode() in p.read_bytes())
+
+
+def test_no_password_reaches_logs_metadata_or_reports(restarted):
+    tmp, secret = restarted["tmp"], restarted["secret"]
+    dagster_files = [p for p in (tmp / "dagster_home").rglob("*") if p.is_file()]
+    reports = [p for p in (tmp / "reports").rglob("*") if p.is_file()]
+    # what is scanned exists: the run's every event (metadata, step errors) and console, dbt's logs, the reports
+    events = (tmp / "dagster_home" / "event_log.jsonl").read_text()
+    assert "ASSET_MATERIALIZATION" in events and "STEP_UP_FOR_RETRY" in events
+    assert len(dagster_files) >= 2 and reports and list(tmp.rglob("dbt.log"))
+    assert _files_holding(tmp, secret) == []
+    # the scan itself can fail: the secret written into Dagster's storage is found there
+    probe = tmp / "dagster_home" / "probe.log"
+    probe.write_text(f"connecting with {secret}\n")
+    try:
+        assert _files_holding(tmp, secret) == [probe]
+    finally:
+        probe.unlink()

@@ -36,7 +36,7 @@ final as (
         with_cohort.customer_id,
         with_cohort.cohort_month,
         with_cohort.activity_month,
-        {{ dbt.datediff('with_cohort.cohort_month', 'with_cohort.activity_month', 'month') }} as month_number, -- noqa: LT05
+        cast({{ dbt.datediff('with_cohort.cohort_month', 'with_cohort.activity_month', 'month') }} as {{ dbt.type_bigint() }}) as month_number, -- noqa: LT05
         coalesce(customers.acquisition_channel, 'unknown') as acquisition_channel,
         with_cohort.paid_orders,
         with_cohort.net_revenue_usd,

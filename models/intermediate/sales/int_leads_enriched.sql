@@ -162,7 +162,7 @@ final as (
         opportunities,
         opportunity_outcome,
         won_amount_usd,
-        {{ dbt.datediff('created_at', 'first_contacted_at', 'hour') }} as hours_to_first_contact, -- noqa: LT05
+        cast({{ dbt.datediff('created_at', 'first_contacted_at', 'hour') }} as {{ dbt.type_bigint() }}) as hours_to_first_contact, -- noqa: LT05
         {{ dbt.datediff('created_at', 'qualified_at', 'day') }} as days_to_qualification, -- noqa: LT05
         {{ dbt.datediff('created_at', 'won_at', 'day') }} as days_lead_to_won, -- noqa: LT05
         account_id,

@@ -59,7 +59,7 @@ cutoffs as (
         cast({{ dbt.dateadd('month', 1, 'mrr_history.month') }} as date) as next_month,
         cast({{ dbt.dateadd('month', -1, 'mrr_history.month') }} as date) as previous_month,
         cast({{ dbt.dateadd('month', -2, 'mrr_history.month') }} as date) as failed_payments_from_month,
-        {{ dbt.datediff('mrr_history.first_month', 'mrr_history.month', 'month') }}
+        cast({{ dbt.datediff('mrr_history.first_month', 'mrr_history.month', 'month') }} as {{ dbt.type_bigint() }}) -- noqa: LT05
         + 1 as tenure_months,
         cast({{ dbt.dateadd('month', label_months, 'mrr_history.month') }} as date)
             as label_window_end_month

@@ -56,7 +56,7 @@ grid as (
         cohorts.cohort_size,
         cohorts.cohort_starting_mrr,
         months.month as activity_month,
-        {{ dbt.datediff('cohorts.cohort_month', 'months.month', 'month') }} as month_number -- noqa: LT05
+        cast({{ dbt.datediff('cohorts.cohort_month', 'months.month', 'month') }} as {{ dbt.type_bigint() }}) as month_number -- noqa: LT05
     from cohorts
     inner join months
         on cohorts.cohort_month <= months.month

@@ -87,7 +87,7 @@ final as (
         churns.lost_mrr,
         churns.first_paid_month,
         churns.paid_months,
-        {{ dbt.datediff("churns.first_paid_month", "churns.churn_month", "month") }} as tenure_months, -- noqa: LT05
+        cast({{ dbt.datediff("churns.first_paid_month", "churns.churn_month", "month") }} as {{ dbt.type_bigint() }}) as tenure_months, -- noqa: LT05
         churns.segment,
         churns.owner_user_id,
         last_scores.health_score as last_health_score,
