@@ -264,6 +264,18 @@ def pg_query(wh: Warehouse, sql: str):
 
 
 
+def rule_summary(check) -> str:
+    """A contract rule (orchestration.contract's check) as one short string: its reason, and the
+    columns it reads where the reason alone does not say which."""
+    if check.reason in ("null_key", "conflicting_versions"):
+        return check.reason
+    if check.reason == "end_before_start":
+        return "end_before_start:" + ",".join(end for _, end in check.pairs)
+    if check.reason == "out_of_range" and not check.columns:
+        return "out_of_range:dates"
+    return f"{check.reason}:{','.join(check.columns)}"
+
+
 def engine_neutral(value):
     """One representation per value on every engine: numbers as float, instants as naive UTC text,
     dates as ISO text; the form in which tests compare two engines' rows."""
@@ -342,7 +354,8 @@ PARAMETER_GROUPS = {"tests/test_faults_builds.py": 1, "tests/test_real_data.py":
 LONGEST_FIRST = ["test_faults_restart", "test_dagster", "test_faults_builds[duckdb]", "test_faults_builds[postgres]",
                  "test_real_data[postgres-recent]", "test_real_data[postgres-pre2010]",
                  "test_real_data[duckdb-recent]", "test_real_data[duckdb-pre2010]",
-                 "test_readme", "test_bigquery_execute", "test_base_incremental",
+                 "test_readme", "test_bigquery_execute", "test_month_close",
+                 "test_contract_new_table", "test_base_incremental",
                  "test_clickstream_incremental", "test_messaging_incremental"]
 _TAKES_A_SESSION_WAREHOUSE = re.compile(r"def \w+\([^)]*\b(" + "|".join(SESSION_WAREHOUSES) + r")\b", re.S)
 
