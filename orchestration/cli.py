@@ -3,7 +3,8 @@
     warehouse generate --tenants 3 --scale 0.01 --seed 42 --target duckdb
     warehouse load exports/ --target duckdb      # your own raw tables, one Parquet file each (or postgres,
                                                  # bigquery: the BIGQUERY_* env vars)
-    warehouse build --full-refresh --as-of-date 2026-11-21   # dbt build; one writer per DuckDB file
+    warehouse build --full-refresh --as-of-date 2026-11-21   # dbt build; one writer per DuckDB file; with
+                                                             # nothing new since the last build, no dbt at all
     warehouse summary
     warehouse forecast --target duckdb                  # forecasts, churn risk and lifetime value from the built
                                                         # marts (orchestration/forecast, orchestration/churn)
@@ -20,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from datetime import date, datetime, UTC
 from pathlib import Path
 
@@ -106,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--as-of-date", type=_date, default=None,
                    help="dbt var as_of_date (default: $WAREHOUSE_AS_OF_DATE, else today, UTC)")
     b.add_argument("--full-refresh", action="store_true", help="after generate or load replaced the raw history")
+    b.add_argument("--all", action="store_true",
+                   help="build everything even when the record of the last build says nothing changed")
+    b.add_argument("--dry-run", action="store_true", help="only print what the build would do; start no dbt")
     b.add_argument("dbt_args", nargs="*", help="after --: more dbt build arguments (--select ...)")
     ct = sub.add_parser("contract", help="the raw contract (docs/contracts/raw_sources.yml) and the files made from it")
     ctc = ct.add_subparsers(dest="contract_command", required=True, parser_class=_Parser)
@@ -286,17 +291,70 @@ def _check_duckdb_writable(db_path: Path):
 
 def cmd_build(args) -> int:
     """dbt build, holding the DuckDB file's writer lock for the whole of it (not only while dbt has
-    it open); dbt's own output passes through, and its exit code is this command's."""
+    it open); dbt's own output passes through, and its exit code is this command's. State-aware
+    (orchestration/build_state.py): with the same project, as_of_date and arguments as the last
+    successful build it starts no dbt when no source table changed, and builds only what the changed
+    ones feed otherwise; one line says which, before dbt starts."""
+    from orchestration import build_state
     as_of = _run_as_of_date(args)
     env = dict(os.environ)
+    db_path = None
     if args.target == "duckdb":
         db_path = (args.duckdb_path or default_duckdb_path()).resolve()
         _check_duckdb_writable(db_path)
         env["DBT_DUCKDB_PATH"] = str(db_path)
+    inputs, decision = _build_decision(args, as_of.isoformat(), db_path)
+    print(decision.line(), flush=True)
+    if decision.kind == "nothing_new" or args.dry_run:
+        return 0
     cmd = [str(Path(sys.executable).parent / "dbt"), "build", "--target", args.target,
            "--vars", f"{{as_of_date: '{as_of.isoformat()}'}}", *(["--full-refresh"] if args.full_refresh else []),
-           *args.dbt_args]
-    return subprocess.run(cmd, cwd=REPO_ROOT, env=env, check=False).returncode
+           *(["--select", *decision.selectors] if decision.kind == "changed_sources" else []), *args.dbt_args]
+    code = subprocess.run(cmd, cwd=REPO_ROOT, env=env, check=False).returncode
+    if code == 0 and inputs is not None:
+        try:
+            with _state_connection(args.target, db_path, read_only=False) as con:
+                build_state.record(con, inputs)
+        except Exception as e:           # the build stands; the next one only rebuilds more than it must
+            if not _is_environment_error(e):
+                raise
+            print(f"warehouse build: the build succeeded but its state was not recorded ({type(e).__name__}: "
+                  f"{str(e).strip().splitlines()[0]}); the next build builds everything", file=sys.stderr)
+    return code
+
+
+def _build_decision(args, as_of: str, db_path: Path | None):
+    """The inputs of this build (None when the warehouse cannot be read: dbt then says why) and what to build."""
+    from orchestration import build_state
+    sources = build_state.declared_sources()
+    try:
+        with _state_connection(args.target, db_path, read_only=True) as con:
+            inputs = build_state.take_inputs(con, as_of, build_state.dbt_args_key(args.target, args.dbt_args))
+            before = build_state.read_record(con)
+    except Exception as e:
+        if not _is_environment_error(e):
+            raise
+        return None, build_state.Decision("everything", f"building everything: the warehouse's state cannot be "
+                                                        f"read ({type(e).__name__})")
+    return inputs, build_state.decide(inputs, before, full_refresh=args.full_refresh, build_all=args.all,
+                                      sources=sources)
+
+
+@contextmanager
+def _state_connection(target: str, db_path: Path | None, read_only: bool):
+    """One connection to the warehouse for reading or writing the build state: DuckDB (read-only while
+    deciding: this process holds the file's writer lock, dbt is not running yet), or Postgres (PG*)."""
+    if target == "duckdb":
+        import duckdb
+        con = duckdb.connect(str(db_path), read_only=read_only)
+    else:
+        import psycopg
+        from orchestration.generator.load import pg_conninfo
+        con = psycopg.connect(**pg_conninfo(), autocommit=True)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def cmd_summary(args) -> int:

@@ -128,6 +128,19 @@ def fingerprint(con, schema: str, table: str, exclude: tuple[str, ...] = ()) -> 
     return Fingerprint(int(row[0]), row[1], tuple(checksums))
 
 
+def rows_checksum(con, schema: str, table: str) -> str:
+    """The row count and the sum of a hash of each row's text, every column included (floats as the
+    engine writes them): equal when the same rows are stored again, on the same engine. Not for
+    comparing two builds (a float computed twice may differ in its last bits): for noticing that a
+    table was rewritten with other values."""
+    engine = _engine(con)
+    texts = [_canonical(c, t, engine) for c, t in columns_of(con, schema, table)]
+    row_text = " || '|' || ".join(texts) or "''"
+    row = con.execute(f"select count(*), cast(coalesce(sum({_hash60(row_text, engine)}), 0) as varchar) "
+                      f"from \"{schema}\".\"{table}\"").fetchone()
+    return f"{row[0]}:{row[1]}"
+
+
 def tables_of(con, schema: str) -> list[str]:
     placeholder = "?" if _engine(con) == "duckdb" else "%s"
     return [r[0] for r in con.execute(

@@ -84,17 +84,14 @@ def run_dbt(env, target, target_path, *args, check=True, extra_vars: dict | None
 
 
 def _project_digest() -> str:
-    """A hash of every file dbt parses: a cached parse is reused only for exactly this project."""
+    """A hash of every file dbt parses, and of where the project is (a parse holds absolute paths): a
+    cached parse is reused only for exactly this project."""
     global _PROJECT_DIGEST
     if _PROJECT_DIGEST is None:
         import hashlib
-        h = hashlib.sha256(str(REPO).encode())
-        for top in ("dbt_project.yml", "models", "macros", "seeds", "snapshots", "tests/dbt", "analyses"):
-            paths = [REPO / top] if (REPO / top).is_file() else sorted((REPO / top).rglob("*"))
-            for path in paths:
-                if path.is_file():
-                    h.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
-        _PROJECT_DIGEST = h.hexdigest()[:16]
+
+        from orchestration.build_state import project_digest
+        _PROJECT_DIGEST = hashlib.sha256(f"{REPO}|{project_digest(REPO)}".encode()).hexdigest()[:16]
     return _PROJECT_DIGEST
 
 
