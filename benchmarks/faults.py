@@ -29,6 +29,7 @@ fault. At scale 0.01 a trial costs two builds; 20 per engine is for an otherwise
 import argparse
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -298,6 +299,60 @@ def incremental_start(wh: Warehouse) -> dict[str, fp.Fingerprint]:
     before = wh.fingerprints()
     land_held_back(wh)
     return before
+
+
+def save_state(wh: Warehouse) -> str:
+    """Copy the whole warehouse aside (the DuckDB file, or the Postgres database as a template), for
+    restore_state: a state costs a copy instead of the builds that made it. Returns the copy's name."""
+    if wh.target == "duckdb":
+        saved = wh.env["DBT_DUCKDB_PATH"] + ".saved"
+        for suffix in ("", ".wal"):     # the log too, should a process have left one unmerged
+            path = Path(wh.env["DBT_DUCKDB_PATH"] + suffix)
+            if path.exists():
+                shutil.copy(path, saved + suffix)
+        return saved
+    saved = f"{wh.database}_saved"
+    con = fp.connect("postgres", database="postgres")
+    try:
+        terminate(dbt_backends(wh))     # a template must have no session; none should be left by now
+        con.execute(f'drop database if exists "{saved}" with (force)')
+        con.execute(f'create database "{saved}" template "{wh.database}"')
+    finally:
+        con.close()
+    return saved
+
+
+def restore_state(wh: Warehouse, saved: str) -> None:
+    """Put back the warehouse save_state copied, and remove the copy. A Postgres database made from a
+    template holds its schemas, tables, grants and row-level-security policies; there are no database-level
+    settings or grants to lose (roles are the server's, unchanged)."""
+    if wh.target == "duckdb":
+        for suffix in ("", ".wal"):
+            if Path(saved + suffix).exists():
+                os.replace(saved + suffix, wh.env["DBT_DUCKDB_PATH"] + suffix)
+            else:
+                Path(wh.env["DBT_DUCKDB_PATH"] + suffix).unlink(missing_ok=True)
+        return
+    con = fp.connect("postgres", database="postgres")
+    try:
+        con.execute(f'drop database if exists "{wh.database}" with (force)')
+        con.execute(f'create database "{wh.database}" template "{saved}"')
+        con.execute(f'drop database "{saved}"')
+    finally:
+        con.close()
+
+
+def incremental_start_and_reference(wh: Warehouse) -> tuple[dict[str, fp.Fingerprint], dict[str, fp.Fingerprint]]:
+    """incremental_start, then incremental_reference's build from that very state, which is then put
+    back: the fingerprints before the landing and the uninterrupted incremental build's, and the
+    warehouse ready for an incremental trial (one held-back build instead of incremental_reference's
+    and incremental_start's two, over the same data)."""
+    before = incremental_start(wh)
+    saved = save_state(wh)
+    wh.build(full_refresh=False)
+    reference = wh.fingerprints()
+    restore_state(wh, saved)
+    return before, reference
 
 
 def incremental_reference(wh: Warehouse) -> tuple[dict[str, fp.Fingerprint], float]:

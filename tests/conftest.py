@@ -261,6 +261,18 @@ def pg_query(wh: Warehouse, sql: str):
 
 
 
+def rule_summary(check) -> str:
+    """A contract rule (orchestration.contract's check) as one short string: its reason, and the
+    columns it reads where the reason alone does not say which."""
+    if check.reason in ("null_key", "conflicting_versions"):
+        return check.reason
+    if check.reason == "end_before_start":
+        return "end_before_start:" + ",".join(end for _, end in check.pairs)
+    if check.reason == "out_of_range" and not check.columns:
+        return "out_of_range:dates"
+    return f"{check.reason}:{','.join(check.columns)}"
+
+
 def engine_neutral(value):
     """One representation per value on every engine: numbers as float, instants as naive UTC text,
     dates as ISO text; the form in which tests compare two engines' rows."""
@@ -329,10 +341,18 @@ def assert_every_node_ran(wh: Warehouse, unit_tests: bool = True) -> None:
 # `make test` runs the suite on two pytest-xdist workers. Tests sharing the session-built warehouses
 # must run on one worker, or each worker builds both again: a module whose test or fixture takes
 # one of these (as a parameter) joins the one group "session warehouses"; any other module is a
-# group of its own, so its module-scoped builds are made once. Groups run longest first.
+# group of its own, so its module-scoped builds are made once. A module whose one module-scoped build
+# is parametrized (an engine, a data set) is split into a group per parameter: each build is made
+# once wherever it runs, and two of them can run at the same time on the two workers.
+# Groups run longest first: the wall time is the longer worker's queue, so the heaviest groups start
+# first and the short ones fill in at the end (order from the CI runs' durations on 2 cores).
 SESSION_WAREHOUSES = ("duckdb_warehouse", "postgres_warehouse", "warehouse")
-LONGEST_FIRST = ["test_faults_builds", "test_dagster", "test_real_data", "test_readme", "test_bigquery_execute",
-                 "test_base_incremental",
+PARAMETER_GROUPS = {"tests/test_faults_builds.py": 1, "tests/test_real_data.py": 2}   # leading parts of the id
+LONGEST_FIRST = ["test_faults_restart", "test_dagster", "test_faults_builds[duckdb]", "test_faults_builds[postgres]",
+                 "test_real_data[postgres-recent]", "test_real_data[postgres-pre2010]",
+                 "test_real_data[duckdb-recent]", "test_real_data[duckdb-pre2010]",
+                 "test_readme", "test_bigquery_execute", "test_month_close",
+                 "test_contract_new_table", "test_base_incremental",
                  "test_clickstream_incremental", "test_messaging_incremental"]
 _TAKES_A_SESSION_WAREHOUSE = re.compile(r"def \w+\([^)]*\b(" + "|".join(SESSION_WAREHOUSES) + r")\b", re.S)
 
@@ -345,24 +365,33 @@ def modules_using_session_warehouses() -> set[str]:
 
 
 def test_group(nodeid: str, shared: set[str]) -> str:
+    """`session warehouses`, `tests/test_x.py`, or for PARAMETER_GROUPS `tests/test_x.py[<param>]`
+    (the first parts of the test's id: its module-scoped fixture's parameter)."""
     module = nodeid.split("::", 1)[0]
-    return "session warehouses" if module in shared else module
+    if module in shared:
+        return "session warehouses"
+    parts = PARAMETER_GROUPS.get(module)
+    if parts and nodeid.endswith("]") and "[" in nodeid:
+        param = nodeid[nodeid.index("[") + 1:-1]
+        return f"{module}[{'-'.join(param.split('-')[:parts])}]"
+    return module
+
+
+def group_rank(group: str) -> int:
+    """0 for the session group, then LONGEST_FIRST's order, then every other group."""
+    if group == "session warehouses":
+        return 0
+    module, bracket, param = group.partition("[")
+    name = Path(module).stem + bracket + param
+    return 1 + LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST) + 1
 
 
 def pytest_collection_modifyitems(config, items):
-    """The session group first, then LONGEST_FIRST, then the rest in collection order; modules stay
-    contiguous, so a serial run is unaffected. xdist's scheduler takes groups in this order
-    (`--no-loadscope-reorder`)."""
+    """The session group first, then LONGEST_FIRST, then the rest in collection order; a module's groups
+    are adjacent in LONGEST_FIRST, so a serial run sets each module up once. xdist's scheduler takes
+    groups in this order (`--no-loadscope-reorder`)."""
     shared = modules_using_session_warehouses()
-
-    def rank(item) -> int:
-        group = test_group(item.nodeid, shared)
-        if group == "session warehouses":
-            return 0
-        name = Path(group).stem
-        return 1 + LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST) + 1
-
-    items.sort(key=rank)        # stable: the collection order within a rank
+    items.sort(key=lambda item: group_rank(test_group(item.nodeid, shared)))   # stable: collection order within
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -73,8 +73,9 @@ def faulted(request, tmp_path_factory):
     # early in the build (10-30 % of a clean one's time): the trial must catch the build running even
     # when the machine is quicker than it was for the clean build (the runner draws from 20-80 %)
     out["full"] = faults.run_trial(wh, "full", "kill9", rng.uniform(0.1, 0.3), clean_seconds, clean, clean)
-    out["incremental_clean"] = reference = faults.incremental_reference(wh)[0]
-    out["held_back"] = before = faults.incremental_start(wh)
+    # the incremental trial starts from the very state its reference build started from (a copy)
+    before, reference = faults.incremental_start_and_reference(wh)
+    out["held_back"], out["incremental_clean"] = before, reference
     out["incremental"] = faults.run_trial(wh, "incremental", "kill9", rng.uniform(0.1, 0.3), clean_seconds,
                                           before, reference)
     if target == "postgres":
