@@ -15,7 +15,8 @@
     held, not by load stamps, because the messaging tables land separately and
     a row can become visible after newer rows of another table were built: a
     message whose status in int_message_status differs from the one held here,
-    and a staged message that holds no row here. A
+    or a newer load than the one held (a re-delivered event), and a staged
+    message that holds no row here. A
     row depends only on its message, its status, its conversation, its campaign
     and the messages after it, so a touched conversation is recomputed from the
     earliest message a new row can change, which bounds the scan: 24 hours
@@ -129,6 +130,8 @@ status_touched_messages as (
         or held.read_at is distinct from message_status.read_at
         or held.is_failed != message_status.is_failed
         or held.error_code is distinct from message_status.error_code
+        -- a re-delivered event changes no status but is the row's newest load: _loaded_at says so
+        or held._loaded_at < message_status._loaded_at
 ),
 
 -- the earliest sent_at a newly loaded row can change (a row out of range has no usable time)
