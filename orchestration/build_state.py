@@ -26,6 +26,8 @@ from typing import Literal
 
 import yaml
 
+from orchestration.fingerprint import engine_of
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = "warehouse_meta"
 TABLE = "build_state"
@@ -108,10 +110,6 @@ def dbt_args_key(target: str, dbt_args: list[str]) -> str:
     return json.dumps({"target": target, "args": list(dbt_args)}, sort_keys=True)
 
 
-def _engine(con) -> str:
-    return "duckdb" if "duckdb" in type(con).__module__ else "postgres"
-
-
 def _existing(con, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
     rows = con.execute("select table_schema, table_name from information_schema.tables").fetchall()
     return {(s, t) for s, t in rows} & pairs
@@ -121,7 +119,7 @@ def take_source_states(con, sources: tuple[Source, ...]) -> tuple[SourceState, .
     """Row count and newest load time of every source table, in one query over one connection (one
     snapshot on Postgres); a checksum of every row for sources that may be rewritten in place."""
     from orchestration.fingerprint import rows_checksum
-    text = "varchar" if _engine(con) == "duckdb" else "text"
+    text = "varchar" if engine_of(con) == "duckdb" else "text"
     present = _existing(con, {(s.schema, s.table) for s in sources})
     parts = []
     for i, s in enumerate(sources):
@@ -162,7 +160,7 @@ def read_record(con) -> BuildInputs | None:
 
 def record(con, inputs: BuildInputs) -> None:
     """Write the inputs of the build that just succeeded, replacing any earlier record, in one transaction."""
-    placeholder = "?" if _engine(con) == "duckdb" else "%s"
+    placeholder = "?" if engine_of(con) == "duckdb" else "%s"
     built_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     con.execute("begin")
     try:

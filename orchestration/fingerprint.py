@@ -66,7 +66,8 @@ class Fingerprint:
         return out
 
 
-def _engine(con) -> str:
+def engine_of(con) -> str:
+    """"duckdb" or "postgres": the engine a connection of either driver talks to."""
     return "duckdb" if "duckdb" in type(con).__module__ else "postgres"
 
 
@@ -96,13 +97,13 @@ def columns_of(con, schema: str, table: str) -> list[tuple[str, str]]:
     return [(c, t) for c, t in con.execute(
         "select column_name, data_type from information_schema.columns "
         "where table_schema = %s and table_name = %s order by ordinal_position".replace(
-            "%s", "?" if _engine(con) == "duckdb" else "%s"), [schema, table]).fetchall()]
+            "%s", "?" if engine_of(con) == "duckdb" else "%s"), [schema, table]).fetchall()]
 
 
 def fingerprint(con, schema: str, table: str, exclude: tuple[str, ...] = ()) -> Fingerprint:
     """The fingerprint of schema.table over one DuckDB or psycopg connection; `exclude` leaves out
     columns that record when a run happened rather than what it computed (a snapshot's dbt_valid_from)."""
-    engine = _engine(con)
+    engine = engine_of(con)
     cols = [(c, t) for c, t in columns_of(con, schema, table) if c not in exclude]
     if not cols:
         raise ValueError(f"{schema}.{table}: no such table (or no columns left)")
@@ -133,7 +134,7 @@ def rows_checksum(con, schema: str, table: str) -> str:
     engine writes them): equal when the same rows are stored again, on the same engine. Not for
     comparing two builds (a float computed twice may differ in its last bits): for noticing that a
     table was rewritten with other values."""
-    engine = _engine(con)
+    engine = engine_of(con)
     texts = [_canonical(c, t, engine) for c, t in columns_of(con, schema, table)]
     row_text = " || '|' || ".join(texts) or "''"
     row = con.execute(f"select count(*), cast(coalesce(sum({_hash60(row_text, engine)}), 0) as varchar) "
@@ -142,7 +143,7 @@ def rows_checksum(con, schema: str, table: str) -> str:
 
 
 def tables_of(con, schema: str) -> list[str]:
-    placeholder = "?" if _engine(con) == "duckdb" else "%s"
+    placeholder = "?" if engine_of(con) == "duckdb" else "%s"
     return [r[0] for r in con.execute(
         "select table_name from information_schema.tables where table_schema = " + placeholder +
         " and table_type in ('BASE TABLE', 'VIEW') order by table_name", [schema]).fetchall()]
