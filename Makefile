@@ -111,15 +111,21 @@ superset: install
 bigquery-emulator-venv: install
 	$(BIN)/python tests/bigquery_emulator.py install
 
+# A tool in a venv of its own, from its pins (the target's prerequisite), so its dependencies never
+# move the project's: $(call pinned_venv,<venv dir>). Rebuilt only when the pins change.
+define pinned_venv
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv --clear $(1)
+	$(1)/bin/pip install --quiet -r $<
+	touch $@
+endef
+
 # dbt-bouncer (pinned in tests/bouncer_requirements.txt) in its own venv, .bouncer/venv: it needs
 # duckdb < 2 (the project has 2.x). Reinstalled only when the pins change.
 BOUNCER := .bouncer/venv/bin/dbt-bouncer
 bouncer-venv: $(BOUNCER)
 $(BOUNCER): tests/bouncer_requirements.txt
-	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
-	$(PYTHON) -m venv --clear .bouncer/venv
-	.bouncer/venv/bin/pip install --quiet -r tests/bouncer_requirements.txt
-	touch $(BOUNCER)
+	$(call pinned_venv,.bouncer/venv)
 
 # MetricFlow (`mf query`, the semantic layer: README "Semantic layer"; pinned in
 # tests/metricflow_requirements.txt) in its own venv, .metricflow/venv, so its dependencies never
@@ -127,10 +133,7 @@ $(BOUNCER): tests/bouncer_requirements.txt
 MF := .metricflow/venv/bin/mf
 metricflow-venv: $(MF)
 $(MF): tests/metricflow_requirements.txt
-	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
-	$(PYTHON) -m venv --clear .metricflow/venv
-	.metricflow/venv/bin/pip install --quiet -r tests/metricflow_requirements.txt
-	touch $(MF)
+	$(call pinned_venv,.metricflow/venv)
 
 # The emulator on http://127.0.0.1:$(BIGQUERY_EMULATOR_PORT) until Ctrl-C, for `--target bigquery_emulator`
 # (README, "BigQuery"). In memory: everything is gone when it stops.
