@@ -126,19 +126,20 @@ def prepare(target: str, workdir: Path, tenants: int, scale: float, seed: int, p
     return Warehouse(target, env, workdir)
 
 
-def hold_back(wh: Warehouse) -> None:
-    """Move the last HOLDBACK_DAYS of loads of the incremental models' sources aside (schema holdback)."""
+def hold_back(wh, sources: tuple[str, ...] = INCREMENTAL_SOURCES, days: int = HOLDBACK_DAYS) -> None:
+    """Move the last `days` of loads of each raw table (by default the incremental models' sources)
+    aside, into schema holdback; each table's cutoff is its own newest load. `wh` needs `execute`."""
     wh.execute("create schema if not exists holdback")
-    for source in INCREMENTAL_SOURCES:
+    for source in sources:
         aside = "holdback." + source.replace(".", "__")
-        cutoff = f"(select max(_loaded_at) - interval '{HOLDBACK_DAYS} days' from {source})"
+        cutoff = f"(select max(_loaded_at) - interval '{days} days' from {source})"
         wh.execute(f"drop table if exists {aside}")
         wh.execute(f"create table {aside} as select * from {source} where _loaded_at > {cutoff}")
         wh.execute(f"delete from {source} where _loaded_at > {cutoff}")
 
 
-def land_held_back(wh: Warehouse) -> None:
-    for source in INCREMENTAL_SOURCES:
+def land_held_back(wh, sources: tuple[str, ...] = INCREMENTAL_SOURCES) -> None:
+    for source in sources:
         wh.execute(f"insert into {source} select * from holdback.{source.replace('.', '__')}")
 
 

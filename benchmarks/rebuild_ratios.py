@@ -25,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).parent))
+import faults  # noqa: E402
 from _cpu import cpu_times, steal_share  # noqa: E402
 
 
@@ -62,21 +63,10 @@ def raw_tables(wh) -> list[str]:
 
 
 def hold_back_last_day(wh) -> int:
-    wh.execute("create schema if not exists holdback")
-    held = 0
-    for table in raw_tables(wh):
-        aside = "holdback." + table.replace(".", "__")
-        cutoff = f"(select max(_loaded_at) - interval '1 day' from {table})"
-        wh.execute(f"drop table if exists {aside}")
-        wh.execute(f"create table {aside} as select * from {table} where _loaded_at > {cutoff}")
-        wh.execute(f"delete from {table} where _loaded_at > {cutoff}")
-        held += wh.query(f"select count(*) from {aside}")[0][0]
-    return held
-
-
-def land_held_back(wh) -> None:
-    for table in raw_tables(wh):
-        wh.execute(f"insert into {table} select * from holdback.{table.replace('.', '__')}")
+    """The last day of loads of every raw table moved aside (the fault runner's holdback); rows held."""
+    tables = tuple(raw_tables(wh))
+    faults.hold_back(wh, tables, days=1)
+    return sum(wh.query(f"select count(*) from holdback.{t.replace('.', '__')}")[0][0] for t in tables)
 
 
 def timed_dbt(args: list[str], env: dict, target_path: Path) -> tuple[float, float, list[dict]]:
@@ -126,7 +116,7 @@ def main():
         print("run with nothing new ...", flush=True)
         steps["nothing_new"] = timed_dbt(["run", "--target", args.target, *extra], env, target)
         wh = Warehouse(args.target, duckdb_path=tmp / "bench.duckdb", pg_database=pg_db)
-        land_held_back(wh)
+        faults.land_held_back(wh, tuple(raw_tables(wh)))
         wh.close()
         print("a day's new data ...", flush=True)
         steps["day"] = timed_dbt(["run", "--target", args.target, *extra], env, target)
