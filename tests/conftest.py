@@ -63,19 +63,30 @@ def base_env(tmp: Path) -> dict:
     return env
 
 
+def _vars_arg(dbt_vars: dict) -> str:
+    return "{" + ", ".join(f"{k}: '{v}'" for k, v in dbt_vars.items()) + "}"
+
+
 def run_dbt(env, target, target_path, *args, check=True, extra_vars: dict | None = None):
     cmd = [str(BIN / "dbt"), *args, "--target", target, "--target-path", str(target_path)]
-    vars_arg = ""
     if args and args[0] in ("build", "run", "test", "compile", "seed", "snapshot", "show"):
-        dbt_vars = {"as_of_date": AS_OF.isoformat(), **(extra_vars or {})}
-        vars_arg = "{" + ", ".join(f"{k}: '{v}'" for k, v in dbt_vars.items()) + "}"
-        cmd += ["--vars", vars_arg]
-    parsed = _parse_cache_entry(target, vars_arg)
+        cmd += ["--vars", _vars_arg({"as_of_date": AS_OF.isoformat(), **(extra_vars or {})})]
+    env = {k: v for k, v in env.items() if k != "DBT_PARTIAL_PARSE_FILE_PATH"}    # this call's own parse
+    cwd = REPO
+    if target == "duckdb" and Path(env.get("DBT_DUCKDB_PATH", "")).is_absolute():
+        # dbt keeps a parse only for the same connection values: the file named relative to its own
+        # directory is the same value in every test warehouse, so one parse serves them all
+        db = Path(env["DBT_DUCKDB_PATH"])
+        cwd, env["DBT_DUCKDB_PATH"] = db.parent, db.name
+        cmd += ["--project-dir", str(REPO)]
+    parsed = _parse_cache_entry(target, cmd, env)
     Path(target_path).mkdir(parents=True, exist_ok=True)
     own = Path(target_path) / "partial_parse.msgpack"
-    if parsed.exists() and not own.exists():
+    if parsed.exists():
+        # always, not only into a new target path: the parse left here by the last call may be of
+        # other vars (a run-operation after a build), which dbt would throw away for a full parse
         shutil.copy(parsed, own)
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, check=False, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, check=False, text=True)
     if own.exists() and not parsed.exists():
         _publish(own, parsed)
     if check and proc.returncode != 0:
@@ -98,17 +109,23 @@ def _project_digest() -> str:
 _PROJECT_DIGEST: str | None = None
 
 
-def _parse_cache_entry(target: str, vars_arg: str) -> Path:
-    """Where dbt's parsed project for this target and these --vars is kept across test processes.
+def _parse_cache_entry(target: str, cmd: list[str], env: dict) -> Path:
+    """Where dbt's parsed project for this call is kept across test processes.
 
     Every test warehouse has its own target path, so each dbt call there would parse the whole
-    project again (about 10 s of CPU); dbt's own partial parsing reuses a parse made with the same
-    target, vars and files, whatever the database path (its profile check hashes the connection's
-    keys, not their values)."""
+    project again (about 10 s of CPU). dbt reuses a saved parse made with the same target, --vars,
+    connection values (the profile's env vars) and files; the entry is keyed by exactly those, so a
+    parse is offered only where dbt accepts it."""
     import hashlib
     import tempfile
-    key = hashlib.sha256(f"{target}|{vars_arg}|{sys.version}".encode()).hexdigest()[:16]
+    vars_arg = cmd[cmd.index("--vars") + 1] if "--vars" in cmd else ""
+    connection = "|".join(f"{k}={env.get(k, '')}" for k in _profile_env_vars())
+    key = hashlib.sha256(f"{target}|{vars_arg}|{connection}|{sys.version}".encode()).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / "warehouse-test-parse" / _project_digest() / f"{key}.msgpack"
+
+
+def _profile_env_vars() -> list[str]:
+    return sorted(set(re.findall(r"env_var\('(\w+)'", (REPO / "profiles.yml.example").read_text())))
 
 
 def _publish(src: Path, dest: Path) -> None:
@@ -119,8 +136,19 @@ def _publish(src: Path, dest: Path) -> None:
     os.replace(tmp, dest)
 
 
+def with_cached_parse(env: dict, target: str) -> dict:
+    """The env for a process that runs dbt itself (`warehouse build`, a Dagster job) with the session's
+    vars: dbt reads the cached parse of this target (_parse_cache_entry) instead of parsing the whole
+    project, when there is one (dbt refuses a path that does not exist). With other vars dbt sees the
+    difference and parses as it would have."""
+    cached = _parse_cache_entry(target, ["--vars", _vars_arg({"as_of_date": AS_OF.isoformat()})], env)
+    return {**env, "DBT_PARTIAL_PARSE_FILE_PATH": str(cached)} if cached.exists() else env
+
+
 def warehouse_cli(env, *args, check=True):
-    proc = subprocess.run([str(BIN / "warehouse"), *args], cwd=REPO, env=env, capture_output=True, check=False, text=True)
+    target = args[args.index("--target") + 1] if "--target" in args[:-1] else env.get("DBT_TARGET", "duckdb")
+    proc = subprocess.run([str(BIN / "warehouse"), *args], cwd=REPO, env=with_cached_parse(env, target),
+                          capture_output=True, check=False, text=True)
     if check and proc.returncode != 0:
         raise AssertionError(f"warehouse {' '.join(args)} failed: {proc.stderr}")
     return proc

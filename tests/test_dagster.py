@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import AS_OF, BIN, REPO, base_env, free_port, generate_args, warehouse_cli, contract_table_count
+from conftest import AS_OF, BIN, REPO, base_env, free_port, generate_args, warehouse_cli, contract_table_count, with_cached_parse
 
 SCALE = "0.01"
 FEEDS = [("raw_billing", "invoices"), ("raw_commerce", "orders"), ("raw_commerce", "web_events"), ("raw_crm", "leads"),
@@ -60,7 +60,10 @@ def dagster_env(tmp: Path, webhook: Webhook | None = None) -> dict:
     env = base_env(tmp)
     env.update(DBT_DUCKDB_PATH=str(tmp / "warehouse.duckdb"), WAREHOUSE_AS_OF_DATE=AS_OF.isoformat(),
                WAREHOUSE_REPORTS_DIR=str(tmp / "reports"), DAGSTER_HOME=str(tmp / "dagster_home"),
-               DBT_TARGET="duckdb")
+               DBT_TARGET="duckdb",
+               # the jobs are the subject here: the unit tests (the same on any data) run in the
+               # session builds on both engines (tests/test_dbt_build.py), not in each job's build
+               DBT_EXCLUDE_RESOURCE_TYPES="unit_test")
     (tmp / "dagster_home").mkdir(exist_ok=True)
     if webhook:
         env["ALERT_WEBHOOK_URL"] = webhook.url
@@ -69,7 +72,8 @@ def dagster_env(tmp: Path, webhook: Webhook | None = None) -> dict:
 
 def run_job(env: dict, job: str, run_config: dict, *flags) -> dict:
     proc = subprocess.run([str(BIN / "python"), str(REPO / "tests" / "dagster_job.py"), job, json.dumps(run_config),
-                           *flags], cwd=REPO, env=env, capture_output=True, check=False, text=True)
+                           *flags], cwd=REPO, env=with_cached_parse(env, env.get("DBT_TARGET", "duckdb")),
+                          capture_output=True, check=False, text=True)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
     assert lines, f"{job} did not report:\n{proc.stderr[-4000:]}"
     return json.loads(lines[-1][len("RESULT "):])
