@@ -4,6 +4,7 @@ Both engines get the same raw data (same seed, scale and as-of date), so
 their outputs can be compared row for row. Postgres is the server at the PG*
 env vars (127.0.0.1:5432 by default); the tests use their own database.
 """
+import functools
 import os
 import re
 import shutil
@@ -124,7 +125,9 @@ def _parse_cache_entry(target: str, cmd: list[str], env: dict) -> Path:
     return Path(tempfile.gettempdir()) / "warehouse-test-parse" / _project_digest() / f"{key}.msgpack"
 
 
+@functools.cache
 def _profile_env_vars() -> list[str]:
+    """The env vars profiles.yml reads (their values are the connection values dbt compares); read once."""
     return sorted(set(re.findall(r"env_var\('(\w+)'", (REPO / "profiles.yml.example").read_text())))
 
 
@@ -139,8 +142,9 @@ def _publish(src: Path, dest: Path) -> None:
 def with_cached_parse(env: dict, target: str) -> dict:
     """The env for a process that runs dbt itself (`warehouse build`, a Dagster job) with the session's
     vars: dbt reads the cached parse of this target (_parse_cache_entry) instead of parsing the whole
-    project, when there is one (dbt refuses a path that does not exist). With other vars dbt sees the
-    difference and parses as it would have."""
+    project, when there is one (dbt refuses a path that does not exist). It matches a Postgres
+    warehouse after its own run_dbt calls; a DuckDB one never, as these processes name the file by its
+    absolute path. With other vars dbt sees the difference and parses as it would have."""
     cached = _parse_cache_entry(target, ["--vars", _vars_arg({"as_of_date": AS_OF.isoformat()})], env)
     return {**env, "DBT_PARTIAL_PARSE_FILE_PATH": str(cached)} if cached.exists() else env
 
