@@ -812,8 +812,11 @@ def fresh_today(tmp_path_factory):
                   today.isoformat(), "--target", "duckdb", "--no-progress")
     pristine = tmp / "pristine.duckdb"
     shutil.move(env["DBT_DUCKDB_PATH"], pristine)
-    proc = subprocess.run([str(BIN / "dbt"), "parse", "--project-dir", str(REPO), "--target", "duckdb", "--quiet"],
-                          cwd=REPO, env=env, capture_output=True, check=False, text=True)
+    # with the run's vars: the check passes them to dbt (dbt_assets.dbt_vars), and dbt reuses a parse only
+    # for the same vars
+    from orchestration.dagster_defs.dbt_assets import dbt_vars
+    proc = subprocess.run([str(BIN / "dbt"), "parse", "--project-dir", str(REPO), "--target", "duckdb", "--quiet",
+                           *dbt_vars(today)], cwd=REPO, env=env, capture_output=True, check=False, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return env, pristine, today
 

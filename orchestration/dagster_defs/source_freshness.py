@@ -24,6 +24,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration import contract
 from orchestration.dagster_defs import raw_quality, settings
+from orchestration.dagster_defs.dbt_assets import dbt_vars, keep_parse
 
 CHECK_NAME = "dbt_source_freshness"
 
@@ -125,7 +126,10 @@ def dbt_source_freshness(context: dg.AssetCheckExecutionContext, dbt: DbtCliReso
     """`dbt source freshness` of the continuous feeds, once; one result per feed."""
     as_of = settings.run_as_of_date(context)
     with tempfile.TemporaryDirectory(prefix="warehouse-freshness-") as tmp:
-        invocation = dbt.cli(freshness_args(), target_path=Path(tmp), raise_on_error=False).wait()
+        # the run's vars, though freshness reads none: dbt then reuses the build's parse (keep_parse)
+        invocation = dbt.cli([*freshness_args(), *dbt_vars(as_of)], target_path=Path(tmp),
+                             raise_on_error=False).wait()
+        keep_parse(invocation)
         sources_json = Path(tmp) / "sources.json"
         results = invocation.get_artifact("sources.json")["results"] if sources_json.exists() else []
         dbt_error = "" if results else str(invocation.get_error() or f"dbt source freshness exited "
