@@ -23,6 +23,9 @@ CHAIN = ["+messaging_snapshots", "int_message_status"]
 # The first load holds what had landed by this moment (an evening, busy enough that status events
 # land before their message on both sides), the second load the rest (every messaging table).
 CUTOFF = datetime.combine(AS_OF, datetime.min.time()) - timedelta(days=3, hours=6)
+# A new version of a first-load campaign lands with the second load, stamped this long after its first
+# version: days before the first load's newest rows (_landed_behind)
+RESTAMPED_AFTER = timedelta(minutes=1)
 MESSAGING = ("messages", "message_status_events", "conversations", "campaigns", "contacts", "handoffs",
              "whatsapp_accounts")
 
@@ -84,7 +87,27 @@ def raw_split(tmp_path_factory):
         pq.write_table(rows.filter(first), path)
     second["message_status_events"] = pa.concat_tables([second["message_status_events"],
                                                         _read_weeks_later(tmp / "raw")])
+    for table, changed in _landed_behind(tmp / "raw").items():
+        second[table] = pa.concat_tables([second[table], changed])
     return tmp / "raw", second
+
+
+def _landed_behind(raw_dir: Path) -> dict[str, pa.Table]:
+    """A new version of one first-load marketing campaign, re-categorised utility and stamped
+    RESTAMPED_AFTER its first version: days before the first load's newest rows. It lands with the
+    second load, as a table loaded on its own lands after the build that read newer rows of the
+    others, so no watermark of that build finds it; its sends' category and costs change.
+    (A conversation landing so, with another contact, is found by fct_messages as well (unit test
+    incremental_run_finds_conversations_landed_behind_messages), but messaging_engagement_daily
+    still selects rewritten messages by load stamp: docs/DECISIONLOG.md, "Known limits".)"""
+    campaigns = pq.read_table(raw_dir / "raw_messaging" / "campaigns.parquet").to_pylist()
+    # sent over 10 days before the boundary: no status event of the second load (at most 7 days late)
+    # touches its sends, so only the campaign's new version can
+    campaign = max((c for c in campaigns if c["_loaded_at"] < CUTOFF - timedelta(days=10)
+                    and c["category"] == "marketing"), key=lambda c: c["_loaded_at"])
+    return {"campaigns": pa.Table.from_pylist(
+        [{**campaign, "category": "utility", "_loaded_at": campaign["_loaded_at"] + RESTAMPED_AFTER}],
+        schema=pq.read_schema(raw_dir / "raw_messaging" / "campaigns.parquet"))}
 
 
 def _read_weeks_later(raw_dir: Path) -> pa.Table:
@@ -148,6 +171,14 @@ def test_the_second_load_holds_late_redelivered_and_out_of_order_status_events(r
                           strict=True))
     assert any(k in second_msgs for k in zip(first["tenant_id"].to_pylist(), first["message_id"].to_pylist(),
                                              strict=True)), "no status event of the first load precedes its message"
+    # a campaign changed since the first load, stamped before its newest rows, with sends held by then
+    newest_first = max(max(pq.read_table(raw_dir / "raw_messaging" / f"{t}.parquet")["_loaded_at"].to_pylist())
+                       for t in ("messages", "message_status_events"))
+    behind = second["campaigns"].filter(pc.less(second["campaigns"]["_loaded_at"], pa.scalar(CUTOFF)))
+    assert behind.num_rows == 1 and newest_first - behind["_loaded_at"][0].as_py() > timedelta(days=1)
+    campaign = (behind["tenant_id"][0].as_py(), behind["id"][0].as_py())
+    assert campaign in set(zip(first_msgs["tenant_id"].to_pylist(), first_msgs["campaign_id"].to_pylist(),
+                               strict=True)), "the re-categorised campaign has no send in the first load"
     # an inbound message of the second load answers an outbound one of the first (is_replied changes)
     inbound = second["messages"].filter(pc.equal(second["messages"]["direction"], "inbound"))
     first_convs = set(zip(first_msgs["tenant_id"].to_pylist(), first_msgs["conversation_id"].to_pylist(),

@@ -6,26 +6,26 @@
     effective_from on or before the day). A billable message is an outbound one
     that was delivered; its category is its campaign's, else 'service'.
 
-    Incremental: a run recomputes the messages of every conversation touched by
-    rows loaded after the latest _loaded_at held here: a new or re-delivered
-    message (an inbound one changes is_replied of the outbound messages up to
-    24 hours before it), a new version of a conversation or a campaign (contact,
-    account, category; and the messages that landed before it, quarantined as
-    orphan_fk until it came). Two touches are found by comparing with what is
-    held, not by load stamps, because the messaging tables land separately and
-    a row can become visible after newer rows of another table were built: a
-    message whose status in int_message_status differs from the one held here,
-    or a newer load than the one held (a re-delivered event), and a staged
-    message that holds no row here. A
-    row depends only on its message, its status, its conversation, its campaign
-    and the messages after it, so a touched conversation is recomputed from the
-    earliest message a new row can change, which bounds the scan: 24 hours
-    before a new message, the start of a new conversation or campaign, and the
-    send of the message a new status event is about (found by key: a read
-    receipt can happen weeks after the send). Needs a full refresh: a change to
-    the seed messaging_unit_prices (costs of past days), or a message or
-    conversation re-delivered in a form that breaks the contract (its old row
-    stays; the weekly_messaging_full_refresh job rebuilds from all history). -#}
+    Incremental: a run recomputes the messages of every conversation touched
+    since the last run: a message loaded after the latest _loaded_at held here,
+    new or re-delivered (an inbound one changes is_replied of the outbound
+    messages up to 24 hours before it); a staged message that holds no row here
+    (it landed before its conversation and was quarantined as orphan_fk until
+    it came); and a held message whose status (int_message_status), whose
+    conversation's contact or account, or whose campaign's category differs
+    from what it holds, or one of which was loaded after the newest load behind
+    it. Those last touches are found by comparing with what is held, not by
+    load stamps, because the messaging tables land separately: a status event,
+    a conversation or a campaign can become visible after newer rows of another
+    table were built. A row depends only on its message, its status, its
+    conversation, its campaign and the messages after it, so a touched
+    conversation is recomputed from the earliest message a touch can change,
+    which bounds the scan: 24 hours before a new message, the send of a touched
+    held message (found by key: a read receipt can happen weeks after the
+    send). Needs a full refresh: a change to the seed messaging_unit_prices
+    (costs of past days), or a message or conversation re-delivered in a form
+    that breaks the contract (its old row stays; the
+    weekly_messaging_full_refresh job rebuilds from all history). -#}
 -- sqlfluff:indentation:template_blocks_indent:false
 -- (its incremental-only CTEs and joins sit at the indent of the SQL around them)
 -- BigQuery: one partition per day and rows of a tenant stored together, so a dashboard's
@@ -46,7 +46,7 @@
     )
 }}
 -- depends_on: {{ ref('base_messaging__messages') }} (read by incremental runs only)
--- depends_on: {{ ref('base_messaging__conversations') }}
+-- depends_on: {{ ref('base_messaging__conversations') }} (their newest loads: the check below)
 -- depends_on: {{ ref('base_messaging__campaigns') }}
 {%- do assert_incremental_source_unchanged([
     ref('base_messaging__messages'),
@@ -92,46 +92,56 @@ unheld_messages as (
     where held.message_id is null
 ),
 
-new_conversations as (
-    select
-        tenant_id,
-        id as conversation_id,
-        started_at,
-        quarantine_reason
-    from {{ ref('base_messaging__conversations') }}
-    where _loaded_at > {{ incremental_watermark('_loaded_at') }}
-),
-
-new_campaigns as (
-    select
-        tenant_id,
-        id as campaign_id,
-        started_at,
-        quarantine_reason
-    from {{ ref('base_messaging__campaigns') }}
-    where _loaded_at > {{ incremental_watermark('_loaded_at') }}
-),
-
--- the messages whose status (int_message_status, rebuilt before this model) differs from the one held,
--- found by key: a read receipt can happen weeks after its message was sent, so the message, not the
--- receipt, says how far back to read
-status_touched_messages as (
+-- the held rows whose sources now say otherwise, found by key and by comparing with what is held,
+-- not by load stamps: the messaging tables land separately, so a status event, a conversation or a
+-- campaign can become visible after newer rows of another table were built (stamped before this
+-- model's watermark). A row is touched when its status (int_message_status, rebuilt before this
+-- model) differs from the one held, when its conversation's contact or account or its campaign's
+-- category does, or when any of them was loaded after the newest load behind the row (a
+-- re-delivery that changes nothing but the row's _loaded_at). One pass over what is held: the
+-- message, not the receipt or the new conversation version, says how far back to read
+held_touched_messages as (
     select
         held.tenant_id,
         held.conversation_id,
         held.sent_at
     from {{ this }} as held
-    inner join message_status
+    left join message_status
         on held.tenant_id = message_status.tenant_id
         and held.message_id = message_status.message_id
+    left join conversations
+        on held.tenant_id = conversations.tenant_id
+        and held.conversation_id = conversations.conversation_id
+    left join campaigns
+        on held.tenant_id = campaigns.tenant_id
+        and held.campaign_id = campaigns.campaign_id
     where
-        held.sent_status_at is distinct from message_status.sent_status_at
-        or held.delivered_at is distinct from message_status.delivered_at
-        or held.read_at is distinct from message_status.read_at
-        or held.is_failed != message_status.is_failed
-        or held.error_code is distinct from message_status.error_code
-        -- a re-delivered event changes no status but is the row's newest load: _loaded_at says so
-        or held._loaded_at < message_status._loaded_at
+        (
+            message_status.message_id is not null
+            and (
+                held.sent_status_at is distinct from message_status.sent_status_at
+                or held.delivered_at is distinct from message_status.delivered_at
+                or held.read_at is distinct from message_status.read_at
+                or held.is_failed != message_status.is_failed
+                or held.error_code is distinct from message_status.error_code
+                or held._loaded_at < message_status._loaded_at
+            )
+        )
+        or (
+            conversations.conversation_id is not null
+            and (
+                held.contact_id is distinct from conversations.contact_id
+                or held.whatsapp_account_id is distinct from conversations.whatsapp_account_id
+                or held._loaded_at < conversations._loaded_at
+            )
+        )
+        or (
+            campaigns.campaign_id is not null
+            and (
+                (held.direction = 'outbound' and held.message_category != coalesce(campaigns.category, 'service'))
+                or held._loaded_at < campaigns._loaded_at
+            )
+        )
 ),
 
 -- the earliest sent_at a newly loaded row can change (a row out of range has no usable time)
@@ -146,15 +156,7 @@ scan_floor as (
         from unheld_messages
         union all
         select sent_at as recompute_from
-        from status_touched_messages
-        union all
-        select started_at as recompute_from
-        from new_conversations
-        where quarantine_reason is null
-        union all
-        select started_at as recompute_from
-        from new_campaigns
-        where quarantine_reason is null
+        from held_touched_messages
     ) as touches
 ),
 
@@ -180,20 +182,7 @@ touched_conversations as (
     select
         tenant_id,
         conversation_id
-    from status_touched_messages
-    union distinct
-    select
-        tenant_id,
-        conversation_id
-    from new_conversations
-    union distinct
-    select
-        messages_since_floor.tenant_id,
-        messages_since_floor.conversation_id
-    from messages_since_floor
-    inner join new_campaigns
-        on messages_since_floor.tenant_id = new_campaigns.tenant_id
-        and messages_since_floor.campaign_id = new_campaigns.campaign_id
+    from held_touched_messages
 ),
 
 {%- endif %}
