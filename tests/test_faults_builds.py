@@ -1,7 +1,8 @@
 """Builds under faults, on DuckDB and Postgres (docs/FAULTS.md). On one small generated warehouse per
 engine (2 tenants, scale 0.01):
 - the same raw data and as_of_date built twice give identical fingerprints for every mart, and the
-  snapshots (the month-close record among them) come through a --full-refresh build unchanged;
+  snapshots (the month-close record among them) come through a --full-refresh build unchanged (the
+  second build is the one after the killed full build below, so it also shows a kill changes neither);
 - dbt killed (SIGKILL) at a random point of a full and of an incremental build: no mart is left
   half-built, on Postgres a reader sees the old complete marts throughout, the DuckDB file opens, and
   the next build equals a clean one (no incremental row counted twice);
@@ -59,10 +60,8 @@ def faulted(request, tmp_path_factory):
     wh = faults.prepare(target, tmp, TENANTS, SCALE, SEED, database, base_env=env)
     out = {"wh": wh, "secret": secret, "tmp": tmp}
 
-    wh.build(full_refresh=False)
-    out["first"], out["first_snapshots"] = wh.fingerprints(), wh.fingerprints("snapshots")
     clean_seconds = wh.build(full_refresh=True)
-    out["clean"], out["snapshots"] = wh.fingerprints(), wh.fingerprints("snapshots")
+    out["clean"], out["clean_snapshots"] = wh.fingerprints(), wh.fingerprints("snapshots")
     clean = out["clean"]
     if target == "postgres":
         warehouse_cli(wh.env, "access", "tenant-login", TENANT_LOGIN, "tn_001", "--password-env",
@@ -73,6 +72,8 @@ def faulted(request, tmp_path_factory):
     # early in the build (10-30 % of a clean one's time): the trial must catch the build running even
     # when the machine is quicker than it was for the clean build (the runner draws from 20-80 %)
     out["full"] = faults.run_trial(wh, "full", "kill9", rng.uniform(0.1, 0.3), clean_seconds, clean, clean)
+    # the trial's next run built the same data again, with --full-refresh, to its end
+    out["rebuilt"], out["rebuilt_snapshots"] = wh.fingerprints(), wh.fingerprints("snapshots")
     # the incremental trial starts from the very state its reference build started from (a copy)
     before, reference = faults.incremental_start_and_reference(wh)
     out["held_back"], out["incremental_clean"] = before, reference
@@ -89,13 +90,13 @@ def faulted(request, tmp_path_factory):
 
 
 def test_the_same_data_built_twice_gives_identical_marts(faulted):
-    first, clean = faulted["first"], faulted["clean"]
+    clean, rebuilt = faulted["clean"], faulted["rebuilt"]
     assert len(clean) >= 27 and all(f.rows > 0 for f in clean.values())
-    assert differences(first, clean) == {}
+    assert differences(clean, rebuilt) == {}
 
 
 def test_snapshots_and_the_month_close_survive_a_full_refresh(faulted):
-    before, after = faulted["first_snapshots"], faulted["snapshots"]
+    before, after = faulted["clean_snapshots"], faulted["rebuilt_snapshots"]
     assert {"snap_mrr_monthly_close", "snap_crm__accounts"} <= set(after)
     assert after["snap_mrr_monthly_close"].rows > 0
     assert before == after          # dbt_valid_from included: not one version was rewritten or added

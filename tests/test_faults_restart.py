@@ -123,7 +123,10 @@ def _dagster_run_with_a_restart(server: Server, env: dict, tmp: Path) -> tuple[d
     def restart_at_the_first_build_query():
         with server.connect() as con:
             while not done.is_set():
-                row = con.execute("select query from pg_stat_activity where datname = %s and state = 'active' "
+                # active, or between the statements of its transaction (create, rename, drop): at this
+                # scale a statement takes a few milliseconds, the transaction around it many times that
+                row = con.execute("select query from pg_stat_activity where datname = %s "
+                                  "and state in ('active', 'idle in transaction') "
                                   "and query like %s and pid <> pg_backend_pid() limit 1",
                                   [DATABASE, "%__dbt_tmp%"]).fetchone()
                 if row:
