@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.files import copy_whole
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 AS_OF = date(2026, 11, 21)
@@ -89,7 +91,7 @@ def run_dbt(env, target, target_path, *args, check=True, extra_vars: dict | None
         shutil.copy(parsed, own)
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, check=False, text=True)
     if own.exists() and not parsed.exists():
-        _publish(own, parsed)
+        copy_whole(own, parsed)     # another test process never reads half a file
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")
     return proc
@@ -129,14 +131,6 @@ def _parse_cache_entry(target: str, cmd: list[str], env: dict) -> Path:
 def _profile_env_vars() -> list[str]:
     """The env vars profiles.yml reads (their values are the connection values dbt compares); read once."""
     return sorted(set(re.findall(r"env_var\('(\w+)'", (REPO / "profiles.yml.example").read_text())))
-
-
-def _publish(src: Path, dest: Path) -> None:
-    """Copy under a temporary name, then rename: another process never reads half a file."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_suffix(f".{os.getpid()}.tmp")
-    shutil.copy(src, tmp)
-    os.replace(tmp, dest)
 
 
 def with_cached_parse(env: dict, target: str) -> dict:

@@ -11,8 +11,6 @@ Error-severity tests run inside `dbt build`, so a failing staging test skips eve
 of it in the same run (dbt's own blocking), and the check is reported on the asset.
 """
 import json
-import os
-import shutil
 import sys
 from datetime import date, timedelta
 from functools import cached_property
@@ -24,6 +22,7 @@ from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from orchestration.dagster_defs import retries, settings
+from orchestration.files import copy_whole
 from orchestration.dagster_defs.warehouse import WarehouseResource
 
 DEFAULT_OWNER = "team:data-platform"
@@ -112,11 +111,7 @@ def keep_parse(invocation) -> None:
     parsed = Path(invocation.target_path) / "partial_parse.msgpack"
     if not parsed.exists():
         return
-    kept = dbt_project.target_path / "partial_parse.msgpack"
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    tmp = kept.with_name(f".partial_parse.{os.getpid()}.msgpack")
-    shutil.copy(parsed, tmp)
-    os.replace(tmp, kept)       # whole, never half written, for a process reading it at that moment
+    copy_whole(parsed, dbt_project.target_path / "partial_parse.msgpack")   # a next step may be reading it
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
