@@ -5,8 +5,8 @@
 
 Each trial starts `dbt build` on a warehouse whose marts are complete, and at a random moment
 (uniform over 10-90 % of a clean build's duration) either kills the dbt process with SIGKILL
-(`kill9`) or, on Postgres, ends dbt's connections with pg_terminate_backend (`terminate`, what a
-server restart does to a run). Then:
+(`kill9`) or, on Postgres, ends dbt's busy connections with pg_terminate_backend until the build
+gives up (`terminate`, what a server going down does to a run). Then:
 - right after the fault every mart still equals, fingerprint for fingerprint
   (orchestration/fingerprint.py), either its complete state before the build or the clean build's:
   no mart is half-built; "rows lost" counts the rows missing from any mart that is neither;
@@ -184,15 +184,13 @@ def reader_answers(wh: Warehouse) -> list:
         con.close()
 
 
-def dbt_backends(wh: Warehouse, active: bool = False) -> list[int]:
-    """Server processes of this database's clients other than the readers and this check (only those
-    running a query, with active)."""
+def dbt_backends(wh: Warehouse) -> list[int]:
+    """Server processes of this database's clients other than the readers and this check."""
     con = fp.connect("postgres", database="postgres")
     try:
         return [r[0] for r in con.execute(
             "select pid from pg_stat_activity where datname = %s and pid <> pg_backend_pid() "
-            "and backend_type = 'client backend' and coalesce(application_name, '') <> %s"
-            + (" and state = 'active'" if active else ""),
+            "and backend_type = 'client backend' and coalesce(application_name, '') <> %s",
             [wh.database, READER_APP]).fetchall()]
     finally:
         con.close()
@@ -203,6 +201,20 @@ def terminate(pids: list[int]) -> None:
     try:
         for pid in pids:
             con.execute("select pg_terminate_backend(%s)", [pid])
+    finally:
+        con.close()
+
+
+def terminate_busy(wh: Warehouse) -> bool:
+    """End every dbt connection of this database that is inside a query or a transaction, in the one
+    statement that sees it so (a separate look then end lets the node finish in between). True if any."""
+    con = fp.connect("postgres", database="postgres")
+    try:
+        return any(ended for (ended,) in con.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s "
+            "and pid <> pg_backend_pid() and backend_type = 'client backend' "
+            "and coalesce(application_name, '') <> %s and state in ('active', 'idle in transaction')",
+            [wh.database, READER_APP]).fetchall())
     finally:
         con.close()
 
@@ -260,13 +272,16 @@ def run_trial(wh: Warehouse, kind: str, fault: str, fraction: float, clean_secon
         if fault == "kill9":
             os.kill(proc.pid, signal.SIGKILL)
             trial.faulted = True
-        else:       # the first of dbt's connections busy with a query from then on (an idle one is reopened)
-            while proc.poll() is None and not (busy := dbt_backends(wh, active=True)):
+        else:
+            # from then on, every dbt connection busy with a query or inside a transaction, until the
+            # build gives up, as a server going down ends them (an idle one is reopened; one ended as
+            # its node finished, or while dbt only rolls it back, lets the build go on)
+            while proc.poll() is None:
+                terminate_busy(wh)
                 time.sleep(0.02)
-            if proc.poll() is None:
-                terminate(busy)
-                trial.faulted = True
     proc.wait()
+    if fault == "terminate":
+        trial.faulted = proc.returncode not in (0, None)    # a build that still succeeded proved nothing
     trial.fault_output = output.read_text()
     if wh.target == "postgres":
         wait_for_backends_to_end(wh)

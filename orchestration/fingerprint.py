@@ -12,6 +12,8 @@ Floating-point columns (double, real) are summed instead, the values and their s
 agree within a relative FLOAT_TOLERANCE (1e-9): a float sum's last bits depend on the order the engine
 added it in, which changes from run to run with its threads, and any rounding to fixed digits would
 now and then fall on either side of a boundary.
+Build stamps (BUILD_STAMPS: when a run wrote the row, macros/build_stamp.sql) are left out: they
+record the run, not what it computed, and differ between any two builds by design.
 A sum ignores row order, so a table rebuilt in another physical order has the same fingerprint. The
 texts, and MD5, are the same on both engines, so for tables whose values agree exactly the
 fingerprints agree across engines too.
@@ -27,6 +29,7 @@ DECIMALS = 6
 FLOAT_TOLERANCE = 1e-9
 NULL_TEXT = "\\N"
 FLOAT_TYPES = {"double", "double precision", "float", "real", "float4", "float8"}
+BUILD_STAMPS = ("_built_at",)
 EXACT_NUMBER_TYPES = {"decimal", "numeric", "hugeint", "bigint", "integer", "smallint", "tinyint", "ubigint",
                       "uinteger", "usmallint", "utinyint"}
 
@@ -102,9 +105,10 @@ def columns_of(con, schema: str, table: str) -> list[tuple[str, str]]:
 
 def fingerprint(con, schema: str, table: str, exclude: tuple[str, ...] = ()) -> Fingerprint:
     """The fingerprint of schema.table over one DuckDB or psycopg connection; `exclude` leaves out
-    columns that record when a run happened rather than what it computed (a snapshot's dbt_valid_from)."""
+    more columns that record when a run happened rather than what it computed (a snapshot's
+    dbt_valid_from); BUILD_STAMPS are always left out."""
     engine = engine_of(con)
-    cols = [(c, t) for c, t in columns_of(con, schema, table) if c not in exclude]
+    cols = [(c, t) for c, t in columns_of(con, schema, table) if c not in (*exclude, *BUILD_STAMPS)]
     if not cols:
         raise ValueError(f"{schema}.{table}: no such table (or no columns left)")
     exact = [(c, _canonical(c, t, engine)) for c, t in cols if _kind(t) not in FLOAT_TYPES]

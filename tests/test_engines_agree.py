@@ -3,16 +3,18 @@ columns (`select *`), row for row, numbers within a relative 1e-9 (the engines' 
 in the last bits, nothing more), from the same raw data and as-of date (tests/conftest.py).
 
 Snapshots are compared without dbt's bookkeeping columns (dbt_scd_id, dbt_updated_at,
-dbt_valid_from, dbt_valid_to): they hold when each build ran, which differs by design."""
+dbt_valid_from, dbt_valid_to), and marts without their build stamps (_built_at): they hold when each
+build ran, which differs by design."""
 import math
 from decimal import Decimal
 
 import pytest
 
 from conftest import engine_neutral, duck_query, query
+from orchestration.fingerprint import BUILD_STAMPS
 
 SCHEMAS = ("marts", "intermediate", "snapshots")
-RUN_METADATA = {"dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to"}
+RUN_METADATA = {"dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to", *BUILD_STAMPS}
 REL_TOL = 1e-9
 
 

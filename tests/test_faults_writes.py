@@ -81,6 +81,20 @@ def test_the_fingerprint_sees_a_changed_value_and_a_value_moved_between_rows(con
         "rows differ (same column checksums: values moved between rows)"]
 
 
+def test_a_build_stamp_is_left_out_and_a_load_stamp_is_not(con):
+    """_built_at records when a run wrote the row, so two builds of the same data differ in it;
+    _loaded_at is data (when the rows it is built from landed)."""
+    con.execute("create schema s")
+    con.execute("create table s.t (k varchar, _loaded_at timestamp, _built_at timestamp)")
+    con.execute("insert into s.t values ('a', timestamp '2026-01-01 10:00', timestamp '2026-02-01 00:00')")
+    base = fp.fingerprint(con, "s", "t")
+    assert [c for c, _ in base.columns] == ["k", "_loaded_at"]
+    con.execute("update s.t set _built_at = _built_at + interval '1 day'")
+    assert fp.fingerprint(con, "s", "t") == base
+    con.execute("update s.t set _loaded_at = _loaded_at + interval '1 day'")
+    assert base.differences(fp.fingerprint(con, "s", "t")) == ["column _loaded_at differs"]
+
+
 def small_raw(tmp_path):
     raw = tmp_path / "raw"
     csv_fixture_to_parquet(REPO / "tests" / "fixtures" / "bad_rows", raw)

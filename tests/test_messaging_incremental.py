@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import AS_OF, Warehouse, base_env, generate_args, land_raw, pg_test_db, query, run_dbt, warehouse_cli
+from orchestration.fingerprint import BUILD_STAMPS
 
 INCREMENTAL = ["base_messaging__messages", "base_messaging__message_status_events", "int_message_status",
                "fct_messages", "messaging_engagement_daily", "messaging_snapshots"]
@@ -41,13 +42,12 @@ SNAPSHOT_SQL = {
 }
 
 
-def _rows(wh: Warehouse, model: str, without_loaded_at: bool = False):
-    sql = SNAPSHOT_SQL[model]
-    if without_loaded_at:
-        names = [c for (c,) in query(wh, f"select column_name from information_schema.columns where "
-                                         f"table_name = '{model}' and column_name != '_loaded_at' "
-                                         "order by ordinal_position")]
-        sql = sql.replace("select *", "select " + ", ".join(names))
+def _rows(wh: Warehouse, model: str, leave_out: tuple[str, ...] = BUILD_STAMPS):
+    """The model's rows, sorted, without the columns left out (by default the build stamp: two builds
+    of the same data differ in when they wrote each row)."""
+    names = [c for (c,) in query(wh, f"select column_name from information_schema.columns where "
+                                     f"table_name = '{model}' order by ordinal_position") if c not in leave_out]
+    sql = SNAPSHOT_SQL[model].replace("select *", "select " + ", ".join(names))
 
     def key(row):
         return tuple((v is None, str(v)) for v in row)
@@ -87,27 +87,56 @@ def raw_split(tmp_path_factory):
         pq.write_table(rows.filter(first), path)
     second["message_status_events"] = pa.concat_tables([second["message_status_events"],
                                                         _read_weeks_later(tmp / "raw")])
-    for table, changed in _landed_behind(tmp / "raw").items():
+    for table, changed in _landed_behind(tmp / "raw", second).items():
         second[table] = pa.concat_tables([second[table], changed])
     return tmp / "raw", second
 
 
-def _landed_behind(raw_dir: Path) -> dict[str, pa.Table]:
-    """A new version of one first-load marketing campaign, re-categorised utility and stamped
-    RESTAMPED_AFTER its first version: days before the first load's newest rows. It lands with the
-    second load, as a table loaded on its own lands after the build that read newer rows of the
-    others, so no watermark of that build finds it; its sends' category and costs change.
-    (A conversation landing so, with another contact, is found by fct_messages as well (unit test
-    incremental_run_finds_conversations_landed_behind_messages), but messaging_engagement_daily
-    still selects rewritten messages by load stamp: docs/DECISIONLOG.md, "Known limits".)"""
-    campaigns = pq.read_table(raw_dir / "raw_messaging" / "campaigns.parquet").to_pylist()
-    # sent over 10 days before the boundary: no status event of the second load (at most 7 days late)
-    # touches its sends, so only the campaign's new version can
-    campaign = max((c for c in campaigns if c["_loaded_at"] < CUTOFF - timedelta(days=10)
-                    and c["category"] == "marketing"), key=lambda c: c["_loaded_at"])
-    return {"campaigns": pa.Table.from_pylist(
-        [{**campaign, "category": "utility", "_loaded_at": campaign["_loaded_at"] + RESTAMPED_AFTER}],
-        schema=pq.read_schema(raw_dir / "raw_messaging" / "campaigns.parquet"))}
+def _landed_behind(raw_dir: Path, second: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """New versions of rows of the first load, stamped RESTAMPED_AFTER their first version: days
+    before the first load's newest rows. They land with the second load, as a table loaded on its own
+    lands after the build that read newer rows of the others, so no watermark of that build finds
+    them:
+    - a marketing campaign re-categorised utility (its sends' category and costs change);
+    - a conversation whose contact is now another contact of its tenant (the merge of a duplicate):
+      its messages move to that contact, and so do the engagement scores of the days from them on,
+      while the messages keep their older load stamps.
+    Both were sent over 10 days before the boundary: no status event of the second load (at most 7
+    days late) touches their messages, so only the new versions can."""
+    def restamped(table: str, pick, changes) -> pa.Table:
+        """The newest version of a row picked among those whose every version landed over 10 days
+        before the boundary, changed, as a version updated and loaded RESTAMPED_AFTER it."""
+        path = raw_dir / "raw_messaging" / f"{table}.parquet"
+        latest = {}
+        for r in pq.read_table(path).to_pylist():
+            key = (r["tenant_id"], r["id"])
+            order = (r["updated_at"] or datetime.min, r["_loaded_at"])
+            if key not in latest or order > (latest[key]["updated_at"] or datetime.min, latest[key]["_loaded_at"]):
+                latest[key] = r
+        later = set(zip(second[table]["tenant_id"].to_pylist(), second[table]["id"].to_pylist(), strict=True))
+        row = max((r for k, r in latest.items() if k not in later and pick(r) and r["updated_at"] is not None
+                   and r["_loaded_at"] < CUTOFF - timedelta(days=10)), key=lambda r: (r["_loaded_at"], r["id"]))
+        return pa.Table.from_pylist([{**row, **changes(row), "updated_at": row["updated_at"] + RESTAMPED_AFTER,
+                                      "_loaded_at": row["_loaded_at"] + RESTAMPED_AFTER}],
+                                    schema=pq.read_schema(path))
+
+    messages = pq.read_table(raw_dir / "raw_messaging" / "messages.parquet").to_pylist()
+    # written in 62-85 days before the boundary: before every message the second load's other rows
+    # touch (the read receipts of sends up to 60 days old), so only this change recomputes those days
+    answered = {(m["tenant_id"], m["conversation_id"]) for m in messages
+                if m["direction"] == "inbound" and m["sent_at"] is not None
+                and timedelta(days=62) < CUTOFF - m["sent_at"] < timedelta(days=85)}
+    contacts = {}
+    for c in pq.read_table(raw_dir / "raw_messaging" / "conversations.parquet").to_pylist():
+        if c["contact_id"] is not None:
+            contacts.setdefault(c["tenant_id"], set()).add(c["contact_id"])
+    return {
+        "campaigns": restamped("campaigns", lambda c: c["category"] == "marketing",
+                               lambda c: {"category": "utility"}),
+        "conversations": restamped(
+            "conversations", lambda c: (c["tenant_id"], c["id"]) in answered and c["contact_id"] is not None,
+            lambda c: {"contact_id": min(contacts[c["tenant_id"]] - {c["contact_id"]})}),
+    }
 
 
 def _read_weeks_later(raw_dir: Path) -> pa.Table:
@@ -171,14 +200,22 @@ def test_the_second_load_holds_late_redelivered_and_out_of_order_status_events(r
                           strict=True))
     assert any(k in second_msgs for k in zip(first["tenant_id"].to_pylist(), first["message_id"].to_pylist(),
                                              strict=True)), "no status event of the first load precedes its message"
-    # a campaign changed since the first load, stamped before its newest rows, with sends held by then
+    # a campaign and a conversation changed since the first load, stamped days before its newest rows,
+    # with messages held by then (the conversation's with an inbound one: its contact has a score)
     newest_first = max(max(pq.read_table(raw_dir / "raw_messaging" / f"{t}.parquet")["_loaded_at"].to_pylist())
                        for t in ("messages", "message_status_events"))
-    behind = second["campaigns"].filter(pc.less(second["campaigns"]["_loaded_at"], pa.scalar(CUTOFF)))
-    assert behind.num_rows == 1 and newest_first - behind["_loaded_at"][0].as_py() > timedelta(days=1)
-    campaign = (behind["tenant_id"][0].as_py(), behind["id"][0].as_py())
-    assert campaign in set(zip(first_msgs["tenant_id"].to_pylist(), first_msgs["campaign_id"].to_pylist(),
-                               strict=True)), "the re-categorised campaign has no send in the first load"
+    for table, key, directions in (("campaigns", "campaign_id", {"outbound"}),
+                                   ("conversations", "conversation_id", {"inbound", "outbound"})):
+        behind = second[table].filter(pc.less(second[table]["_loaded_at"], pa.scalar(CUTOFF)))
+        assert behind.num_rows == 1 and newest_first - behind["_loaded_at"][0].as_py() > timedelta(days=1)
+        held = {d for t, k, d in zip(first_msgs["tenant_id"].to_pylist(), first_msgs[key].to_pylist(),
+                                     first_msgs["direction"].to_pylist(), strict=True)
+                if (t, k) == (behind["tenant_id"][0].as_py(), behind["id"][0].as_py())}
+        assert directions <= held, f"the changed {table} row has no {directions} message in the first load"
+    moved = second["conversations"].filter(pc.less(second["conversations"]["_loaded_at"], pa.scalar(CUTOFF)))
+    first_convs = pq.read_table(raw_dir / "raw_messaging" / "conversations.parquet")
+    was = first_convs.filter(pc.equal(first_convs["id"], moved["id"][0]))["contact_id"].to_pylist()
+    assert moved["contact_id"][0].as_py() not in was
     # an inbound message of the second load answers an outbound one of the first (is_replied changes)
     inbound = second["messages"].filter(pc.equal(second["messages"]["direction"], "inbound"))
     first_convs = set(zip(first_msgs["tenant_id"].to_pylist(), first_msgs["conversation_id"].to_pylist(),
@@ -200,9 +237,11 @@ def built(request, raw_split, tmp_path_factory):
     run_dbt(env, target, wh.target_path, "seed")    # util_days, read by the snapshots, spans every source
     run_dbt(env, target, wh.target_path, "run", "--select", *CHAIN)
     stages = {"first": {m: _rows(wh, m) for m in INCREMENTAL}}
+    # build stamps kept: a run with nothing newly loaded must not even rewrite a row
+    stages["first_stamped"] = {m: _rows(wh, m, leave_out=()) for m in INCREMENTAL}
 
     run_dbt(env, target, wh.target_path, "run", "--select", *CHAIN)     # nothing newly loaded
-    stages["unchanged"] = {m: _rows(wh, m) for m in INCREMENTAL}
+    stages["unchanged_stamped"] = {m: _rows(wh, m, leave_out=()) for m in INCREMENTAL}
 
     for table, rows in second.items():
         _append(wh, table, rows)
@@ -230,8 +269,8 @@ def _first_difference(rows: list, other: list) -> str:
 def test_a_run_with_nothing_newly_loaded_changes_nothing(built):
     _, stages = built
     for model in INCREMENTAL:
-        assert _same(stages["unchanged"][model], stages["first"][model]), (
-            f"{model} changed: " + _first_difference(stages["unchanged"][model], stages["first"][model]))
+        unchanged, first = stages["unchanged_stamped"][model], stages["first_stamped"][model]
+        assert _same(unchanged, first), f"{model} changed: " + _first_difference(unchanged, first)
 
 
 def test_incremental_run_equals_full_refresh(built):
@@ -264,9 +303,9 @@ def test_status_events_landing_again_in_reverse_order_change_no_message(built):
         row["_loaded_at"] = relanded + timedelta(microseconds=i)
     _append(wh, "message_status_events", pa.Table.from_pylist(landed[::-1], schema=schema))
 
-    before = {m: _rows(wh, m, without_loaded_at=True) for m in ("int_message_status", "fct_messages")}
+    before = {m: _rows(wh, m, ("_loaded_at", *BUILD_STAMPS)) for m in ("int_message_status", "fct_messages")}
     run_dbt(wh.env, wh.target, wh.target_path, "run", "--select", *CHAIN)
     for model, rows_before in before.items():
-        assert _rows(wh, model, without_loaded_at=True) == rows_before, f"{model} changed"
+        assert _rows(wh, model, ("_loaded_at", *BUILD_STAMPS)) == rows_before, f"{model} changed"
     assert query(wh, "select max(_loaded_at) from intermediate.int_message_status")[0][0] >= relanded, (
         "the re-landed events were not read")

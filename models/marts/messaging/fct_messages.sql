@@ -25,7 +25,9 @@
     send). Needs a full refresh: a change to the seed messaging_unit_prices
     (costs of past days), or a message or conversation re-delivered in a form
     that breaks the contract (its old row stays; the
-    weekly_messaging_full_refresh job rebuilds from all history). -#}
+    weekly_messaging_full_refresh job rebuilds from all history). _built_at says
+    when a run last wrote the row (build_stamp), for the models that read the
+    rewritten rows. -#}
 -- sqlfluff:indentation:template_blocks_indent:false
 -- (its incremental-only CTEs and joins sit at the indent of the SQL around them)
 -- BigQuery: one partition per day and rows of a tenant stored together, so a dashboard's
@@ -41,6 +43,7 @@
         cluster_by=(['tenant_id', 'conversation_id'] if target.type == 'bigquery' else none),
         indexes=([
             {'columns': ['_loaded_at']},
+            {'columns': ['_built_at']},
             {'columns': ['tenant_id', 'message_id']},
         ] if target.type == 'postgres' else []),
     )
@@ -332,7 +335,10 @@ final as (
         {{ as_money('case when enriched.direction = \'outbound\' and enriched.is_delivered'
                     ' then coalesce(prices_in_force.whatsapp_price_per_message, 0) else 0 end') }}
             as whatsapp_cost_usd,
-        enriched.source_loaded_at as _loaded_at
+        enriched.source_loaded_at as _loaded_at,
+        -- when this run wrote the row: what messaging_engagement_daily reads, since a row rewritten
+        -- for a table that landed behind the others keeps an old _loaded_at
+        {{ build_stamp() }} as _built_at
     from enriched
     left join prices_in_force
         on enriched.tenant_id = prices_in_force.tenant_id

@@ -14,10 +14,13 @@
 
     Incremental: the score on a day depends only on the messages sent in the
     90 days up to it, so a run recomputes every day from the earliest one a
-    message rewritten in fct_messages since the last run can change (a day
-    before its sent day: a new inbound message marks outbound messages up to
-    24 hours before it replied without changing their _loaded_at), and any day
-    not held yet; it reads the messages from 89 days before that on. A day
+    message rewritten in fct_messages since this model's last build can change
+    (a day before its sent day: a new inbound message marks outbound messages
+    up to 24 hours before it replied), and any day not held yet; it reads the
+    messages from 89 days before that on. Rewritten messages are found by their
+    build stamp (_built_at), not their load stamp: fct_messages rewrites a
+    message whose conversation landed behind the others with another contact,
+    and keeps its older _loaded_at. A day
     whose every message disappeared keeps its row (fct_messages keeps its
     rows too; the weekly full refresh rebuilds both). -#}
 -- sqlfluff:indentation:template_blocks_indent:false
@@ -44,7 +47,7 @@ recompute_from as (
     from (
         select cast({{ dbt.dateadd('day', -1, 'min(sent_date)') }} as date) as from_day
         from messages
-        where _loaded_at > {{ incremental_watermark('_loaded_at') }}
+        where _built_at > {{ incremental_watermark('_built_at') }}
         union all
         select cast({{ dbt.dateadd('day', 1, 'max(day)') }} as date) as from_day
         from {{ this }}
@@ -198,7 +201,9 @@ final as (
         ) as engagement_score_sum,
         count(*) as contacts_in_window,
         -- the newest load behind the row, the same whether the row was built now or before
-        max(_loaded_at) as _loaded_at
+        max(_loaded_at) as _loaded_at,
+        -- when this run wrote the row: the next run reads the messages written after it
+        {{ build_stamp() }} as _built_at
     from scoped_windows
     group by tenant_id, scope_id, whatsapp_account_id, day
 )
