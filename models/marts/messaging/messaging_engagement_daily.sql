@@ -5,12 +5,17 @@
     messaging_snapshots averages at each period's end. A contact who was not
     active in those 90 days scores 0 and is left out of the sum.
 
-    A contact's activity day lies in the 90-day window of each of the 90 days
-    from it on, so each activity day is spread over those 90 window ends (an
-    equality join downstream, where a range join against every day would grow
-    with days x activity). The windows are taken per account once; the
-    tenant's total adds a contact's accounts together (counts add up, the last
-    inbound date is the latest), rather than spreading every message twice.
+    A contact's counts over the 30 and 90 days up to a day change only on the
+    days one of its activity days enters or leaves those windows: the activity
+    day itself, 30 and 90 days after it. So each contact's days are cut into
+    segments at those change points, the counts are taken once per segment
+    (a join of each segment start with the contact's activity days in its 90
+    days), and only then spread over the segment's days to be scored. Spreading
+    every activity day over its 90 window ends first and grouping them back by
+    contact and day made a group per contact-day (about 16 million at scale 1,
+    most of this model's time); the segments are about 1.5 million. The
+    tenant's total is its own scope: a contact's activity on all its accounts
+    added up per day (counts add up, the last inbound date is the latest).
 
     Incremental: the score on a day depends only on the messages sent in the
     90 days up to it, so a run recomputes every day from the earliest one a
@@ -20,9 +25,9 @@
     messages from 89 days before that on. Rewritten messages are found by their
     build stamp (_built_at), not their load stamp: fct_messages rewrites a
     message whose conversation landed behind the others with another contact,
-    and keeps its older _loaded_at. A day
-    whose every message disappeared keeps its row (fct_messages keeps its
-    rows too; the weekly full refresh rebuilds both). -#}
+    and keeps its older _loaded_at. A day whose every message disappeared keeps
+    its row (fct_messages keeps its rows too; the weekly full refresh rebuilds
+    both). -#}
 -- sqlfluff:indentation:template_blocks_indent:false
 {{
     config(
@@ -98,13 +103,122 @@ activity_days as (
     group by tenant_id, whatsapp_account_id, contact_id, sent_date
 ),
 
+scoped_activity as (
+    -- per account, and over all the tenant's accounts
+    select
+        tenant_id,
+        whatsapp_account_id as scope_id,
+        whatsapp_account_id,
+        contact_id,
+        activity_date,
+        inbound,
+        outbound_sent,
+        outbound_replied,
+        _loaded_at
+    from activity_days
+    where whatsapp_account_id is not null
+    union all
+    select
+        tenant_id,
+        {{ all_accounts }} as scope_id,
+        cast(null as {{ dbt.type_string() }}) as whatsapp_account_id,
+        contact_id,
+        activity_date,
+        sum(inbound) as inbound,
+        sum(outbound_sent) as outbound_sent,
+        sum(outbound_replied) as outbound_replied,
+        max(_loaded_at) as _loaded_at
+    from activity_days
+    group by tenant_id, contact_id, activity_date
+),
+
+change_points as (
+    -- the days a contact's 30- or 90-day counts can change: an activity day enters both windows,
+    -- leaves the 30 days 30 days later and the 90 days 90 days later
+    select
+        tenant_id,
+        scope_id,
+        whatsapp_account_id,
+        contact_id,
+        activity_date as segment_start
+    from scoped_activity
+    union distinct
+    select
+        tenant_id,
+        scope_id,
+        whatsapp_account_id,
+        contact_id,
+        cast({{ dbt.dateadd('day', 30, 'activity_date') }} as date) as segment_start
+    from scoped_activity
+    union distinct
+    select
+        tenant_id,
+        scope_id,
+        whatsapp_account_id,
+        contact_id,
+        cast({{ dbt.dateadd('day', 90, 'activity_date') }} as date) as segment_start
+    from scoped_activity
+),
+
+segments as (
+    -- from one change point to the next: the counts hold throughout (at most 90 days, since the
+    -- latest activity day's 90-day exit is a change point)
+    select
+        *,
+        lead(segment_start) over (
+            partition by tenant_id, scope_id, contact_id
+            order by segment_start
+        ) as next_segment_start
+    from change_points
+),
+
+segment_windows as (
+    -- each segment's counts: the activity days in the 90 days up to its start (none: the contact
+    -- has left the window, no row)
+    select
+        segments.tenant_id,
+        segments.scope_id,
+        segments.whatsapp_account_id,
+        segments.contact_id,
+        segments.segment_start,
+        {{ dbt.datediff(
+            'segments.segment_start',
+            'coalesce(segments.next_segment_start, ' ~ dbt.dateadd('day', 90, 'segments.segment_start') ~ ')',
+            'day') }} as segment_days,
+        sum(
+            case
+                when scoped_activity.activity_date > {{ dbt.dateadd('day', -30, 'segments.segment_start') }}
+                    then scoped_activity.inbound
+                else 0
+            end
+        ) as inbound_30d,
+        sum(scoped_activity.outbound_sent) as outbound_sent_90d,
+        sum(scoped_activity.outbound_replied) as outbound_replied_90d,
+        max(case when scoped_activity.inbound > 0 then scoped_activity.activity_date end) as last_inbound_date,
+        max(scoped_activity._loaded_at) as _loaded_at
+    from segments
+    inner join scoped_activity
+        on segments.tenant_id = scoped_activity.tenant_id
+        and segments.scope_id = scoped_activity.scope_id
+        and segments.contact_id = scoped_activity.contact_id
+        and segments.segment_start >= scoped_activity.activity_date
+        and {{ dbt.dateadd('day', -90, 'segments.segment_start') }} < scoped_activity.activity_date
+    group by
+        segments.tenant_id,
+        segments.scope_id,
+        segments.whatsapp_account_id,
+        segments.contact_id,
+        segments.segment_start,
+        segments.next_segment_start
+),
+
 digits as (
     {%- for n in range(10) %}
     select {{ n }} as n{{ ' union all' if not loop.last }}
     {%- endfor %}
 ),
 
-window_offsets as (
+day_offsets as (
     -- 0, 1, ..., 89
     select tens.n * 10 + units.n as day_offset
     from digits as tens
@@ -112,78 +226,21 @@ window_offsets as (
     where tens.n < 9
 ),
 
-activity_by_window_end as (
-    -- no day is observed past the day before as_of_date
+contact_days as (
+    -- each segment's days; no day is observed past the day before as_of_date
     select
-        activity_days.*,
-        window_offsets.day_offset,
-        cast({{ dbt.dateadd('day', 'window_offsets.day_offset', 'activity_days.activity_date') }} as date) as day
-    from activity_days
-    cross join window_offsets
+        segment_windows.*,
+        cast({{ dbt.dateadd('day', 'day_offsets.day_offset', 'segment_windows.segment_start') }} as date) as day
+    from segment_windows
+    inner join day_offsets
+        on segment_windows.segment_days > day_offsets.day_offset
     where
-        {{ dbt.dateadd('day', 'window_offsets.day_offset', 'activity_days.activity_date') }}
+        {{ dbt.dateadd('day', 'day_offsets.day_offset', 'segment_windows.segment_start') }}
         < cast({{ as_of_date() }} as date)
-        -- only the days to recompute (earlier ones would see part of their 90 days here)
-        and {{ dbt.dateadd('day', 'window_offsets.day_offset', 'activity_days.activity_date') }}
-        >= coalesce((select recompute_from.from_day from recompute_from), activity_days.activity_date)
-),
-
-account_windows as (
-    -- each contact's activity on an account in the 30 and 90 days up to each day
-    select
-        tenant_id,
-        whatsapp_account_id,
-        contact_id,
-        day,
-        sum(case when day_offset < 30 then inbound else 0 end) as inbound_30d,
-        sum(outbound_sent) as outbound_sent_90d,
-        sum(outbound_replied) as outbound_replied_90d,
-        max(case when inbound > 0 then activity_date end) as last_inbound_date,
-        max(_loaded_at) as _loaded_at
-    from activity_by_window_end
-    group by tenant_id, whatsapp_account_id, contact_id, day
-),
-
-tenant_windows as (
-    -- the same over all the tenant's accounts
-    select
-        tenant_id,
-        contact_id,
-        day,
-        sum(inbound_30d) as inbound_30d,
-        sum(outbound_sent_90d) as outbound_sent_90d,
-        sum(outbound_replied_90d) as outbound_replied_90d,
-        max(last_inbound_date) as last_inbound_date,
-        max(_loaded_at) as _loaded_at
-    from account_windows
-    group by tenant_id, contact_id, day
-),
-
-scoped_windows as (
-    select
-        tenant_id,
-        whatsapp_account_id as scope_id,
-        whatsapp_account_id,
-        day,
-        inbound_30d,
-        outbound_sent_90d,
-        outbound_replied_90d,
-        last_inbound_date,
-        _loaded_at
-    from account_windows
-    where whatsapp_account_id is not null
-    union all
-    select
-        tenant_id,
-        {{ all_accounts }} as scope_id,
-        cast(null as {{ dbt.type_string() }}) as whatsapp_account_id,
-        day,
-        inbound_30d,
-        outbound_sent_90d,
-        outbound_replied_90d,
-        last_inbound_date,
-        _loaded_at
-    from tenant_windows
+        -- only the days to recompute (the counts of an earlier segment's later days are whole: a
+        -- segment's counts hold on each of its days)
+        and {{ dbt.dateadd('day', 'day_offsets.day_offset', 'segment_windows.segment_start') }}
+        >= coalesce((select recompute_from.from_day from recompute_from), segment_windows.segment_start)
 ),
 
 final as (
@@ -204,7 +261,7 @@ final as (
         max(_loaded_at) as _loaded_at,
         -- when this run wrote the row: the next run reads the messages written after it
         {{ build_stamp() }} as _built_at
-    from scoped_windows
+    from contact_days
     group by tenant_id, scope_id, whatsapp_account_id, day
 )
 
