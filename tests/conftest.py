@@ -316,6 +316,13 @@ def query(wh: Warehouse, sql: str):
     return duck_query(wh, sql) if wh.target == "duckdb" else pg_query(wh, sql)
 
 
+def relation_columns(wh: Warehouse, table: str, schema: str | None = None) -> list[str]:
+    """A table's column names in their order in the table (in `schema`, or wherever it is)."""
+    where = f"table_name = '{table}'" + (f" and table_schema = '{schema}'" if schema else "")
+    return [c for (c,) in query(wh, f"select column_name from information_schema.columns where {where} "
+                                    "order by ordinal_position")]
+
+
 def run_sql(wh: Warehouse, sql: str) -> None:
     """Execute statements (no result) on a test warehouse, as a loader or an operator would."""
     if wh.target == "duckdb":

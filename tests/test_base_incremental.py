@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import AS_OF, Warehouse, base_env, engine_neutral, generate_args, land_raw, pg_test_db, query, \
-    run_dbt, warehouse_cli
+    relation_columns, run_dbt, warehouse_cli
 from orchestration.fingerprint import BUILD_STAMPS
 
 TABLES = {  # the raw table, its base model, its key and a business time that can precede the split
@@ -86,9 +86,7 @@ def _rows(wh: Warehouse, schema: str, relation: str) -> list[tuple]:
     """The relation's rows (without build stamps: when the run wrote them) in one order: by every value
     that is not a float (floats last), so that two builds whose doubles differ in the last bit (DuckDB
     sums in thread order) still line up."""
-    columns = [c for (c,) in query(wh, "select column_name from information_schema.columns where "
-                                       f"table_schema = '{schema}' and table_name = '{relation}' "
-                                       "order by ordinal_position") if c not in BUILD_STAMPS]
+    columns = [c for c in relation_columns(wh, relation, schema) if c not in BUILD_STAMPS]
     select = ", ".join(f'"{c}"' for c in columns)
     rows = [tuple(engine_neutral(v) for v in r) for r in query(wh, f'select {select} from {schema}."{relation}"')]
     return sorted(rows, key=lambda row: tuple((isinstance(v, float), v is None, str(v)) for v in row))

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import engine_neutral, duck_query, query
+from conftest import engine_neutral, duck_query, query, relation_columns
 from orchestration.fingerprint import BUILD_STAMPS
 
 SCHEMAS = ("marts", "intermediate", "snapshots")
@@ -24,8 +24,7 @@ def _tables(duckdb_warehouse) -> list[tuple[str, str]]:
 
 
 def _columns(wh, schema: str, table: str) -> list[str]:
-    return [c for (c,) in query(wh, "select column_name from information_schema.columns "
-                                    f"where table_schema = '{schema}' and table_name = '{table}' order by 1")]
+    return sorted(relation_columns(wh, table, schema))
 
 
 

@@ -15,7 +15,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import AS_OF, Warehouse, base_env, generate_args, land_raw, pg_test_db, query, run_dbt, warehouse_cli
+from conftest import AS_OF, Warehouse, base_env, generate_args, land_raw, pg_test_db, query, relation_columns, \
+    run_dbt, warehouse_cli
 from orchestration.fingerprint import BUILD_STAMPS
 
 INCREMENTAL = ["base_messaging__messages", "base_messaging__message_status_events", "int_message_status",
@@ -45,8 +46,7 @@ SNAPSHOT_SQL = {
 def _rows(wh: Warehouse, model: str, leave_out: tuple[str, ...] = BUILD_STAMPS):
     """The model's rows, sorted, without the columns left out (by default the build stamp: two builds
     of the same data differ in when they wrote each row)."""
-    names = [c for (c,) in query(wh, f"select column_name from information_schema.columns where "
-                                     f"table_name = '{model}' order by ordinal_position") if c not in leave_out]
+    names = [c for c in relation_columns(wh, model) if c not in leave_out]
     sql = SNAPSHOT_SQL[model].replace("select *", "select " + ", ".join(names))
 
     def key(row):
