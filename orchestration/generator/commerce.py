@@ -5,6 +5,7 @@ probability; orders carry items (some products are bought together), refunds
 and cancellations; web sessions fall off through the funnel and the purchasing
 ones end in the order. The clickstream is produced in chunks.
 """
+import math
 from datetime import datetime
 
 import numpy as np
@@ -12,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import profiles
+from .portable import power
 from .schema import TABLES
 from .timeutil import DAY, HOUR, US, to_us
 
@@ -49,7 +51,7 @@ def _seasonal_times(rng, n, start_us, now_us, growth=profiles.HISTORY_GROWTH_EXP
     times = np.empty(0, dtype=np.int64)
     while times.size < n:
         n_candidates = int((n - times.size) * 1.6) + 16
-        candidates = start_us + (rng.random(n_candidates) ** growth * (now_us - start_us)).astype(np.int64)
+        candidates = start_us + (power(rng.random(n_candidates), growth) * (now_us - start_us)).astype(np.int64)
         month = candidates.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64) % 12
         in_season = rng.random(n_candidates) < SEASON[month] / SEASON.max()
         times = np.concatenate([times, candidates[in_season]])
@@ -89,10 +91,10 @@ class CommerceSimulation:
         self.n_products = n_products
         categories = np.array(self.prof.product_categories, dtype=object)
         self.product_category = rng.integers(0, categories.size, n_products)
-        price_usd = rng.lognormal(np.log(profiles.PRODUCT_PRICE_USD_MEDIAN), profiles.PRODUCT_PRICE_SIGMA, n_products)
+        price_usd = rng.lognormal(math.log(profiles.PRODUCT_PRICE_USD_MEDIAN), profiles.PRODUCT_PRICE_SIGMA, n_products)
         self.product_price = np.round(price_usd * self.fx, 0 if self.fx > 50 else 2)
         self.product_cost = np.round(self.product_price * rng.uniform(*profiles.PRODUCT_COST_SHARE, n_products), 2)
-        self.popularity = 1.0 / np.arange(1, n_products + 1) ** profiles.PRODUCT_POPULARITY_EXPONENT
+        self.popularity = 1.0 / power(np.arange(1, n_products + 1), profiles.PRODUCT_POPULARITY_EXPONENT)
         self.popularity /= self.popularity.sum()
         created = (np.full(n_products, self.start_us - profiles.CATALOGUE_OPENS_DAYS_BEFORE_HISTORY * DAY)
                    + rng.integers(*profiles.PRODUCT_LISTED_AFTER_OPENING_DAYS, n_products) * DAY)
@@ -159,7 +161,7 @@ class CommerceSimulation:
         order_seq = np.arange(customer.size) - np.repeat(first_order_pos, orders_per_customer)  # 0 = first order
         # each repeat waits longer than the one before (the exponent's cap only guards the power)
         gap = (rng.exponential(profiles.REPEAT_ORDER_GAP_DAYS_MEAN, customer.size)
-               * np.minimum(profiles.REPEAT_GAP_GROWTH ** np.minimum(order_seq, 30), profiles.REPEAT_GAP_MAX_FACTOR) * DAY)
+               * np.minimum(power(profiles.REPEAT_GAP_GROWTH, np.minimum(order_seq, 30)), profiles.REPEAT_GAP_MAX_FACTOR) * DAY)
         gap[order_seq == 0] = rng.exponential(profiles.FIRST_ORDER_AFTER_SIGNUP_DAYS_MEAN, (order_seq == 0).sum()) * DAY
         gap_sum = np.cumsum(gap)
         # the running sum of gaps restarts at each customer: subtract what came before their first order

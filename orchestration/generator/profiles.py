@@ -14,6 +14,7 @@ error codes), the fixed rules of the systems the data imitates (WhatsApp's 24-ho
 calendar facts, and oversampling factors, caps and tie-breaks that only keep the draws and the
 arithmetic safe.
 """
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,7 @@ class ClippedLognormal:
     high: float
 
     def draw(self, rng, size=None):
-        return np.clip(rng.lognormal(np.log(self.median), self.sigma, size), self.low, self.high)
+        return np.clip(rng.lognormal(math.log(self.median), self.sigma, size), self.low, self.high)
 
 
 @dataclass(frozen=True)

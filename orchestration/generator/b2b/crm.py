@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import profiles
+from ..portable import power
 from ..schema import TABLES
 from ..timeutil import US, month_from_index, month_index
 from .context import FIRST_NAMES, LAST_NAMES, SimulationContext
@@ -118,7 +119,7 @@ class Crm:
         ctx, rng, now = self.context, self.context.rng, self.context.now
         n = max(10, round(profiles.LEADS_PER_SIZE * ctx.size))
         span = (now - ctx.start).total_seconds()
-        created_s = np.sort(rng.random(n) ** profiles.HISTORY_GROWTH_EXPONENT) * span * 0.995
+        created_s = np.sort(power(rng.random(n), profiles.HISTORY_GROWTH_EXPONENT)) * span * 0.995
         sources = rng.choice(len(profiles.LEAD_SOURCES), size=n, p=profiles.LEAD_SOURCE_SHARE)
         for i in range(n):
             created = ctx.start + timedelta(seconds=float(created_s[i]))

@@ -4,6 +4,7 @@ Each month draws from its own stream, so any month can be simulated alone."""
 import numpy as np
 
 from .. import profiles
+from ..portable import log, power
 from ..timeutil import HOUR
 from .columns import NEVER, SECOND, lognormal_us, month_start_us, pick_keys, uniform_us
 from .model import (AGENT, DeliveryEvents, CAMPAIGN, CONFIDENCE, CUSTOMER, IN, LLM, MANUAL, OUTREACH, P_FAIL, P_READ,
@@ -236,7 +237,7 @@ class MonthSimulation:
             position_draw = rng.random(todo.size)
             bias = np.where(recent & (rng.random(todo.size) < profiles.P_FAVOUR_RECENT_CONTACT),
                             profiles.RECENT_CONTACT_BIAS, 1.0)
-            idx = k[todo] - 1 - np.floor(k[todo] * position_draw ** bias).astype(np.int64)
+            idx = k[todo] - 1 - np.floor(k[todo] * power(position_draw, bias)).astype(np.int64)
             idx = np.clip(idx, 0, k[todo] - 1)
             ok = self.c_change[idx] > t[todo]
             out[todo[ok]] = idx[ok]
@@ -273,7 +274,7 @@ class MonthSimulation:
         d_lag = lognormal_us(rng, profiles.DELIVERED_DELAY_S, n)
         offline = rng.random(n) < profiles.P_RECIPIENT_OFFLINE
         d_lag = d_lag + offline * uniform_us(rng, *profiles.RECIPIENT_OFFLINE_DELAY_S, n)
-        r_lag = np.clip(rng.lognormal(np.log(READ_MEDIAN_S[cat]), READ_SIGMA[cat]), *profiles.READ_DELAY_RANGE_S)
+        r_lag = np.clip(rng.lognormal(log(READ_MEDIAN_S[cat]), READ_SIGMA[cat]), *profiles.READ_DELAY_RANGE_S)
         r_lag = (r_lag * SECOND).astype(np.int64)
         g = np.where(forced, np.maximum(gap, 10 * SECOND), 10 * SECOND)
         answer = np.where(forced, next_in, 0)
