@@ -57,6 +57,16 @@ def _tenant_count(s):
     return v
 
 
+def _worker_count(s):
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {s!r}") from None
+    if not 1 <= v <= 64:
+        raise argparse.ArgumentTypeError(f"workers must be between 1 and 64, got {s}")
+    return v
+
+
 def _date(s):
     try:
         return date.fromisoformat(s)
@@ -96,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bigquery: the BIGQUERY_* env vars (BIGQUERY_API_ENDPOINT for an emulator)")
     g.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
     g.add_argument("--out", type=Path, default=REPO_ROOT / "data" / "raw", help="directory for --target parquet")
+    g.add_argument("--workers", type=_worker_count, default=None,
+                   help="tenants simulated at once, each in its own process (default: one per core); "
+                        "the data is the same for any number")
     g.add_argument("--no-progress", action="store_true")
     ld = sub.add_parser("load", help="load your own raw tables (one Parquet file per contract table) into the warehouse")
     ld.add_argument("directory", type=Path, help="holds <schema>/<table>.parquet, e.g. raw_billing/invoices.parquet")
@@ -188,7 +201,8 @@ def cmd_generate(args) -> int:
         tmp_parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="warehouse-gen-", dir=tmp_parent))
     try:
-        res = generate(tmp, args.tenants, args.scale, args.seed, args.as_of_date, progress=progress)
+        res = generate(tmp, args.tenants, args.scale, args.seed, args.as_of_date, progress=progress,
+                       workers=args.workers)
         if args.target == "duckdb":
             load_duckdb(tmp, db_path, progress=progress)
             where = str(db_path)

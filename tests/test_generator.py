@@ -30,8 +30,9 @@ def _file_digests(root: Path) -> dict[str, str]:
 
 
 def test_same_arguments_give_identical_data(tmp_path):
-    a = generate(tmp_path / "a", 2, 0.01, 7, AS_OF, progress=False)
-    b = generate(tmp_path / "b", 2, 0.01, 7, AS_OF, progress=False)
+    """Whatever the number of worker processes: the tenants are simulated two at once, then one by one."""
+    a = generate(tmp_path / "a", 2, 0.01, 7, AS_OF, progress=False, workers=2)
+    b = generate(tmp_path / "b", 2, 0.01, 7, AS_OF, progress=False, workers=1)
     c = generate(tmp_path / "c", 2, 0.01, 8, AS_OF, progress=False)
     assert a.data_sha256 == b.data_sha256
     assert _file_digests(tmp_path / "a") == _file_digests(tmp_path / "b")
@@ -53,6 +54,7 @@ def test_every_table_is_written_with_several_tenants(tmp_path):
     (["generate", "--scale", "-1"], "scale must be > 0"),
     (["generate", "--scale", "abc"], "not a number"),
     (["generate", "--tenants", "0"], "tenants must be between"),
+    (["generate", "--workers", "0"], "workers must be between"),
     (["generate", "--target", "mysql"], "invalid choice"),
     (["generate", "--as-of-date", "2026-13-01"], "not a date"),
 ])

@@ -7,7 +7,11 @@ Output layout (one directory, written completely before anything is loaded):
 import csv
 import hashlib
 import json
+import multiprocessing
+import os
+import shutil
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from pathlib import Path
@@ -27,6 +31,7 @@ from .timeutil import month_index, to_us
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 LEDGER_SCHEMA = "generator_ledger"
+BATCH_ROWS = 256_000     # rows per record batch, hashed one by one, and per Parquet row group
 
 
 def load_fx() -> dict[tuple[str, int], float]:
@@ -48,7 +53,7 @@ class GenerateResult:
 
 
 class _TableWriter:
-    """Appends Arrow chunks to one Parquet file and hashes the data as it goes."""
+    """Appends Arrow record batches to one Parquet file and hashes the data as it goes."""
 
     def __init__(self, path: Path, schema: pa.Schema):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,73 +61,101 @@ class _TableWriter:
         self.hash = hashlib.sha256()
         self.rows = 0
 
-    def write(self, t: pa.Table):
-        if t.num_rows == 0:
-            return
-        for batch in t.to_batches(max_chunksize=256_000):
-            sink = pa.BufferOutputStream()
-            with pa.ipc.new_stream(sink, batch.schema) as w:
-                w.write_batch(batch)
-            self.hash.update(sink.getvalue().to_pybytes())
-        self.writer.write_table(t, row_group_size=256_000)
-        self.rows += t.num_rows
+    def write_batch(self, batch: pa.RecordBatch):
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, batch.schema) as w:
+            w.write_batch(batch)
+        self.hash.update(sink.getvalue().to_pybytes())
+        self.writer.write_batch(batch, row_group_size=BATCH_ROWS)
+        self.rows += batch.num_rows
 
     def close(self):
         self.writer.close()
 
 
+class _TenantParts:
+    """One tenant's rows of every raw table, in the order they were made: an Arrow stream file per
+    table (lz4-compressed), in batches of at most BATCH_ROWS. The tenant is simulated in its own
+    process while the main one writes the Parquet files, tenant after tenant (_Merger)."""
+
+    def __init__(self, directory: Path):
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.streams: dict[tuple[str, str], pa.ipc.RecordBatchStreamWriter] = {}
+
+    def path(self, schema: str, table: str) -> Path:
+        return self.directory / f"{schema}.{table}.arrows"
+
+    def write(self, schema: str, table: str, t: pa.Table):
+        if t.num_rows == 0:
+            return
+        if (schema, table) not in self.streams:
+            self.streams[(schema, table)] = pa.ipc.new_stream(
+                str(self.path(schema, table)), TABLES[schema][table],
+                options=pa.ipc.IpcWriteOptions(compression="lz4"))
+        for batch in t.to_batches(max_chunksize=BATCH_ROWS):
+            self.streams[(schema, table)].write_batch(batch)
+
+    def close(self):
+        for stream in self.streams.values():
+            stream.close()
+
+
+@dataclass
+class _TenantResult:
+    """What a tenant's simulation returns besides its rows: the ground-truth ledger's parts."""
+    mrr_rows: list
+    funnel_rows: list
+    won_rows: list
+    planted: Counter
+    messaging_daily: pa.Table
+
+
+def default_workers(tenants: int) -> int:
+    """Tenants simulated at once: one per core, at most one per tenant."""
+    return max(1, min(os.cpu_count() or 1, tenants))
+
+
 def generate(out_dir: Path, tenants: int, scale: float, seed: int, as_of_date: date,
-             progress: bool = True) -> GenerateResult:
+             progress: bool = True, workers: int | None = None) -> GenerateResult:
+    """Every raw table of `tenants` tenants into out_dir. Each tenant draws from its own random stream
+    ([seed, tenant index]), so tenants are simulated in parallel (`workers` processes, default one
+    per core) and the output is the same, row for row and hash for hash, for any number of workers:
+    the Parquet files are written by this process, tenant after tenant in their order."""
     import time
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
     now = datetime(as_of_date.year, as_of_date.month, as_of_date.day)
     start = datetime(as_of_date.year - 3, as_of_date.month, 1)
-    now_us = to_us(now)
-    last_month = month_index(as_of_date) - 1
-    fx = load_fx()
     writers = {(s, t): _TableWriter(out_dir / s / f"{t}.parquet", schema)
                for s, tables in TABLES.items() for t, schema in tables.items()}
     mrr_rows, funnel_rows, won_rows, planted, messaging_days = [], [], [], Counter(), []
     profs = tenant_profiles(tenants)
-    bar = tqdm(total=len(profs) * 4, desc="generate", unit="step", disable=not progress, leave=False)
-    for i, (tenant_id, prof) in enumerate(profs):
-        rng = np.random.default_rng([seed, i])
-        bar.set_postfix_str(f"{tenant_id} crm+billing")
-        b2b = B2BSimulation(tenant_id, prof, scale, rng, start, now)
-        b2b.run()
-        tables = b2b.tables()
-        mrr = b2b.ledger_mrr(fx, last_month)
-        mrr_rows += mrr
-        funnel_rows += b2b.ledger_funnel({row.customer_id for row in mrr})
-        won_rows += b2b.ledger_won_deals(fx)
-        bar.update(1)
-        bar.set_postfix_str(f"{tenant_id} commerce")
-        com = CommerceSimulation(tenant_id, prof, scale, rng, start, now, [c.email for c in b2b.customers])
-        tables.update(com.run())
-        bar.update(1)
-        for (schema, table), t in tables.items():
-            _write_with_mess(writers, planted, schema, table, t, rng, now_us, tenant_id)
-        bar.set_postfix_str(f"{tenant_id} clickstream")
-        for chunk in com.web_event_chunks():
-            _write_with_mess(writers, planted, "raw_commerce", "web_events", chunk, rng, now_us, tenant_id)
-        bar.update(1)
-        bar.set_postfix_str(f"{tenant_id} messaging")
-        msg = MessagingSimulation(
-            tenant_id, prof, scale, rng, start, now,
-            crm_account_ids=sorted(set(tables[("raw_crm", "accounts")]["id"].drop_null().to_pylist())),
-            crm_user_ids=sorted(set(tables[("raw_crm", "users")]["id"].drop_null().to_pylist())),
-            commerce_customer_ids=sorted(set(tables[("raw_commerce", "customers")]["id"].drop_null().to_pylist()))
-            if ("raw_commerce", "customers") in tables else [])
-        for table, t in msg.tables().items():
-            _write_with_mess(writers, planted, "raw_messaging", table, t, rng, now_us, tenant_id)
-        for messages, status_events in msg.message_chunks():
-            _write_with_mess(writers, planted, "raw_messaging", "messages", messages, rng, now_us, tenant_id)
-            _write_with_mess(writers, planted, "raw_messaging", "message_status_events", status_events, rng, now_us,
-                             tenant_id)
-        messaging_days.append(msg.ledger_daily())
-        bar.update(1)
-    bar.close()
+    parts_root = out_dir / ".tenant_parts"
+    jobs = [(i, tenant_id, prof, scale, seed, start, now, parts_root / tenant_id)
+            for i, (tenant_id, prof) in enumerate(profs)]
+    workers = workers or default_workers(tenants)
+    bar = tqdm(total=len(profs), desc="generate", unit="tenant", disable=not progress, leave=False)
+    pool = None
+    try:
+        if workers > 1:
+            # spawn, not fork: a forked child would inherit Arrow's and NumPy's thread pools mid-state
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            results = [pool.submit(_simulate_tenant, *job) for job in jobs]
+        for job, pending in zip(jobs, results if pool else jobs, strict=True):
+            res = pending.result() if pool else _simulate_tenant(*job)
+            mrr_rows += res.mrr_rows
+            funnel_rows += res.funnel_rows
+            won_rows += res.won_rows
+            planted.update(res.planted)
+            messaging_days.append(res.messaging_daily)
+            _append_parts(writers, job[-1])
+            bar.update(1)
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+        shutil.rmtree(parts_root, ignore_errors=True)
+        bar.close()
     for w in writers.values():
         w.close()
     _write_ledger(out_dir, mrr_rows, funnel_rows, won_rows, planted)
@@ -137,15 +170,64 @@ def generate(out_dir: Path, tenants: int, scale: float, seed: int, as_of_date: d
     return GenerateResult(out_dir, row_counts, table_sha, data_sha, time.perf_counter() - t0)
 
 
-def _write_with_mess(writers, planted, schema, table, t, rng, now_us, tenant_id):
+def _append_parts(writers: dict, directory: Path) -> None:
+    """A simulated tenant's rows onto the end of every table's Parquet file, then its parts deleted."""
+    for (schema, table), writer in writers.items():
+        path = directory / f"{schema}.{table}.arrows"
+        if path.exists():
+            with pa.memory_map(str(path)) as source:
+                for batch in pa.ipc.open_stream(source):
+                    writer.write_batch(batch)
+    shutil.rmtree(directory)
+
+
+def _simulate_tenant(i: int, tenant_id: str, prof, scale: float, seed: int, start: datetime, now: datetime,
+                     parts_dir: Path) -> _TenantResult:
+    """One tenant: CRM and billing, commerce, the clickstream and messaging, with the documented mess
+    planted, written to parts_dir (_TenantParts). Runs in a worker process of generate()."""
+    rng = np.random.default_rng([seed, i])
+    now_us = to_us(now)
+    last_month = month_index(now.date()) - 1
+    fx = load_fx()
+    parts = _TenantParts(parts_dir)
+    planted = Counter()
+    b2b = B2BSimulation(tenant_id, prof, scale, rng, start, now)
+    b2b.run()
+    tables = b2b.tables()
+    mrr = b2b.ledger_mrr(fx, last_month)
+    funnel = b2b.ledger_funnel({row.customer_id for row in mrr})
+    won = b2b.ledger_won_deals(fx)
+    com = CommerceSimulation(tenant_id, prof, scale, rng, start, now, [c.email for c in b2b.customers])
+    tables.update(com.run())
+    for (schema, table), t in tables.items():
+        _write_with_mess(parts, planted, schema, table, t, rng, now_us, tenant_id)
+    for chunk in com.web_event_chunks():
+        _write_with_mess(parts, planted, "raw_commerce", "web_events", chunk, rng, now_us, tenant_id)
+    msg = MessagingSimulation(
+        tenant_id, prof, scale, rng, start, now,
+        crm_account_ids=sorted(set(tables[("raw_crm", "accounts")]["id"].drop_null().to_pylist())),
+        crm_user_ids=sorted(set(tables[("raw_crm", "users")]["id"].drop_null().to_pylist())),
+        commerce_customer_ids=sorted(set(tables[("raw_commerce", "customers")]["id"].drop_null().to_pylist()))
+        if ("raw_commerce", "customers") in tables else [])
+    for table, t in msg.tables().items():
+        _write_with_mess(parts, planted, "raw_messaging", table, t, rng, now_us, tenant_id)
+    for messages, status_events in msg.message_chunks():
+        _write_with_mess(parts, planted, "raw_messaging", "messages", messages, rng, now_us, tenant_id)
+        _write_with_mess(parts, planted, "raw_messaging", "message_status_events", status_events, rng, now_us,
+                         tenant_id)
+    parts.close()
+    return _TenantResult(mrr, funnel, won, planted, msg.ledger_daily())
+
+
+def _write_with_mess(parts: _TenantParts, planted, schema, table, t, rng, now_us, tenant_id):
     bad, counts = mess.plant_bad_rows(schema, table, t, key_of(schema, table), rng)
     for reason, k in counts.items():
         planted[(tenant_id, f"{schema}.{table}", reason)] += k
     t = mess.add_text_noise(t, rng)
     t = mess.add_duplicate_loads(t, rng, now_us)
-    writers[(schema, table)].write(t)
+    parts.write(schema, table, t)
     if bad is not None:
-        writers[(schema, table)].write(bad)
+        parts.write(schema, table, bad)
 
 
 def _write_ledger(out_dir: Path, mrr_rows: list[MrrRow], funnel_rows: list[FunnelRow],
