@@ -107,8 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--duckdb-path", type=Path, default=None, help="default: $DBT_DUCKDB_PATH or warehouse.duckdb")
     g.add_argument("--out", type=Path, default=REPO_ROOT / "data" / "raw", help="directory for --target parquet")
     g.add_argument("--workers", type=_worker_count, default=None,
-                   help="tenants simulated at once, each in its own process (default: one per core); "
-                        "the data is the same for any number")
+                   help="tenants simulated at once, each in its own process (default: one per core from "
+                        "scale 0.5, else one); the data is the same for any number")
     g.add_argument("--no-progress", action="store_true")
     ld = sub.add_parser("load", help="load your own raw tables (one Parquet file per contract table) into the warehouse")
     ld.add_argument("directory", type=Path, help="holds <schema>/<table>.parquet, e.g. raw_billing/invoices.parquet")

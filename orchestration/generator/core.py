@@ -111,17 +111,25 @@ class _TenantResult:
     messaging_daily: pa.Table
 
 
-def default_workers(tenants: int) -> int:
-    """Tenants simulated at once: one per core, at most one per tenant."""
+# Below this scale a tenant takes a few seconds, and starting a worker process (its imports) costs more
+# than it saves (benchmarks/generator.py: at scale 0.05 one worker and two take the same time; at
+# scale 1 two take 0.6 x the time of one)
+PARALLEL_FROM_SCALE = 0.5
+
+
+def default_workers(tenants: int, scale: float) -> int:
+    """Tenants simulated at once: one per core, at most one per tenant; one from small scales."""
+    if scale < PARALLEL_FROM_SCALE:
+        return 1
     return max(1, min(os.cpu_count() or 1, tenants))
 
 
 def generate(out_dir: Path, tenants: int, scale: float, seed: int, as_of_date: date,
              progress: bool = True, workers: int | None = None) -> GenerateResult:
     """Every raw table of `tenants` tenants into out_dir. Each tenant draws from its own random stream
-    ([seed, tenant index]), so tenants are simulated in parallel (`workers` processes, default one
-    per core) and the output is the same, row for row and hash for hash, for any number of workers:
-    the Parquet files are written by this process, tenant after tenant in their order."""
+    ([seed, tenant index]), so tenants are simulated in parallel (`workers` processes, default
+    default_workers) and the output is the same, row for row and hash for hash, for any number of
+    workers: the Parquet files are written by this process, tenant after tenant in their order."""
     import time
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
@@ -134,7 +142,7 @@ def generate(out_dir: Path, tenants: int, scale: float, seed: int, as_of_date: d
     parts_root = out_dir / ".tenant_parts"
     jobs = [(i, tenant_id, prof, scale, seed, start, now, parts_root / tenant_id)
             for i, (tenant_id, prof) in enumerate(profs)]
-    workers = workers or default_workers(tenants)
+    workers = workers or default_workers(tenants, scale)
     bar = tqdm(total=len(profs), desc="generate", unit="tenant", disable=not progress, leave=False)
     pool = None
     try:
