@@ -259,90 +259,102 @@ enriched as (
         and with_next_inbound.message_id = message_status.message_id
 ),
 
-price_candidates as (
-    -- every price that could apply to a message: its own item or '*', in force on its day
+-- each price's days in force: from its effective_from up to the next one of its type and item
+price_periods as (
     select
-        enriched.tenant_id,
-        enriched.message_id,
-        prices.price_type,
-        prices.unit_price_usd,
-        row_number() over (
-            partition by enriched.tenant_id, enriched.message_id, prices.price_type
-            order by case when prices.item = '*' then 1 else 0 end, prices.effective_from desc
-        ) as price_rank
-    from enriched
-    inner join prices
-        on enriched.sent_date >= prices.effective_from
-        and (
-            (
-                prices.price_type = 'llm_tokens'
-                and enriched.sender_type = 'llm'
-                and prices.item in (enriched.llm_model, '*')
-            )
-            or (
-                prices.price_type = 'whatsapp_message'
-                and enriched.is_delivered
-                and enriched.direction = 'outbound'
-                and prices.item in (enriched.message_category, '*')
-            )
-        )
+        price_type,
+        item,
+        unit_price_usd,
+        effective_from,
+        lead(effective_from) over (partition by price_type, item order by effective_from) as next_effective_from
+    from prices
 ),
 
-prices_in_force as (
+-- the price list a message is charged from, if any: tokens of an llm message, a delivered outbound one
+price_keys as (
     select
-        tenant_id,
-        message_id,
-        max(case when price_type = 'llm_tokens' then unit_price_usd end) as llm_price_per_million_tokens,
-        max(case when price_type = 'whatsapp_message' then unit_price_usd end) as whatsapp_price_per_message
-    from price_candidates
-    where price_rank = 1
-    group by tenant_id, message_id
+        enriched.*,
+        case when enriched.sender_type = 'llm' then 'llm_tokens' end as llm_price_type,
+        case
+            when enriched.direction = 'outbound' and enriched.is_delivered then 'whatsapp_message'
+        end as whatsapp_price_type
+    from enriched
+),
+
+-- the price in force on the message's day: its own item's (model or category) over '*'. One equality
+-- join per price instead of ranking every candidate price per message (a window over all messages)
+priced as (
+    select
+        price_keys.*,
+        coalesce(llm_own.unit_price_usd, llm_default.unit_price_usd) as llm_price_per_million_tokens,
+        coalesce(whatsapp_own.unit_price_usd, whatsapp_default.unit_price_usd) as whatsapp_price_per_message
+    from price_keys
+    left join price_periods as llm_own
+        on price_keys.llm_price_type = llm_own.price_type
+        and price_keys.llm_model = llm_own.item
+        and price_keys.sent_date >= llm_own.effective_from
+        and (price_keys.sent_date < llm_own.next_effective_from or llm_own.next_effective_from is null)
+    left join price_periods as llm_default
+        on price_keys.llm_price_type = llm_default.price_type
+        and llm_default.item = '*'
+        and price_keys.sent_date >= llm_default.effective_from
+        and (price_keys.sent_date < llm_default.next_effective_from or llm_default.next_effective_from is null)
+    left join price_periods as whatsapp_own
+        on price_keys.whatsapp_price_type = whatsapp_own.price_type
+        and price_keys.message_category = whatsapp_own.item
+        and price_keys.sent_date >= whatsapp_own.effective_from
+        and (price_keys.sent_date < whatsapp_own.next_effective_from or whatsapp_own.next_effective_from is null)
+    left join price_periods as whatsapp_default
+        on price_keys.whatsapp_price_type = whatsapp_default.price_type
+        and whatsapp_default.item = '*'
+        and price_keys.sent_date >= whatsapp_default.effective_from
+        and (
+            price_keys.sent_date < whatsapp_default.next_effective_from
+            or whatsapp_default.next_effective_from is null
+        )
 ),
 
 final as (
     select
-        {{ surrogate_key(['enriched.tenant_id', 'enriched.message_id']) }} as message_key,
-        enriched.tenant_id,
-        enriched.message_id,
-        enriched.conversation_id,
-        enriched.contact_id,
-        enriched.whatsapp_account_id,
-        enriched.campaign_id,
-        enriched.direction,
-        enriched.sender_type,
-        enriched.sender_user_id,
-        enriched.message_type,
-        enriched.message_category,
-        enriched.sent_at,
-        enriched.sent_date,
-        enriched.sent_status_at,
-        enriched.delivered_at,
-        enriched.read_at,
-        enriched.is_sent,
-        enriched.is_delivered,
-        enriched.is_read,
-        enriched.is_failed,
-        enriched.error_code,
-        enriched.is_replied,
-        enriched.direction = 'outbound' and enriched.is_delivered as is_billable,
-        enriched.llm_model,
-        coalesce(enriched.tokens_used, 0) as tokens,
+        {{ surrogate_key(['priced.tenant_id', 'priced.message_id']) }} as message_key,
+        priced.tenant_id,
+        priced.message_id,
+        priced.conversation_id,
+        priced.contact_id,
+        priced.whatsapp_account_id,
+        priced.campaign_id,
+        priced.direction,
+        priced.sender_type,
+        priced.sender_user_id,
+        priced.message_type,
+        priced.message_category,
+        priced.sent_at,
+        priced.sent_date,
+        priced.sent_status_at,
+        priced.delivered_at,
+        priced.read_at,
+        priced.is_sent,
+        priced.is_delivered,
+        priced.is_read,
+        priced.is_failed,
+        priced.error_code,
+        priced.is_replied,
+        priced.direction = 'outbound' and priced.is_delivered as is_billable,
+        priced.llm_model,
+        coalesce(priced.tokens_used, 0) as tokens,
         -- eight decimals: a message's tokens cost fractions of a cent
         cast(
-            coalesce(enriched.tokens_used, 0) * coalesce(prices_in_force.llm_price_per_million_tokens, 0) / 1000000.0
+            coalesce(priced.tokens_used, 0) * coalesce(priced.llm_price_per_million_tokens, 0) / 1000000.0
             as numeric(18, 8)
         ) as llm_cost_usd,
-        {{ as_money('case when enriched.direction = \'outbound\' and enriched.is_delivered'
-                    ' then coalesce(prices_in_force.whatsapp_price_per_message, 0) else 0 end') }}
+        {{ as_money('case when priced.direction = \'outbound\' and priced.is_delivered'
+                    ' then coalesce(priced.whatsapp_price_per_message, 0) else 0 end') }}
             as whatsapp_cost_usd,
-        enriched.source_loaded_at as _loaded_at,
+        priced.source_loaded_at as _loaded_at,
         -- when this run wrote the row: what messaging_engagement_daily reads, since a row rewritten
         -- for a table that landed behind the others keeps an old _loaded_at
         {{ build_stamp() }} as _built_at
-    from enriched
-    left join prices_in_force
-        on enriched.tenant_id = prices_in_force.tenant_id
-        and enriched.message_id = prices_in_force.message_id
+    from priced
 )
 
 select * from final
