@@ -122,6 +122,14 @@ def test_sbg_fit_recovers_the_parameters_of_a_simulated_cohort():
     assert fitted.alpha == pytest.approx(2.0, rel=0.1) and fitted.beta == pytest.approx(8.0, rel=0.1)
 
 
+def test_a_tenant_whose_retention_is_the_geometric_limit_is_summarised_without_alpha_or_beta():
+    """A tenant whose customers all churn alike has no alpha or beta: its run line names the limit (it
+    raised a TypeError on such a tenant, and the Dagster asset failed)."""
+    from orchestration.churn.run import _retention_summary
+    assert _retention_summary(clv.ShiftedBetaGeometric.geometric(0.05)) == "geometric, monthly churn 0.050"
+    assert _retention_summary(clv.ShiftedBetaGeometric(1.5, 20.25)) == "sBG alpha 1.500 beta 20.250"
+
+
 def test_sbg_fit_of_customers_who_all_churn_alike_is_the_geometric_limit():
     """Every customer churns with probability 0.05 a month: no spread of theta to fit, so alpha and
     beta would grow without end; the model is the geometric one, with the observed monthly rate."""

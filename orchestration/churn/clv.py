@@ -27,6 +27,7 @@ MONTHLY_DISCOUNT = (1 + DISCOUNT_RATE_ANNUAL) ** (1 / 12) - 1
 
 
 LOG_BOUNDS = [(-9.0, 9.0), (-9.0, 12.0)]      # log alpha, log beta
+LIMIT_GAIN_NATS = 0.01      # a log-likelihood gain over the geometric limit below this is no gain
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,14 @@ def fit_sbg(tenure_months: np.ndarray, churned: np.ndarray) -> ShiftedBetaGeomet
     rate = y.mean()
     start = np.log([1.0, max((1 - rate) / rate, 1e-3)])      # theta ~ Beta(1, b) with mean = the churn rate
     result = minimize(negative_log_likelihood, start, method="L-BFGS-B", bounds=LOG_BOUNDS)
-    if any(value >= upper - 1e-3 for value, (_, upper) in zip(result.x, LOG_BOUNDS, strict=True)):
+    # the geometric limit's own likelihood: every customer churns with the observed rate each month
+    geometric_nll = -(y.sum() * np.log(rate) + (1 - y).sum() * np.log1p(-rate)) if rate < 1 else 0.0
+    # Toward the limit the likelihood is flat along a ridge (alpha / beta fixed, both growing), and where
+    # the optimizer stops on it depends on the last bits of the arithmetic (one CPU reached the bound,
+    # another stopped at alpha 7,349 a little worse than the limit): a fit that gains less than
+    # LIMIT_GAIN_NATS over the geometric model is that model, as is one that reached the bounds
+    at_bounds = any(value >= upper - 1e-3 for value, (_, upper) in zip(result.x, LOG_BOUNDS, strict=True))
+    if at_bounds or result.fun > geometric_nll - LIMIT_GAIN_NATS:
         return ShiftedBetaGeometric.geometric(float(rate))
     alpha, beta = np.exp(result.x)
     return ShiftedBetaGeometric(float(alpha), float(beta))

@@ -196,6 +196,13 @@ def _fmt(v: float | None) -> str:
     return "n/a" if v is None else f"{v:.3f}"
 
 
+def _retention_summary(retention: clv.ShiftedBetaGeometric) -> str:
+    """The fitted retention model in a few words: its limit, the geometric one, has no alpha or beta."""
+    if retention.geometric_churn is not None:
+        return f"geometric, monthly churn {retention.geometric_churn:.3f}"
+    return f"sBG alpha {retention.alpha:.3f} beta {retention.beta:.3f}"
+
+
 def score_tenant(tenant_id: str, frame: pd.DataFrame, model: LogisticModel, simple_ltv: pd.DataFrame,
                  run: "ChurnRun") -> TenantResult:
     """The tenant's held-out scores (every horizon), its retention model and the scores of its
@@ -244,8 +251,7 @@ def score_tenant(tenant_id: str, frame: pd.DataFrame, model: LogisticModel, simp
                    f"{HIGH_RISK}; held out ({SCORED.months}-month churn): ROC AUC {_fmt(scores.get('roc_auc'))} "
                    f"(health-band baseline {_fmt(scores.get('baseline_roc_auc'))}), PR AUC "
                    f"{_fmt(scores.get('pr_auc'))}, Brier {_fmt(scores.get('brier'))}, churn rate "
-                   f"{_fmt(scores.get('base_rate'))}; retention sBG alpha {retention.alpha:.3f} "
-                   f"beta {retention.beta:.3f}")
+                   f"{_fmt(scores.get('base_rate'))}; retention {_retention_summary(retention)}")
     return result
 
 
