@@ -47,24 +47,21 @@ def _positive_float(s):
     return v
 
 
-def _tenant_count(s):
-    try:
-        v = int(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {s!r}") from None
-    if not 1 <= v <= 100:
-        raise argparse.ArgumentTypeError(f"tenants must be between 1 and 100, got {s}")
-    return v
+def _count_between(what: str, low: int, high: int):
+    """An argparse type: an integer from low to high, else one line naming `what`."""
+    def parse(s):
+        try:
+            v = int(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {s!r}") from None
+        if not low <= v <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be between {low} and {high}, got {s}")
+        return v
+    return parse
 
 
-def _worker_count(s):
-    try:
-        v = int(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {s!r}") from None
-    if not 1 <= v <= 64:
-        raise argparse.ArgumentTypeError(f"workers must be between 1 and 64, got {s}")
-    return v
+_tenant_count = _count_between("tenants", 1, 100)
+_worker_count = _count_between("workers", 1, 64)
 
 
 def _date(s):
