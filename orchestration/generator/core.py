@@ -73,25 +73,27 @@ class _TableWriter:
         self.writer.close()
 
 
+def _part_path(directory: Path, schema: str, table: str) -> Path:
+    """Where a tenant's rows of one table wait for the main process (_TenantParts, _append_parts)."""
+    return directory / f"{schema}.{table}.arrows"
+
+
 class _TenantParts:
     """One tenant's rows of every raw table, in the order they were made: an Arrow stream file per
     table (lz4-compressed), in batches of at most BATCH_ROWS. The tenant is simulated in its own
-    process while the main one writes the Parquet files, tenant after tenant (_Merger)."""
+    process while the main one writes the Parquet files, tenant after tenant (_append_parts)."""
 
     def __init__(self, directory: Path):
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
         self.streams: dict[tuple[str, str], pa.ipc.RecordBatchStreamWriter] = {}
 
-    def path(self, schema: str, table: str) -> Path:
-        return self.directory / f"{schema}.{table}.arrows"
-
     def write(self, schema: str, table: str, t: pa.Table):
         if t.num_rows == 0:
             return
         if (schema, table) not in self.streams:
             self.streams[(schema, table)] = pa.ipc.new_stream(
-                str(self.path(schema, table)), TABLES[schema][table],
+                str(_part_path(self.directory, schema, table)), TABLES[schema][table],
                 options=pa.ipc.IpcWriteOptions(compression="lz4"))
         for batch in t.to_batches(max_chunksize=BATCH_ROWS):
             self.streams[(schema, table)].write_batch(batch)
@@ -181,7 +183,7 @@ def generate(out_dir: Path, tenants: int, scale: float, seed: int, as_of_date: d
 def _append_parts(writers: dict, directory: Path) -> None:
     """A simulated tenant's rows onto the end of every table's Parquet file, then its parts deleted."""
     for (schema, table), writer in writers.items():
-        path = directory / f"{schema}.{table}.arrows"
+        path = _part_path(directory, schema, table)
         if path.exists():
             with pa.memory_map(str(path)) as source:
                 for batch in pa.ipc.open_stream(source):
