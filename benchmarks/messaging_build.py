@@ -6,9 +6,10 @@
 Generates raw data (not timed), holds back every raw_messaging row loaded in the day before the
 as-of date, lands the rest and runs `dbt run` of every model (wall and summed model time), then
 the messaging models alone from scratch (--full-refresh), then lands the held-back day and runs
-the messaging models incrementally. Prints the messaging models' share of the full run and the
-incremental day as a share of the messaging full build, both taken in this one run, with the CPU
-steal seen during each timing. Asserts nothing.
+the messaging models incrementally, then once more with nothing new. Prints the messaging models'
+share of the full run and the incremental day (and the run with nothing new) as a share of the
+messaging full build, all taken in this one run, with the CPU steal seen during each timing.
+Asserts nothing.
 """
 import argparse
 import json
@@ -92,6 +93,8 @@ def main():
                         env["PGDATABASE"])
         print("the held-back day, incrementally ...", flush=True)
         inc_wall, inc_steal, inc = dbt(env, tmp, args.target, "run", "--select", *MESSAGING)
+        print("again, with nothing new ...", flush=True)
+        none_wall, none_steal, none_new = dbt(env, tmp, args.target, "run", "--select", *MESSAGING)
     finally:
         if args.target == "postgres":
             from orchestration.generator.load import pg_conninfo
@@ -112,13 +115,19 @@ def main():
     print(f"| of which messaging ({len(in_full)} models) | | {summed(in_full):.1f} | |")
     print(f"| messaging models, --full-refresh | {msg_wall:.1f} | {summed(msg_full):.1f} | {msg_steal:.0%} |")
     print(f"| messaging models, the day incrementally | {inc_wall:.1f} | {summed(inc):.1f} | {inc_steal:.0%} |")
+    print(f"| messaging models, again with nothing new | {none_wall:.1f} | {summed(none_new):.1f} | {none_steal:.0%} |")
     print(f"\nmessaging share of the full run (summed model time): {summed(in_full) / summed(full):.0%}")
     print(f"incremental day / messaging full build: {summed(inc) / summed(msg_full):.0%} summed, "
           f"{inc_wall / msg_wall:.0%} wall")
-    print("\nmessaging models, full-refresh vs incremental (s):")
+    # what a run costs when nothing landed (dbt's work per model, the tables rebuilt from all history):
+    # the part of the day's share that the day's rows do not cause
+    print(f"nothing new / messaging full build: {summed(none_new) / summed(msg_full):.0%} summed")
     inc_by = {r["unique_id"]: r["execution_time"] for r in inc}
+    none_by = {r["unique_id"]: r["execution_time"] for r in none_new}
+    print("\nmessaging models, full-refresh / the day / nothing new (s):")
     for r in sorted(msg_full, key=lambda r: -r["execution_time"]):
-        print(f"  {r['unique_id'].split('.')[-1]}: {r['execution_time']:.2f} / {inc_by.get(r['unique_id'], 0):.2f}")
+        print(f"  {r['unique_id'].split('.')[-1]}: {r['execution_time']:.2f} / {inc_by.get(r['unique_id'], 0):.2f}"
+              f" / {none_by.get(r['unique_id'], 0):.2f}")
 
 
 if __name__ == "__main__":

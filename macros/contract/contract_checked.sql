@@ -53,7 +53,12 @@ currencies as (select * from {{ ref('currencies') }}),
         tenant_id,
         id
     from {{ source(source_name, check['parent']) }}
-    where id is not null and trim(id) != ''  -- a blank key identifies nothing
+    where
+        id is not null and trim(id) != ''  -- a blank key identifies nothing
+        {%- if spec['incremental'] and is_incremental() %}
+        -- only the parents the rows read name: a day's batch, not every parent ever loaded
+        and id in (select {{ check['columns'][0] }} from source)
+        {%- endif %}
 ),
 {%- endfor %}
 
