@@ -133,7 +133,9 @@ def test_a_replaced_or_truncated_raw_history_stops_the_incremental_run(raw_split
     """Raw web events replaced under the incremental models (newest _loaded_at gone back, keys
     vanished, rows appearing in the past): `dbt build` stops at the base model with one line
     naming --full-refresh, and everything below it is skipped, never built on a stale history.
-    Each change is undone before the next; an unchanged history passes (checked first)."""
+    Each change is undone before the next; an unchanged history passes (checked first). The base
+    compares with the record of its last build (warehouse_meta.incremental_inputs), which also
+    sees a new version of a held key stamped in the past; without a record it compares the keys."""
     raw_dir, _, _ = raw_split
     raw_copy = tmp_path / "raw"
     shutil.copytree(raw_dir, raw_copy)
@@ -154,19 +156,45 @@ def test_a_replaced_or_truncated_raw_history_stops_the_incremental_run(raw_split
                                 "insert into raw_commerce.web_events select * from raw_commerce.backfill; "
                                 "drop table raw_commerce.backfill",
     }
+    # only the record sees this one: the key is held already, so the keys loaded up to the watermark
+    # are the same, but the history is not
+    version_in_the_past = ("insert into raw_commerce.web_events select * from raw_commerce.web_events "
+                           f"where event_id = '{oldest_key}'")
     restore = ("delete from raw_commerce.web_events; "
                "insert into raw_commerce.web_events select * from raw_commerce.web_events_kept")
-    for change, sql in changes.items():
-        run_sql(wh, sql)
+    record = "select input_rows from warehouse_meta.incremental_inputs where relation_name = " \
+             "'staging.base_commerce__web_events'"
+    raw_rows = query(wh, "select count(*) from raw_commerce.web_events where _loaded_at <= "
+                         "(select max(_loaded_at) from staging.base_commerce__web_events)")[0][0]
+    oldest_rows = query(wh, f"select count(*) from raw_commerce.web_events where event_id = '{oldest_key}'")[0][0]
+    assert query(wh, record) == [(raw_rows,)], "the last build recorded what it read"
+
+    def assert_stops(change: str, compared: str) -> None:
         proc = run_dbt(env, target, wh.target_path, "build", "--select", *CLICKSTREAM, check=False)
         assert proc.returncode == 1, f"{change}: the build passed on a replaced history"
         errors = [line for line in proc.stdout.splitlines() if "changed under the incremental model" in line]
         assert errors and "dbt build --full-refresh --select base_commerce__web_events+" in errors[0], (
             change, proc.stdout[-3000:])
+        assert compared in errors[0], (change, errors[0])
         assert "ERROR creating sql incremental model staging.base_commerce__web_events" in proc.stdout, change
         for below in ("intermediate.int_web_sessions", "marts.web_funnel_daily"):
             assert f"SKIP relation {below}" in proc.stdout, f"{change}: {below} was not skipped"
         run_sql(wh, restore)    # the failed run changed nothing it holds: the next change starts clean
+
+    read = f"rows loaded up to it where its last build read {raw_rows}"
+    compared_with_record = {"truncated": "newest _loaded_at", "keys vanished": f"{raw_rows - oldest_rows} {read}",
+                            "appeared in the past": f"{raw_rows + oldest_rows} {read}"}
+    for change, sql in changes.items():
+        run_sql(wh, sql)
+        assert_stops(change, compared_with_record[change])
+    run_sql(wh, version_in_the_past)
+    assert_stops("a version in the past", f"{raw_rows + oldest_rows} {read}")
+    assert query(wh, record) == [(raw_rows,)], "a failed build keeps the record of the last good one"
+
+    # a warehouse with no record (built before records were kept): the keys are compared
+    run_sql(wh, "delete from warehouse_meta.incremental_inputs")
+    run_sql(wh, changes["keys vanished"])
+    assert_stops("keys vanished, no record", "keys differ up to it")
 
     # the way out the error names: a full refresh of a really replaced history passes, and holds it
     run_sql(wh, changes["truncated"])
