@@ -238,10 +238,10 @@
             loaded.input_rows,
             loaded.input_key_hash,
             version()
-        from (select max(_loaded_at) as watermark from {{ this }}) as held
+        from (select {{ incremental_watermark() }} as watermark) as held
         cross join (
             {{ incremental_input_summary(source(spec['source'], spec['table']), spec['key'],
-                                         '(select max(_loaded_at) from ' ~ this ~ ')') | indent(12) }}
+                                         incremental_watermark()) | indent(12) }}
         ) as loaded
     {%- endif -%}
 {%- endmacro %}
