@@ -1,6 +1,6 @@
 """The messaging chain is incremental (base_messaging__messages, base_messaging__message_status_events,
-int_message_status, fct_messages, messaging_engagement_daily; messaging_snapshots, a table, reads
-them): an incremental run after a second load must equal a full refresh
+int_message_status, int_conversation_turns, fct_messages, messaging_engagement_daily;
+messaging_snapshots, a table, reads them): an incremental run after a second load must equal a full refresh
 of the same raw data, on DuckDB and Postgres, with status events landing up to 7 days late,
 re-delivered, out of order and before their message, straddling the load boundary. Also: a run with
 nothing newly loaded changes nothing, and the messages are the same when every status event lands
@@ -20,7 +20,7 @@ from conftest import AS_OF, Warehouse, base_env, generate_args, land_raw, pg_tes
 from orchestration.fingerprint import BUILD_STAMPS
 
 INCREMENTAL = ["base_messaging__messages", "base_messaging__message_status_events", "int_message_status",
-               "fct_messages", "messaging_engagement_daily", "messaging_snapshots"]
+               "int_conversation_turns", "fct_messages", "messaging_engagement_daily", "messaging_snapshots"]
 CHAIN = ["+messaging_snapshots", "int_message_status"]
 # The first load holds what had landed by this moment (an evening, busy enough that status events
 # land before their message on both sides), the second load the rest (every messaging table).
@@ -37,6 +37,7 @@ SNAPSHOT_SQL = {
     "base_messaging__message_status_events": "select tenant_id, id, message_id, status, occurred_at, _loaded_at, "
                                              "quarantine_reason from staging.base_messaging__message_status_events",
     "int_message_status": "select * from intermediate.int_message_status",
+    "int_conversation_turns": "select * from intermediate.int_conversation_turns",
     "fct_messages": "select * from marts.fct_messages",
     "messaging_engagement_daily": "select * from marts.messaging_engagement_daily",
     "messaging_snapshots": "select * from marts.messaging_snapshots",
@@ -252,6 +253,9 @@ def built(request, raw_split, tmp_path_factory):
     engagement_path = Path("warehouse", "models", "marts", "messaging", "messaging_engagement_daily.sql")
     stages["engagement_compiled"] = (wh.target_path / "compiled" / engagement_path).read_text()
     stages["engagement_ran"] = (wh.target_path / "run" / engagement_path).read_text()
+    turns_path = Path("warehouse", "models", "intermediate", "messaging", "int_conversation_turns.sql")
+    stages["turns_compiled"] = (wh.target_path / "compiled" / turns_path).read_text()
+    stages["turns_ran"] = (wh.target_path / "run" / turns_path).read_text()
     stages["incremental"] = {m: _rows(wh, m) for m in INCREMENTAL}
 
     run_dbt(env, target, wh.target_path, "run", "--full-refresh", "--select", *CHAIN)
@@ -280,6 +284,9 @@ def test_incremental_run_equals_full_refresh(built):
     assert "delete from" in stages["engagement_ran"] or "merge into" in stages["engagement_ran"], (
         "messaging_engagement_daily was rebuilt, not merged")
     assert "delete from" in stages["ran"] or "merge into" in stages["ran"], "fct_messages was rebuilt, not merged"
+    assert "changed_conversations" in stages["turns_compiled"], "the turns did not take their incremental branch"
+    assert "delete from" in stages["turns_ran"] or "insert_overwrite" in stages["turns_ran"], (
+        "int_conversation_turns was rebuilt, not replaced by day")
     for model in INCREMENTAL:
         assert _same(stages["incremental"][model], stages["full"][model]), (
             f"{model}: incremental run differs from a full refresh; "
