@@ -14,6 +14,7 @@
     config(
         partition_by=({'field': 'day', 'data_type': 'date'} if target.type == 'bigquery' else none),
         cluster_by=(['tenant_id', 'outlet_id'] if target.type == 'bigquery' else none),
+        pre_hook="{{ prefer_hash_aggregation() }}",
     )
 }}
 with

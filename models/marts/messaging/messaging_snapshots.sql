@@ -31,6 +31,7 @@
         partition_by=({'field': 'period_start', 'data_type': 'date', 'granularity': 'month'}
                       if target.type == 'bigquery' else none),
         cluster_by=(['tenant_id', 'period_type'] if target.type == 'bigquery' else none),
+        pre_hook="{{ prefer_hash_aggregation() }}",
     )
 }}
 with
